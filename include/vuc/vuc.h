@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file vuc/vuc.h
+ * libvuc: a vfio-user client library.
+ *
+ * One `struct vuc_client` drives one connection to one vfio-user server on
+ * a libevent `event_base` that the caller owns. Every operation exists once,
+ * as an asynchronous call that takes a completion callback; the blocking
+ * calls in the second half of this header run the caller's event base until
+ * that same asynchronous operation completes.
+ *
+ * Contract, for every asynchronous call:
+ *  - It returns 0 when the operation was started, and then its callback fires
+ *    exactly once: on the reply, on an error reply, on timeout, when the
+ *    connection is lost, or when the client is freed (result -ECANCELED).
+ *    The callback never fires from inside the call that started it.
+ *  - It returns a negative errno when the operation could not be started;
+ *    then the callback never fires.
+ *  - Results are 0 or a negative errno: -EPROTO for a reply that breaks the
+ *    protocol, -ETIMEDOUT, -ECONNRESET when the server went away, or the
+ *    errno the server replied with (an error reply with errno 0 gives -EIO).
+ *  - vuc_strerror() explains the last failure in words.
+ *  - Calling vuc_client_free() from inside any callback is safe.
+ *
+ * The library never prints; see vuc_options_set_log().
+ */
+#ifndef VUC_VUC_H
+#define VUC_VUC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vuc/protocol.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* libvuc is built with hidden visibility; what this header declares is its
+ * whole exported ABI. */
+#pragma GCC visibility push(default)
+
+struct event_base;
+
+/** Library version. */
+#define VUC_VERSION_MAJOR 0
+#define VUC_VERSION_MINOR 1
+#define VUC_VERSION_PATCH 0
+
+/** The library's version at run time, e.g. "0.1.0" (a static string). */
+const char *vuc_version(void);
+
+/** The vfio-user protocol version libvuc proposes by default. */
+#define VUC_PROTO_MAJOR 0
+#define VUC_PROTO_MINOR 0
+
+/** Timeout values for vuc_options_set_timeout() and the timeout_ms argument
+ * of asynchronous calls. */
+#define VUC_TIMEOUT_DEFAULT (-1) /**< use the client's default */
+#define VUC_TIMEOUT_NONE 0       /**< wait for ever */
+
+/** Upper bounds libvuc enforces on what a server may describe. */
+#define VUC_MAX_REGIONS 64
+#define VUC_MAX_IRQ_INDEXES 32
+#define VUC_MAX_SPARSE_AREAS 64
+#define VUC_MAX_REGION_INFO_SIZE 65536
+
+/* ---- Logging ------------------------------------------------------------ */
+
+enum vuc_log_level {
+    VUC_LOG_ERR = 3,
+    VUC_LOG_WARNING = 4,
+    VUC_LOG_INFO = 6,
+    VUC_LOG_DEBUG = 7,
+};
+
+/** Receives one log line (no trailing newline), borrowed for the call. */
+typedef void (*vuc_log_fn)(void *arg, enum vuc_log_level level,
+                           const char *msg);
+
+/* ---- Options ------------------------------------------------------------ */
+
+/** Connection settings, copied by vuc_client_new(). */
+struct vuc_options;
+
+/**
+ * Create options with the defaults: 5000 ms timeout, protocol 0.0,
+ * max_msg_fds 16, max_data_xfer_size 1 MiB, regions mmapped at connect,
+ * no logging.
+ * @return the options, or NULL with errno set.
+ */
+struct vuc_options *vuc_options_new(void);
+
+/** Free options made by vuc_options_new(). NULL is ignored. */
+void vuc_options_free(struct vuc_options *opts);
+
+/**
+ * Set the default timeout of every request except DEVICE_RESET.
+ * @param ms milliseconds, or VUC_TIMEOUT_NONE.
+ * @return 0, or -EINVAL.
+ */
+int vuc_options_set_timeout(struct vuc_options *opts, int ms);
+
+/**
+ * Set the protocol version to propose in VERSION.
+ * @return 0, or -EINVAL.
+ */
+int vuc_options_set_version(struct vuc_options *opts, uint16_t major,
+                            uint16_t minor);
+
+/**
+ * Set how many fds libvuc accepts in one message (proposed as max_msg_fds).
+ * @param n 1 to 253 (the kernel's SCM_MAX_FD).
+ * @return 0, or -EINVAL.
+ */
+int vuc_options_set_max_msg_fds(struct vuc_options *opts, unsigned n);
+
+/**
+ * Set the largest data transfer libvuc accepts from the server (proposed as
+ * max_data_xfer_size): bounds DMA_READ/DMA_WRITE requests it serves.
+ * @param bytes 4096 to 64 MiB.
+ * @return 0, or -EINVAL.
+ */
+int vuc_options_set_max_data_xfer_size(struct vuc_options *opts,
+                                       uint32_t bytes);
+
+/**
+ * Choose whether connecting mmaps every mappable region (default true).
+ * Without it, call vuc_region_mmap() for the regions you want mapped.
+ * @return 0.
+ */
+int vuc_options_set_auto_mmap(struct vuc_options *opts, bool on);
+
+/**
+ * Set the log callback. libvuc never prints by itself.
+ * @param level the most verbose level passed to fn.
+ * @return 0.
+ */
+int vuc_options_set_log(struct vuc_options *opts, vuc_log_fn fn, void *arg,
+                        enum vuc_log_level level);
+
+/* ---- Client lifetime ---------------------------------------------------- */
+
+struct vuc_client;
+
+/** Completion of an operation that returns no data: 0 or a negative errno. */
+typedef void (*vuc_done_cb)(struct vuc_client *client, int result, void *arg);
+
+/** Called once when an established connection is lost; result says why
+ * (-ECONNRESET when the peer closed, -EPROTO when the server broke the
+ * protocol). Pending operations have completed before it runs. */
+typedef void (*vuc_disconnect_cb)(struct vuc_client *client, int result,
+                                  void *arg);
+
+/**
+ * Create a client bound to an event base. It does nothing until connected.
+ * @param base the caller's event base; it must outlive the client.
+ * @param opts options to copy, or NULL for the defaults.
+ * @return the client, or NULL with errno set.
+ */
+struct vuc_client *vuc_client_new(struct event_base *base,
+                                  const struct vuc_options *opts);
+
+/**
+ * Free a client: close its sockets and fds, unmap its mappings, and complete
+ * every pending operation with -ECANCELED. Safe from inside any callback (the
+ * release is deferred until that callback returns). NULL is ignored.
+ */
+void vuc_client_free(struct vuc_client *client);
+
+/** Set the disconnect callback (NULL to clear). */
+void vuc_set_disconnect_cb(struct vuc_client *client, vuc_disconnect_cb cb,
+                           void *arg);
+
+/**
+ * The last error text of this client: what failed and why, for a user.
+ * @return a string owned by the client, valid until its next operation;
+ * "" when nothing has failed.
+ */
+const char *vuc_strerror(const struct vuc_client *client);
+
+/** The client's event base. */
+struct event_base *vuc_client_base(const struct vuc_client *client);
+
+/* ---- Connecting --------------------------------------------------------- */
+
+/**
+ * Connect to a UNIX socket, negotiate the version and discover the device
+ * (DEVICE_GET_INFO, every region and irq index), then complete.
+ * The AF_UNIX connect() itself happens before this returns.
+ * @return 0 when started; -ENAMETOOLONG, -EISCONN, or the connect() errno.
+ */
+int vuc_connect_path_async(struct vuc_client *client, const char *path,
+                           vuc_done_cb cb, void *arg);
+
+/**
+ * As vuc_connect_path_async() on a connected stream socket.
+ * @param fd the socket; the client owns it from this call on, even on
+ *        failure.
+ */
+int vuc_connect_fd_async(struct vuc_client *client, int fd, vuc_done_cb cb,
+                         void *arg);
+
+/** Whether the client has a negotiated, discovered connection. */
+bool vuc_is_connected(const struct vuc_client *client);
+
+/* ---- Negotiated values -------------------------------------------------- */
+
+/** What was negotiated in VERSION; absent capabilities hold spec defaults.
+ * The server_* values are the server's limits for what we send it; the
+ * client_* values are what we proposed to accept from it. */
+struct vuc_caps {
+    uint16_t major, minor;
+    uint32_t server_max_msg_fds;
+    uint32_t server_max_data_xfer_size;
+    uint32_t client_max_msg_fds;
+    uint32_t client_max_data_xfer_size;
+    uint32_t max_dma_maps;
+    uint64_t pgsizes;
+    uint64_t migration_pgsize; /**< 0 when the server did not say */
+    bool write_multiple;
+    bool twin_socket;
+};
+
+/** The negotiated values, or NULL before negotiation. Owned by the client. */
+const struct vuc_caps *vuc_get_caps(const struct vuc_client *client);
+
+/** The server's VERSION JSON text ("" when it sent none), owned by the client. */
+const char *vuc_server_json(const struct vuc_client *client);
+
+/* ---- Device, region and irq information -------------------------------- */
+
+struct vuc_device_info {
+    uint32_t flags; /**< VFIO_USER_DEVICE_FLAGS_* */
+    uint32_t num_regions;
+    uint32_t num_irqs;
+};
+
+struct vuc_sparse_area {
+    uint64_t offset; /**< from the start of the region */
+    uint64_t size;
+};
+
+struct vuc_region_info {
+    uint32_t index;
+    uint32_t flags; /**< VFIO_USER_REGION_INFO_FLAG_* */
+    uint64_t size;
+    uint64_t mmap_offset;  /**< offset for mmap() of the region fd */
+    bool has_fd;           /**< the server passed an fd for mmap */
+    bool has_type;         /**< a region type capability was present */
+    uint32_t type, subtype;
+    bool msix_mappable;    /**< MSIX_MAPPABLE capability present */
+    unsigned nr_sparse;    /**< sparse mmap areas; 0 means the whole region */
+    bool sparse_cap;       /**< a sparse mmap capability was present */
+    struct vuc_sparse_area sparse[VUC_MAX_SPARSE_AREAS];
+    unsigned nr_mapped;    /**< areas currently mmapped by libvuc */
+};
+
+struct vuc_irq_info {
+    uint32_t index;
+    uint32_t flags; /**< VFIO_USER_IRQ_INFO_* */
+    uint32_t count;
+};
+
+/** Cached DEVICE_GET_INFO of the connected device, or NULL. */
+const struct vuc_device_info *vuc_get_device_info(
+    const struct vuc_client *client);
+
+/** Cached region info, or NULL when index is out of range. */
+const struct vuc_region_info *vuc_get_region_info(
+    const struct vuc_client *client, uint32_t index);
+
+/** Cached irq info, or NULL when index is out of range. */
+const struct vuc_irq_info *vuc_get_irq_info(const struct vuc_client *client,
+                                            uint32_t index);
+
+/** A short name for a PCI region index ("BAR0".."BAR5", "ROM", "CONFIG",
+ * "VGA"; "REGION9" to "REGION16" and then "REGION" beyond). Static strings. */
+const char *vuc_region_name(uint32_t index);
+
+/** A short name for a PCI irq index ("INTX", "MSI", "MSIX", "ERR", "REQ",
+ * or "IRQ" beyond). Returns a static string. */
+const char *vuc_irq_name(uint32_t index);
+
+/* ---- Mappings ----------------------------------------------------------- */
+
+/**
+ * mmap a region's mappable areas (all of it, or its sparse areas), after
+ * checking with fstat that the server's fd covers them.
+ * @return 0, -ENODEV for no such region, -ENOTSUP when it is not mappable,
+ * or -EINVAL / the mmap errno, with vuc_strerror() saying why.
+ */
+int vuc_region_mmap(struct vuc_client *client, uint32_t index);
+
+/** Unmap whatever vuc_region_mmap() mapped for a region. */
+void vuc_region_munmap(struct vuc_client *client, uint32_t index);
+
+/**
+ * The address of [offset, offset+len) of a region when that whole range lies
+ * inside one mapped area, else NULL. Valid until the region is unmapped or
+ * the client freed.
+ */
+void *vuc_region_ptr(const struct vuc_client *client, uint32_t index,
+                     uint64_t offset, uint64_t len);
+
+/* ---- Region I/O --------------------------------------------------------- */
+
+/**
+ * Read len bytes of a region into buf. A range inside a mapping is read
+ * through it (1, 2, 4 and 8 byte aligned reads as single accesses) and
+ * completes on the next loop iteration; otherwise REGION_READ messages carry
+ * it, split at the server's max_data_xfer_size. Either all bytes arrive or
+ * the result is an error.
+ * @param buf caller memory that must stay valid until cb fires.
+ * @param timeout_ms per call: VUC_TIMEOUT_DEFAULT, VUC_TIMEOUT_NONE or ms.
+ * @return 0 when started; -ENOTCONN, -ENODEV (no region), -ERANGE (beyond the
+ * region), -EACCES (region not readable), -EINVAL.
+ */
+int vuc_region_read_async(struct vuc_client *client, uint32_t index,
+                          uint64_t offset, void *buf, size_t len,
+                          int timeout_ms, vuc_done_cb cb, void *arg);
+
+/**
+ * Write len bytes from buf to a region; acknowledged writes (each message
+ * waits for its reply). The data is copied before this returns, so buf may be
+ * reused at once. Errors as for vuc_region_read_async(), -EACCES when the
+ * region is not writeable.
+ */
+int vuc_region_write_async(struct vuc_client *client, uint32_t index,
+                           uint64_t offset, const void *buf, size_t len,
+                           int timeout_ms, vuc_done_cb cb, void *arg);
+
+/**
+ * Send DEVICE_RESET if the device advertises VFIO_USER_DEVICE_FLAGS_RESET.
+ * By default it has no timeout (a reset may take arbitrarily long).
+ * @return 0 when started, -ENOTSUP when the device cannot reset.
+ */
+int vuc_device_reset_async(struct vuc_client *client, int timeout_ms,
+                           vuc_done_cb cb, void *arg);
+
+/* ---- Blocking layer ------------------------------------------------------ */
+/* Each runs the client's event base until the matching asynchronous call
+ * completes, and returns its result. Do not call them from a callback. */
+
+/** Connect, negotiate and discover. @see vuc_connect_path_async() */
+int vuc_connect_path(struct vuc_client *client, const char *path);
+
+/** @see vuc_connect_fd_async() */
+int vuc_connect_fd(struct vuc_client *client, int fd);
+
+/** @see vuc_region_read_async() */
+int vuc_region_read(struct vuc_client *client, uint32_t index, uint64_t offset,
+                    void *buf, size_t len);
+
+/** @see vuc_region_write_async() */
+int vuc_region_write(struct vuc_client *client, uint32_t index,
+                     uint64_t offset, const void *buf, size_t len);
+
+/** @see vuc_device_reset_async() */
+int vuc_device_reset(struct vuc_client *client);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VUC_VUC_H */

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Options, the client's lifetime, error text and logging, and the getters
+ * of cached state.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "client.h"
+
+#define DEFAULT_TIMEOUT_MS 5000
+#define DEFAULT_MAX_MSG_FDS 16u
+#define MIN_XFER 4096u
+#define MAX_XFER (64u << 20)
+
+#define VUC_STR2(x) #x
+#define VUC_STR(x) VUC_STR2(x)
+
+const char *vuc_version(void)
+{
+    return VUC_STR(VUC_VERSION_MAJOR) "." VUC_STR(VUC_VERSION_MINOR) "." VUC_STR(
+        VUC_VERSION_PATCH);
+}
+
+/* ---- Options ------------------------------------------------------------ */
+
+static const struct vuc_options default_options = {
+    .timeout_ms = DEFAULT_TIMEOUT_MS,
+    .major = VUC_PROTO_MAJOR,
+    .minor = VUC_PROTO_MINOR,
+    .max_msg_fds = DEFAULT_MAX_MSG_FDS,
+    .max_data_xfer_size = VFIO_USER_DEFAULT_MAX_DATA_XFER_SIZE,
+    .auto_mmap = true,
+    .log_level = VUC_LOG_WARNING,
+};
+
+struct vuc_options *vuc_options_new(void)
+{
+    struct vuc_options *o = malloc(sizeof(*o));
+    if (o != NULL) {
+        *o = default_options;
+    }
+    return o;
+}
+
+void vuc_options_free(struct vuc_options *opts)
+{
+    free(opts);
+}
+
+int vuc_options_set_timeout(struct vuc_options *opts, int ms)
+{
+    if (ms < 0) {
+        return -EINVAL;
+    }
+    opts->timeout_ms = ms;
+    return 0;
+}
+
+int vuc_options_set_version(struct vuc_options *opts, uint16_t major,
+                            uint16_t minor)
+{
+    /* Major 0 is the only one the specification defines. */
+    if (major != VUC_PROTO_MAJOR) {
+        return -EINVAL;
+    }
+    opts->major = major;
+    opts->minor = minor;
+    return 0;
+}
+
+int vuc_options_set_max_msg_fds(struct vuc_options *opts, unsigned n)
+{
+    if (n < 1 || n > VUC_SCM_MAX_FD) {
+        return -EINVAL;
+    }
+    opts->max_msg_fds = n;
+    return 0;
+}
+
+int vuc_options_set_max_data_xfer_size(struct vuc_options *opts,
+                                       uint32_t bytes)
+{
+    if (bytes < MIN_XFER || bytes > MAX_XFER) {
+        return -EINVAL;
+    }
+    opts->max_data_xfer_size = bytes;
+    return 0;
+}
+
+int vuc_options_set_auto_mmap(struct vuc_options *opts, bool on)
+{
+    opts->auto_mmap = on;
+    return 0;
+}
+
+int vuc_options_set_log(struct vuc_options *opts, vuc_log_fn fn, void *arg,
+                        enum vuc_log_level level)
+{
+    opts->log_fn = fn;
+    opts->log_arg = arg;
+    opts->log_level = level;
+    return 0;
+}
+
+/* ---- Errors and logging ------------------------------------------------ */
+
+int vuc_fail(struct vuc_client *c, int rc, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(c->errbuf, sizeof(c->errbuf), fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+void vuc_log(struct vuc_client *c, enum vuc_log_level level, const char *fmt,
+             ...)
+{
+    char line[512];
+    va_list ap;
+
+    if (c->opts.log_fn == NULL || level > c->opts.log_level) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    c->opts.log_fn(c->opts.log_arg, level, line);
+}
+
+const char *vuc_strerror(const struct vuc_client *client)
+{
+    return client->errbuf;
+}
+
+int vuc_timeout_ms(const struct vuc_client *c, int timeout_ms)
+{
+    return timeout_ms < 0 ? c->opts.timeout_ms : timeout_ms;
+}
+
+/* ---- Lifetime ------------------------------------------------------------ */
+
+static void defer_event(evutil_socket_t fd, short what, void *arg)
+{
+    struct vuc_client *c = arg;
+
+    vuc_enter(c);
+    vuc_io_deferred_run(c);
+    vuc_leave(c);
+}
+
+struct vuc_client *vuc_client_new(struct event_base *base,
+                                  const struct vuc_options *opts)
+{
+    if (base == NULL) {
+        errno = EINVAL;
+        return NULL;
+    }
+    struct vuc_client *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return NULL;
+    }
+    c->base = base;
+    c->opts = opts ? *opts : default_options;
+    c->main.fd = -1;
+    c->defer_ev = event_new(base, -1, 0, defer_event, c);
+    if (c->defer_ev == NULL) {
+        free(c);
+        errno = ENOMEM;
+        return NULL;
+    }
+    return c;
+}
+
+static void client_destroy(struct vuc_client *c)
+{
+    vuc_conn_release(c);
+    vuc_discovery_clear(c);
+    vuc_io_ops_release(c);
+    event_free(c->defer_ev);
+    free(c->server_json);
+    free(c);
+}
+
+void vuc_client_free(struct vuc_client *client)
+{
+    struct vuc_client *c = client;
+
+    if (c == NULL || c->free_requested) {
+        return;
+    }
+    c->free_requested = true;
+    /* Hold the client while the cancelled callbacks run, so a nested free
+     * (or the frame we were called from) finds it intact. */
+    vuc_enter(c);
+    vuc_fail(c, -ECANCELED, "the client was freed");
+    vuc_conn_close(c, -ECANCELED);
+    vuc_io_deferred_cancel(c, -ECANCELED);
+    vuc_leave(c);
+}
+
+void vuc_enter(struct vuc_client *c)
+{
+    c->depth++;
+}
+
+void vuc_leave(struct vuc_client *c)
+{
+    if (--c->depth == 0 && c->free_requested) {
+        client_destroy(c);
+    }
+}
+
+void vuc_set_disconnect_cb(struct vuc_client *client, vuc_disconnect_cb cb,
+                           void *arg)
+{
+    client->disconnect_cb = cb;
+    client->disconnect_arg = arg;
+}
+
+struct event_base *vuc_client_base(const struct vuc_client *client)
+{
+    return client->base;
+}
+
+bool vuc_is_connected(const struct vuc_client *client)
+{
+    return client->connected;
+}
+
+/* ---- Cached state ------------------------------------------------------- */
+
+const struct vuc_caps *vuc_get_caps(const struct vuc_client *client)
+{
+    return client->negotiated || client->connected ? &client->caps : NULL;
+}
+
+const char *vuc_server_json(const struct vuc_client *client)
+{
+    return client->server_json ? client->server_json : "";
+}
+
+const struct vuc_device_info *vuc_get_device_info(
+    const struct vuc_client *client)
+{
+    return client->connected ? &client->dev : NULL;
+}
+
+const struct vuc_region_info *vuc_get_region_info(
+    const struct vuc_client *client, uint32_t index)
+{
+    if (!client->connected || index >= client->dev.num_regions) {
+        return NULL;
+    }
+    return &client->regions[index].info;
+}
+
+const struct vuc_irq_info *vuc_get_irq_info(const struct vuc_client *client,
+                                            uint32_t index)
+{
+    if (!client->connected || index >= client->dev.num_irqs) {
+        return NULL;
+    }
+    return &client->irqs[index];
+}
+
+const char *vuc_region_name(uint32_t index)
+{
+    static const char *const names[VFIO_USER_PCI_NUM_REGIONS] = {
+        "BAR0", "BAR1", "BAR2", "BAR3", "BAR4",
+        "BAR5", "ROM",  "CONFIG", "VGA",
+    };
+    static const char *const extra[] = {
+        "REGION9",  "REGION10", "REGION11", "REGION12", "REGION13",
+        "REGION14", "REGION15", "REGION16",
+    };
+    if (index < VFIO_USER_PCI_NUM_REGIONS) {
+        return names[index];
+    }
+    if (index - VFIO_USER_PCI_NUM_REGIONS < sizeof(extra) / sizeof(extra[0])) {
+        return extra[index - VFIO_USER_PCI_NUM_REGIONS];
+    }
+    return "REGION";
+}
+
+const char *vuc_irq_name(uint32_t index)
+{
+    static const char *const names[VFIO_USER_PCI_NUM_IRQS] = {
+        "INTX", "MSI", "MSIX", "ERR", "REQ",
+    };
+    return index < VFIO_USER_PCI_NUM_IRQS ? names[index] : "IRQ";
+}

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The client object shared by the library's modules, and the small set of
+ * services each module may use: error text, logging, and the request layer
+ * of conn.c.
+ */
+#ifndef VUC_CLIENT_H
+#define VUC_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event_struct.h>
+
+#include <vuc/vuc.h>
+
+#include "transport.h"
+
+struct vuc_options {
+    int timeout_ms;
+    uint16_t major, minor;
+    unsigned max_msg_fds;
+    uint32_t max_data_xfer_size;
+    bool auto_mmap;
+    vuc_log_fn log_fn;
+    void *log_arg;
+    enum vuc_log_level log_level;
+};
+
+/* ---- Requests (conn.c) ---------------------------------------------------- */
+
+struct vuc_req;
+
+/* What ended a request. err is 0 for a good reply; otherwise a negative
+ * errno: the server's error reply (hdr set), -ETIMEDOUT, -ECONNRESET or
+ * -EPROTO (connection lost), -ECANCELED (client freed). For a good reply the
+ * handler owns fds[0..nfds): it keeps one by setting its slot to -1; conn.c
+ * closes the rest after the handler returns. */
+struct vuc_reply {
+    int err;
+    const struct vfio_user_header *hdr;
+    const uint8_t *payload;
+    size_t len;
+    int *fds;
+    unsigned nfds;
+};
+
+/* Runs exactly once per submitted request. */
+typedef void (*vuc_req_fn)(struct vuc_client *c, struct vuc_req *req,
+                           struct vuc_reply *r);
+
+struct vuc_req {
+    struct vuc_client *client;
+    uint16_t id, cmd;
+    uint8_t state;
+    struct event timer;
+    vuc_req_fn fn;
+    struct vuc_req *next_free;
+    /* Per-operation context, owned by whoever submitted the request. */
+    void *op;
+    uint8_t *buf;
+    uint64_t offset;
+    uint32_t count;
+    uint32_t argsz;
+    uint32_t index;
+};
+
+/* ---- The client ------------------------------------------------------------ */
+
+struct vuc_io_op;
+struct vuc_connect_op;
+
+struct vuc_region_map {
+    uint64_t offset, size; /* within the region */
+    void *addr;
+};
+
+struct vuc_region {
+    struct vuc_region_info info;
+    int fd; /* from GET_REGION_INFO, -1 without */
+    struct vuc_region_map maps[VUC_MAX_SPARSE_AREAS];
+};
+
+struct vuc_client {
+    struct event_base *base;
+    struct vuc_options opts;
+    char errbuf[512];
+
+    vuc_disconnect_cb disconnect_cb;
+    void *disconnect_arg;
+
+    /* Connection. */
+    struct vuc_chan main;
+    bool chan_open;      /* main was opened (and needs destroying) */
+    bool negotiated;     /* VERSION done */
+    bool connected;      /* negotiated and discovered */
+    struct vuc_connect_op *connecting;
+    struct vuc_caps caps;
+    char *server_json;
+    uint32_t xfer_chunk; /* largest REGION_READ/WRITE count we send */
+
+    /* Requests in flight, found by id: slots[id & (nslots - 1)]. */
+    struct vuc_req **slots;
+    unsigned nslots;
+    unsigned inflight;
+    uint16_t next_id;
+    struct vuc_req *free_reqs;
+
+    /* Discovery results. */
+    struct vuc_device_info dev;
+    bool have_dev;
+    struct vuc_region *regions;
+    struct vuc_irq_info *irqs;
+
+    /* Region operations: pooled, so steady-state I/O allocates nothing. */
+    struct vuc_io_op *free_ops;
+    struct vuc_io_op *deferred_head, *deferred_tail;
+    struct event *defer_ev;
+
+    /* Re-entrancy: vuc_client_free() inside a callback is deferred until
+     * the outermost library frame returns. */
+    unsigned depth;
+    bool free_requested;
+};
+
+/* ---- client.c ---------------------------------------------------------------- */
+
+/* Every public call starts with this: the error text describes the last
+ * failure of the current call or of a completion since. */
+static inline void vuc_begin(struct vuc_client *c)
+{
+    c->errbuf[0] = '\0';
+}
+
+/* Record the last error text; returns rc for `return vuc_fail(...)`. */
+int vuc_fail(struct vuc_client *c, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+void vuc_log(struct vuc_client *c, enum vuc_log_level level, const char *fmt,
+             ...) __attribute__((format(printf, 3, 4)));
+
+/* Bracket every entry from the event loop that may run user callbacks. */
+void vuc_enter(struct vuc_client *c);
+void vuc_leave(struct vuc_client *c);
+
+/* Resolve a per-call timeout argument to milliseconds (0 = none). */
+int vuc_timeout_ms(const struct vuc_client *c, int timeout_ms);
+
+/* ---- conn.c ------------------------------------------------------------------ */
+
+/* Open the main channel on a connected socket (owned from here on). */
+int vuc_conn_open(struct vuc_client *c, int fd);
+
+/*
+ * Start a request: reserve its message in the outgoing queue and return the
+ * payload space to encode into (payload_len bytes), or NULL with the reason
+ * in vuc_strerror() and *rc set (-ENOTCONN, -EBUSY, -ENOMEM).
+ */
+struct vuc_req *vuc_req_start(struct vuc_client *c, uint16_t cmd,
+                              size_t payload_len, void **payload, int *rc);
+
+/* Send a started request with fds the channel will own (closed here on
+ * failure, too; refused beyond the peer's max_msg_fds); fn runs once. */
+int vuc_req_submit(struct vuc_client *c, struct vuc_req *req,
+                   size_t payload_len, int timeout_ms, vuc_req_fn fn,
+                   int *fds, unsigned nfds);
+
+/* Give back a started request that will not be submitted. */
+void vuc_req_abandon(struct vuc_client *c, struct vuc_req *req);
+
+/* Fail every request and close the connection; -ECONNRESET or -EPROTO
+ * reaches the user's disconnect callback when it was connected. */
+void vuc_conn_fail(struct vuc_client *c, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Complete every request with err and shut the socket; memory stays. */
+void vuc_conn_close(struct vuc_client *c, int err);
+
+/* Release the connection's memory (after vuc_conn_close). */
+void vuc_conn_release(struct vuc_client *c);
+
+/* ---- discover.c -------------------------------------------------------------- */
+
+int vuc_connect_begin(struct vuc_client *c, int fd, vuc_done_cb cb,
+                      void *arg);
+/* VERSION finished (negotiate.c): go on discovering, or fail the connect. */
+void vuc_connect_negotiated(struct vuc_client *c, int rc);
+/* Fail an unfinished connect (called by conn.c when the connection ends). */
+void vuc_connect_abort(struct vuc_client *c, int err);
+void vuc_discovery_clear(struct vuc_client *c);
+
+/* ---- region.c ---------------------------------------------------------------- */
+
+void vuc_region_unmap_all(struct vuc_client *c);
+void vuc_io_ops_release(struct vuc_client *c);
+void vuc_io_deferred_run(struct vuc_client *c);
+/* Complete deferred region ops with err (client freed). */
+void vuc_io_deferred_cancel(struct vuc_client *c, int err);
+
+#endif /* VUC_CLIENT_H */

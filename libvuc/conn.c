@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Requests and replies: message ids, the table of requests in flight,
+ * timeouts, matching replies, serving (or refusing) server requests, and
+ * tearing the connection down so that every request completes exactly once.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "client.h"
+#include "wire.h"
+
+enum {
+    REQ_FREE,
+    REQ_STARTED, /* id and queue space taken, not yet sent */
+    REQ_WAITING, /* sent, its handler not yet run */
+    REQ_LATE,    /* timed out; the reply may still come and must be eaten */
+};
+
+#define SLOTS_INITIAL 64u
+#define SLOTS_MAX 65536u /* every 16-bit id */
+/* A server that leaves this many timed-out requests unanswered is gone. */
+#define LATE_MAX 1024u
+
+static void close_fds(int *fds, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (fds[i] >= 0) {
+            close(fds[i]);
+            fds[i] = -1;
+        }
+    }
+}
+
+/* ---- The request table ----------------------------------------------------- */
+
+static unsigned count_late(const struct vuc_client *c)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < c->nslots; i++) {
+        if (c->slots[i] != NULL && c->slots[i]->state == REQ_LATE) {
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Double the table. Ids that differ modulo the old size differ modulo any
+ * multiple of it, so every live request gets a slot of its own. */
+static int slots_grow(struct vuc_client *c)
+{
+    unsigned n = c->nslots ? c->nslots * 2 : SLOTS_INITIAL;
+    if (n > SLOTS_MAX) {
+        return -EBUSY;
+    }
+    struct vuc_req **s = calloc(n, sizeof(*s));
+    if (s == NULL) {
+        return -ENOMEM;
+    }
+    for (unsigned i = 0; i < c->nslots; i++) {
+        if (c->slots[i] != NULL) {
+            s[c->slots[i]->id & (n - 1)] = c->slots[i];
+        }
+    }
+    free(c->slots);
+    c->slots = s;
+    c->nslots = n;
+    return 0;
+}
+
+/* Take the next id whose slot is free; O(1) unless the table is crowded. */
+static int id_alloc(struct vuc_client *c, uint16_t *id)
+{
+    for (;;) {
+        if (c->nslots > 0 && c->inflight < c->nslots / 2) {
+            for (unsigned tries = 0; tries < c->nslots; tries++) {
+                uint16_t cand = c->next_id++;
+                if (c->slots[cand & (c->nslots - 1)] == NULL) {
+                    *id = cand;
+                    return 0;
+                }
+            }
+        }
+        int rc = slots_grow(c);
+        if (rc < 0) {
+            /* Full table: only a free slot anywhere will do. */
+            for (unsigned tries = 0; tries < c->nslots; tries++) {
+                uint16_t cand = c->next_id++;
+                if (c->slots[cand & (c->nslots - 1)] == NULL) {
+                    *id = cand;
+                    return 0;
+                }
+            }
+            return rc;
+        }
+    }
+}
+
+static void req_timeout(evutil_socket_t fd, short what, void *arg);
+
+static struct vuc_req *req_alloc(struct vuc_client *c)
+{
+    struct vuc_req *req = c->free_reqs;
+    if (req != NULL) {
+        c->free_reqs = req->next_free;
+        return req;
+    }
+    req = calloc(1, sizeof(*req));
+    if (req == NULL) {
+        return NULL;
+    }
+    req->client = c;
+    evtimer_assign(&req->timer, c->base, req_timeout, req);
+    return req;
+}
+
+static void req_release(struct vuc_client *c, struct vuc_req *req)
+{
+    if (c->slots[req->id & (c->nslots - 1)] == req) {
+        c->slots[req->id & (c->nslots - 1)] = NULL;
+    }
+    if (req->state != REQ_LATE) {
+        c->inflight--;
+    }
+    evtimer_del(&req->timer);
+    req->state = REQ_FREE;
+    req->fn = NULL;
+    req->op = NULL;
+    req->next_free = c->free_reqs;
+    c->free_reqs = req;
+}
+
+/* Run a request's handler once and recycle it. */
+static void req_complete(struct vuc_client *c, struct vuc_req *req,
+                         struct vuc_reply *r)
+{
+    vuc_req_fn fn = req->fn;
+
+    /* Out of the table before the handler runs, so that the handler may
+     * start requests (even one reusing this id). */
+    if (c->slots[req->id & (c->nslots - 1)] == req) {
+        c->slots[req->id & (c->nslots - 1)] = NULL;
+    }
+    evtimer_del(&req->timer);
+    fn(c, req, r);
+    if (r->fds != NULL) {
+        close_fds(r->fds, r->nfds);
+    }
+    req_release(c, req);
+}
+
+struct vuc_req *vuc_req_start(struct vuc_client *c, uint16_t cmd,
+                              size_t payload_len, void **payload, int *rc)
+{
+    if (!c->chan_open || !vuc_chan_is_open(&c->main)) {
+        *rc = vuc_fail(c, -ENOTCONN, "%s: not connected",
+                       vuc_wire_cmd_name(cmd));
+        return NULL;
+    }
+    if (VFIO_USER_HDR_SIZE + payload_len > UINT32_MAX) {
+        *rc = vuc_fail(c, -EINVAL, "%s: message too large",
+                       vuc_wire_cmd_name(cmd));
+        return NULL;
+    }
+    uint16_t id;
+    int err = id_alloc(c, &id);
+    if (err < 0) {
+        *rc = vuc_fail(c, err,
+                       err == -EBUSY ? "%s: every message id is in use"
+                                     : "%s: out of memory",
+                       vuc_wire_cmd_name(cmd));
+        return NULL;
+    }
+    struct vuc_req *req = req_alloc(c);
+    uint8_t *msg = req ? vuc_chan_reserve(&c->main,
+                                          VFIO_USER_HDR_SIZE + payload_len)
+                       : NULL;
+    if (msg == NULL) {
+        if (req != NULL) {
+            req->next_free = c->free_reqs;
+            c->free_reqs = req;
+        }
+        *rc = vuc_fail(c, -ENOMEM, "%s: out of memory",
+                       vuc_wire_cmd_name(cmd));
+        return NULL;
+    }
+    req->id = id;
+    req->cmd = cmd;
+    req->state = REQ_STARTED;
+    c->slots[id & (c->nslots - 1)] = req;
+    c->inflight++;
+    *payload = msg + VFIO_USER_HDR_SIZE;
+    return req;
+}
+
+void vuc_req_abandon(struct vuc_client *c, struct vuc_req *req)
+{
+    req_release(c, req);
+}
+
+int vuc_req_submit(struct vuc_client *c, struct vuc_req *req,
+                   size_t payload_len, int timeout_ms, vuc_req_fn fn,
+                   int *fds, unsigned nfds)
+{
+    uint8_t *msg = vuc_chan_reserve(&c->main, 0);
+    size_t size = VFIO_USER_HDR_SIZE + payload_len;
+    /* Until VERSION says otherwise the peer takes one fd per message. */
+    unsigned peer_max = c->negotiated ? c->caps.server_max_msg_fds
+                                      : VFIO_USER_DEFAULT_MAX_MSG_FDS;
+
+    if (nfds > peer_max) {
+        for (unsigned i = 0; i < nfds; i++) {
+            close(fds[i]);
+        }
+        req_release(c, req);
+        return vuc_fail(c, -EINVAL,
+                        "%s: %u fds exceed the server's max_msg_fds of %u",
+                        vuc_wire_cmd_name(req->cmd), nfds, peer_max);
+    }
+
+    vuc_wire_put_header((struct vfio_user_header *)msg, req->id, req->cmd,
+                        (uint32_t)size, VFIO_USER_F_TYPE_COMMAND, 0);
+    int rc = vuc_chan_commit(&c->main, size, fds, nfds);
+    if (rc < 0) {
+        req_release(c, req);
+        return vuc_fail(c, rc, "%s: out of memory", vuc_wire_cmd_name(req->cmd));
+    }
+    req->fn = fn;
+    req->state = REQ_WAITING;
+    int ms = vuc_timeout_ms(c, timeout_ms);
+    if (ms > 0) {
+        struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+        evtimer_add(&req->timer, &tv);
+    }
+    return 0;
+}
+
+static void req_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    struct vuc_req *req = arg;
+    struct vuc_client *c = req->client;
+    struct vuc_reply r = {.err = -ETIMEDOUT};
+    vuc_req_fn fn = req->fn;
+
+    vuc_enter(c);
+    /* The id stays taken until the late reply is read, so that it can
+     * never be mistaken for the reply to a newer request. */
+    req->state = REQ_LATE;
+    c->inflight--;
+    vuc_fail(c, -ETIMEDOUT, "the server did not answer %s (id %u) in time",
+             vuc_wire_cmd_name(req->cmd), req->id);
+    fn(c, req, &r);
+    if (!c->free_requested && vuc_chan_is_open(&c->main) &&
+        count_late(c) >= LATE_MAX) {
+        vuc_conn_fail(c, -EPROTO,
+                      "the server left %u requests unanswered; giving up",
+                      LATE_MAX);
+    }
+    vuc_leave(c);
+}
+
+/* ---- Incoming messages -------------------------------------------------- */
+
+static void on_reply(struct vuc_client *c, const struct vfio_user_header *hdr,
+                     const uint8_t *payload, size_t len, int *fds,
+                     unsigned nfds)
+{
+    struct vuc_req *req =
+        c->nslots ? c->slots[hdr->msg_id & (c->nslots - 1)] : NULL;
+
+    if (req == NULL || req->id != hdr->msg_id || req->state == REQ_STARTED) {
+        vuc_log(c, VUC_LOG_WARNING,
+                "dropping a %s reply with id %u that answers no request",
+                vuc_wire_cmd_name(hdr->cmd), hdr->msg_id);
+        close_fds(fds, nfds);
+        return;
+    }
+    if (req->state == REQ_LATE) {
+        vuc_log(c, VUC_LOG_INFO,
+                "dropping the late reply to %s id %u (it timed out)",
+                vuc_wire_cmd_name(req->cmd), req->id);
+        close_fds(fds, nfds);
+        req_release(c, req);
+        return;
+    }
+
+    struct vuc_reply r = {.hdr = hdr};
+    if (hdr->cmd != req->cmd) {
+        close_fds(fds, nfds);
+        r.err = vuc_fail(c, -EPROTO,
+                         "the server answered %s (id %u) with a %s reply",
+                         vuc_wire_cmd_name(req->cmd), req->id,
+                         vuc_wire_cmd_name(hdr->cmd));
+    } else if (hdr->flags & VFIO_USER_F_ERROR) {
+        /* An error reply is only a header; servers that send a payload or
+         * fds anyway get them ignored. */
+        close_fds(fds, nfds);
+        r.err = vuc_wire_reply_errno(hdr);
+        vuc_fail(c, r.err, "the server failed %s: %s (errno %u)",
+                 vuc_wire_cmd_name(req->cmd), strerror(-r.err),
+                 hdr->error_no);
+    } else {
+        r.payload = payload;
+        r.len = len;
+        r.fds = fds;
+        r.nfds = nfds;
+    }
+    req_complete(c, req, &r);
+}
+
+static void reply_error(struct vuc_client *c, struct vuc_chan *ch,
+                        const struct vfio_user_header *hdr, int err)
+{
+    if (hdr->flags & VFIO_USER_F_NO_REPLY) {
+        return;
+    }
+    void *msg = vuc_chan_reserve(ch, VFIO_USER_HDR_SIZE);
+    if (msg == NULL) {
+        vuc_conn_fail(c, -ENOMEM, "out of memory replying to the server");
+        return;
+    }
+    vuc_wire_put_header(msg, hdr->msg_id, hdr->cmd, VFIO_USER_HDR_SIZE,
+                        VFIO_USER_F_TYPE_REPLY | VFIO_USER_F_ERROR,
+                        (uint32_t)err);
+    vuc_chan_commit(ch, VFIO_USER_HDR_SIZE, NULL, 0);
+}
+
+static void on_server_request(struct vuc_client *c, struct vuc_chan *ch,
+                              const struct vfio_user_header *hdr,
+                              const uint8_t *payload, size_t len, int *fds,
+                              unsigned nfds)
+{
+    /* No server request served here carries fds. */
+    close_fds(fds, nfds);
+    vuc_log(c, VUC_LOG_WARNING,
+            "refusing %s (id %u) from the server: not served by this client",
+            vuc_wire_cmd_name(hdr->cmd), hdr->msg_id);
+    reply_error(c, ch, hdr, ENOSYS);
+}
+
+static void on_msg(struct vuc_chan *ch, const struct vfio_user_header *hdr,
+                   const uint8_t *payload, size_t len, int *fds, unsigned nfds,
+                   void *arg)
+{
+    struct vuc_client *c = arg;
+
+    if ((hdr->flags & VFIO_USER_F_TYPE_MASK) == VFIO_USER_F_TYPE_REPLY) {
+        on_reply(c, hdr, payload, len, fds, nfds);
+    } else {
+        on_server_request(c, ch, hdr, payload, len, fds, nfds);
+    }
+}
+
+static void on_chan_err(struct vuc_chan *ch, int err, const char *text,
+                        void *arg)
+{
+    vuc_conn_fail(arg, err, "%s", text);
+}
+
+static void on_hold(void *arg, bool hold)
+{
+    if (hold) {
+        vuc_enter(arg);
+    } else {
+        vuc_leave(arg);
+    }
+}
+
+/* ---- Connection lifetime ------------------------------------------------- */
+
+int vuc_conn_open(struct vuc_client *c, int fd)
+{
+    /* Until negotiation says more: replies to our reads (bounded by our own
+     * transfer size) and region info, whichever is larger. */
+    size_t max = c->opts.max_data_xfer_size;
+    if (max < VUC_MAX_REGION_INFO_SIZE) {
+        max = VUC_MAX_REGION_INFO_SIZE;
+    }
+    max += 2 * VFIO_USER_HDR_SIZE;
+
+    int rc = vuc_chan_open(&c->main, c->base, fd, max, c->opts.max_msg_fds,
+                           on_msg, on_chan_err, on_hold, c);
+    if (rc < 0) {
+        return vuc_fail(c, rc, "cannot set up the socket: %s", strerror(-rc));
+    }
+    c->chan_open = true;
+    return 0;
+}
+
+void vuc_conn_close(struct vuc_client *c, int err)
+{
+    c->connected = false;
+    c->negotiated = false;
+    if (c->chan_open) {
+        vuc_chan_shutdown(&c->main);
+    }
+    /* Handlers may start requests (refused now) or free the client (then
+     * this runs nested and the outer pass finds the slots empty). */
+    for (unsigned i = 0; i < c->nslots; i++) {
+        struct vuc_req *req = c->slots[i];
+        if (req == NULL) {
+            continue;
+        }
+        if (req->state == REQ_WAITING) {
+            struct vuc_reply r = {.err = err};
+            req_complete(c, req, &r);
+        } else {
+            req_release(c, req);
+        }
+    }
+    vuc_connect_abort(c, err);
+}
+
+void vuc_conn_fail(struct vuc_client *c, int err, const char *fmt, ...)
+{
+    char text[sizeof(c->errbuf)];
+    va_list ap;
+    bool was_connected = c->connected;
+
+    if (!c->chan_open || c->free_requested) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    /* The failed operations and the disconnect callback carry the text;
+     * the log only records it. */
+    vuc_log(c, VUC_LOG_INFO, "connection lost: %s", text);
+    if (err != -EPROTO && err != -ENOMEM) {
+        err = -ECONNRESET;
+    }
+    /* Completions may overwrite the text; each sees the cause first. */
+    vuc_fail(c, err, "%s", text);
+    vuc_conn_close(c, err);
+    vuc_fail(c, err, "%s", text);
+    if (was_connected && c->disconnect_cb != NULL && !c->free_requested) {
+        c->disconnect_cb(c, err, c->disconnect_arg);
+    }
+}
+
+void vuc_conn_release(struct vuc_client *c)
+{
+    if (c->chan_open) {
+        vuc_chan_destroy(&c->main);
+        c->chan_open = false;
+    }
+    for (unsigned i = 0; i < c->nslots; i++) {
+        if (c->slots[i] != NULL) {
+            req_release(c, c->slots[i]);
+        }
+    }
+    while (c->free_reqs != NULL) {
+        struct vuc_req *req = c->free_reqs;
+        c->free_reqs = req->next_free;
+        free(req);
+    }
+    free(c->slots);
+    c->slots = NULL;
+    c->nslots = 0;
+    c->inflight = 0;
+}

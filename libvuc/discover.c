@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Connecting: socket, VERSION, then DEVICE_GET_INFO and every region's and
+ * irq index's info, pipelined, into the client's cache. The connect
+ * completes once, when all of it is known (and mappable regions are mapped,
+ * unless the user said otherwise).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "negotiate.h"
+#include "wire.h"
+
+/* Enough for a region with a sparse cap of a dozen areas and a type cap, so
+ * that one round trip usually does it; larger replies ask again. */
+#define REGION_INFO_ARGSZ 512u
+/* A server that keeps raising argsz is not converging. */
+#define REGION_INFO_TRIES 3u
+
+struct vuc_connect_op {
+    vuc_done_cb cb;
+    void *arg;
+    unsigned outstanding;
+};
+
+static void connect_finish(struct vuc_client *c, int rc)
+{
+    struct vuc_connect_op *op = c->connecting;
+
+    if (op == NULL) {
+        return;
+    }
+    c->connecting = NULL;
+    if (rc < 0) {
+        /* Closing completes the other discovery requests; keep the text of
+         * what went wrong first. */
+        char cause[sizeof(c->errbuf)];
+        memcpy(cause, c->errbuf, sizeof(cause));
+        vuc_conn_close(c, rc);
+        memcpy(c->errbuf, cause, sizeof(cause));
+    } else {
+        c->connected = true;
+        c->errbuf[0] = '\0';
+    }
+    op->cb(c, rc, op->arg);
+    free(op);
+}
+
+void vuc_connect_abort(struct vuc_client *c, int err)
+{
+    connect_finish(c, err);
+}
+
+static void discovery_step_done(struct vuc_client *c)
+{
+    if (c->connecting == NULL || --c->connecting->outstanding > 0) {
+        return;
+    }
+    if (c->opts.auto_mmap) {
+        for (uint32_t i = 0; i < c->dev.num_regions; i++) {
+            const struct vuc_region_info *ri = &c->regions[i].info;
+            if ((ri->flags & VFIO_USER_REGION_INFO_FLAG_MMAP) && ri->has_fd &&
+                ri->size > 0 && vuc_region_mmap(c, i) < 0) {
+                /* Messages still reach the region; say why it is slower. */
+                vuc_log(c, VUC_LOG_WARNING, "%s not mapped: %s",
+                        vuc_region_name(i), c->errbuf);
+            }
+        }
+    }
+    connect_finish(c, 0);
+}
+
+/* ---- Region and irq info --------------------------------------------------- */
+
+static int send_region_info(struct vuc_client *c, uint32_t index,
+                            uint32_t argsz, uint32_t tries);
+
+static void region_info_reply(struct vuc_client *c, struct vuc_req *req,
+                              struct vuc_reply *r)
+{
+    struct vuc_wire_err err;
+    struct vuc_region_info info;
+    uint32_t need = 0;
+    uint32_t index = req->index;
+
+    if (c->connecting == NULL) {
+        return; /* the connect already failed */
+    }
+    if (r->err < 0) {
+        connect_finish(c, r->err);
+        return;
+    }
+    int rc = vuc_wire_dec_region_info_reply(r->payload, r->len, r->nfds,
+                                            index, req->argsz, &info, &need,
+                                            &err);
+    if (rc < 0) {
+        connect_finish(c, vuc_fail(c, rc, "%s", err.text));
+        return;
+    }
+    if (rc == 1) {
+        /* The short reply's fd (if any) is closed by conn.c on return. */
+        if (req->count + 1 >= REGION_INFO_TRIES) {
+            connect_finish(c, vuc_fail(c, -EPROTO,
+                                       "DEVICE_GET_REGION_INFO for %s: the "
+                                       "server asked for a larger reply %u "
+                                       "times",
+                                       vuc_region_name(index),
+                                       REGION_INFO_TRIES));
+            return;
+        }
+        rc = send_region_info(c, index, need, req->count + 1);
+        if (rc < 0) {
+            connect_finish(c, rc);
+        }
+        return; /* still outstanding */
+    }
+    struct vuc_region *reg = &c->regions[index];
+    reg->info = info;
+    if (info.has_fd) {
+        reg->fd = r->fds[0];
+        r->fds[0] = -1;
+    }
+    discovery_step_done(c);
+}
+
+static int send_region_info(struct vuc_client *c, uint32_t index,
+                            uint32_t argsz, uint32_t tries)
+{
+    void *payload;
+    int rc;
+    size_t len = sizeof(struct vfio_user_region_info);
+    struct vuc_req *req = vuc_req_start(c, VFIO_USER_DEVICE_GET_REGION_INFO,
+                                        len, &payload, &rc);
+    if (req == NULL) {
+        return rc;
+    }
+    ssize_t n = vuc_wire_enc_region_info(payload, len, index, argsz);
+    if (n < 0) {
+        vuc_req_abandon(c, req);
+        return vuc_fail(c, (int)n, "cannot encode DEVICE_GET_REGION_INFO");
+    }
+    req->index = index;
+    req->argsz = argsz;
+    req->count = tries;
+    return vuc_req_submit(c, req, (size_t)n, VUC_TIMEOUT_DEFAULT,
+                          region_info_reply, NULL, 0);
+}
+
+static void irq_info_reply(struct vuc_client *c, struct vuc_req *req,
+                           struct vuc_reply *r)
+{
+    struct vuc_wire_err err;
+
+    if (c->connecting == NULL) {
+        return;
+    }
+    if (r->err < 0) {
+        connect_finish(c, r->err);
+        return;
+    }
+    int rc = vuc_wire_dec_irq_info_reply(r->payload, r->len, r->nfds,
+                                         req->index, &c->irqs[req->index],
+                                         &err);
+    if (rc < 0) {
+        connect_finish(c, vuc_fail(c, rc, "%s", err.text));
+        return;
+    }
+    discovery_step_done(c);
+}
+
+static int send_irq_info(struct vuc_client *c, uint32_t index)
+{
+    void *payload;
+    int rc;
+    size_t len = sizeof(struct vfio_user_irq_info);
+    struct vuc_req *req = vuc_req_start(c, VFIO_USER_DEVICE_GET_IRQ_INFO, len,
+                                        &payload, &rc);
+    if (req == NULL) {
+        return rc;
+    }
+    ssize_t n = vuc_wire_enc_irq_info(payload, len, index);
+    if (n < 0) {
+        vuc_req_abandon(c, req);
+        return vuc_fail(c, (int)n, "cannot encode DEVICE_GET_IRQ_INFO");
+    }
+    req->index = index;
+    return vuc_req_submit(c, req, (size_t)n, VUC_TIMEOUT_DEFAULT,
+                          irq_info_reply, NULL, 0);
+}
+
+/* ---- Device info -------------------------------------------------------- */
+
+static void device_info_reply(struct vuc_client *c, struct vuc_req *req,
+                              struct vuc_reply *r)
+{
+    struct vuc_wire_err err;
+    struct vuc_device_info dev;
+
+    if (c->connecting == NULL) {
+        return;
+    }
+    if (r->err < 0) {
+        connect_finish(c, r->err);
+        return;
+    }
+    int rc = vuc_wire_dec_device_info_reply(r->payload, r->len, r->nfds, &dev,
+                                            &err);
+    if (rc < 0) {
+        connect_finish(c, vuc_fail(c, rc, "%s", err.text));
+        return;
+    }
+    c->regions = calloc(dev.num_regions ? dev.num_regions : 1,
+                        sizeof(*c->regions));
+    c->irqs = calloc(dev.num_irqs ? dev.num_irqs : 1, sizeof(*c->irqs));
+    if (c->regions == NULL || c->irqs == NULL) {
+        connect_finish(c, vuc_fail(c, -ENOMEM, "out of memory"));
+        return;
+    }
+    c->dev = dev;
+    c->have_dev = true;
+    for (uint32_t i = 0; i < dev.num_regions; i++) {
+        c->regions[i].fd = -1;
+    }
+
+    /* One step for this reply, so that the count cannot reach zero while
+     * the requests below are still being sent. */
+    c->connecting->outstanding = 1 + dev.num_regions + dev.num_irqs;
+    for (uint32_t i = 0; i < dev.num_regions; i++) {
+        rc = send_region_info(c, i, REGION_INFO_ARGSZ, 0);
+        if (rc < 0) {
+            connect_finish(c, rc);
+            return;
+        }
+    }
+    for (uint32_t i = 0; i < dev.num_irqs; i++) {
+        rc = send_irq_info(c, i);
+        if (rc < 0) {
+            connect_finish(c, rc);
+            return;
+        }
+    }
+    discovery_step_done(c);
+}
+
+void vuc_connect_negotiated(struct vuc_client *c, int rc)
+{
+    if (c->connecting == NULL) {
+        return;
+    }
+    if (rc < 0) {
+        connect_finish(c, rc);
+        return;
+    }
+    void *payload;
+    size_t len = sizeof(struct vfio_user_device_info);
+    struct vuc_req *req =
+        vuc_req_start(c, VFIO_USER_DEVICE_GET_INFO, len, &payload, &rc);
+    if (req == NULL) {
+        connect_finish(c, rc);
+        return;
+    }
+    ssize_t n = vuc_wire_enc_device_info(payload, len);
+    if (n < 0) {
+        vuc_req_abandon(c, req);
+        connect_finish(c, vuc_fail(c, (int)n, "cannot encode DEVICE_GET_INFO"));
+        return;
+    }
+    rc = vuc_req_submit(c, req, (size_t)n, VUC_TIMEOUT_DEFAULT,
+                        device_info_reply, NULL, 0);
+    if (rc < 0) {
+        connect_finish(c, rc);
+    }
+}
+
+/* ---- Connect ----------------------------------------------------------------- */
+
+void vuc_discovery_clear(struct vuc_client *c)
+{
+    vuc_region_unmap_all(c);
+    if (c->regions != NULL) {
+        for (uint32_t i = 0; i < c->dev.num_regions; i++) {
+            if (c->regions[i].fd >= 0) {
+                close(c->regions[i].fd);
+            }
+        }
+    }
+    free(c->regions);
+    free(c->irqs);
+    c->regions = NULL;
+    c->irqs = NULL;
+    memset(&c->dev, 0, sizeof(c->dev));
+    c->have_dev = false;
+}
+
+int vuc_connect_begin(struct vuc_client *c, int fd, vuc_done_cb cb,
+                      void *arg)
+{
+    if (c->connecting != NULL || c->connected) {
+        close(fd);
+        return vuc_fail(c, -EISCONN, "already connected");
+    }
+    if (cb == NULL) {
+        close(fd);
+        return vuc_fail(c, -EINVAL, "connect needs a completion callback");
+    }
+    /* A new connection starts from nothing: the old one's mappings and
+     * cached info describe a device we no longer talk to. */
+    vuc_conn_release(c);
+    vuc_discovery_clear(c);
+    free(c->server_json);
+    c->server_json = NULL;
+    memset(&c->caps, 0, sizeof(c->caps));
+
+    struct vuc_connect_op *op = calloc(1, sizeof(*op));
+    if (op == NULL) {
+        close(fd);
+        return vuc_fail(c, -ENOMEM, "out of memory");
+    }
+    op->cb = cb;
+    op->arg = arg;
+    int rc = vuc_conn_open(c, fd);
+    if (rc < 0) {
+        free(op);
+        return rc;
+    }
+    rc = vuc_negotiate_start(c);
+    if (rc < 0) {
+        free(op);
+        vuc_conn_close(c, rc);
+        return rc;
+    }
+    op->outstanding = 1;
+    c->connecting = op;
+    return 0;
+}
+
+int vuc_connect_fd_async(struct vuc_client *client, int fd, vuc_done_cb cb,
+                         void *arg)
+{
+    vuc_begin(client);
+    if (fd < 0) {
+        return vuc_fail(client, -EBADF, "connect: invalid fd %d", fd);
+    }
+    return vuc_connect_begin(client, fd, cb, arg);
+}
+
+int vuc_connect_path_async(struct vuc_client *client, const char *path,
+                           vuc_done_cb cb, void *arg)
+{
+    struct vuc_client *c = client;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+    vuc_begin(c);
+    if (c->connecting != NULL || c->connected) {
+        return vuc_fail(c, -EISCONN, "already connected");
+    }
+    if (path == NULL || path[0] == '\0') {
+        return vuc_fail(c, -EINVAL, "connect: empty socket path");
+    }
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        return vuc_fail(c, -ENAMETOOLONG,
+                        "connect: socket path is longer than %zu bytes",
+                        sizeof(sa.sun_path) - 1);
+    }
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return vuc_fail(c, -errno, "connect: socket: %s", strerror(errno));
+    }
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        int err = errno;
+        close(fd);
+        return vuc_fail(c, -err, "cannot connect to %s: %s", path,
+                        strerror(err));
+    }
+    return vuc_connect_begin(c, fd, cb, arg);
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The blocking layer: each call is its asynchronous twin plus "run the
+ * caller's event base until that one operation completes". There is no
+ * second implementation of any operation.
+ */
+#include <errno.h>
+
+#include <event2/event.h>
+
+#include "client.h"
+
+struct sync_wait {
+    bool done;
+    int result;
+};
+
+static void sync_done(struct vuc_client *c, int result, void *arg)
+{
+    struct sync_wait *w = arg;
+
+    w->done = true;
+    w->result = result;
+}
+
+static int sync_run(struct vuc_client *c, int started, struct sync_wait *w)
+{
+    struct event_base *base = c->base;
+
+    if (started < 0) {
+        return started;
+    }
+    while (!w->done) {
+        /* EVLOOP_ONCE blocks for the next event; every operation in flight
+         * has its socket (or deferred event) registered, so one comes. */
+        int rc = event_base_loop(base, EVLOOP_ONCE);
+        if (rc < 0) {
+            return -EIO;
+        }
+        if (rc == 1 && !w->done) {
+            /* Nothing left to wait for, yet no completion: only possible if
+             * the operation's events were removed behind our back. */
+            return -EIO;
+        }
+    }
+    return w->result;
+}
+
+int vuc_connect_path(struct vuc_client *client, const char *path)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_connect_path_async(client, path, sync_done, &w), &w);
+}
+
+int vuc_connect_fd(struct vuc_client *client, int fd)
+{
+    struct sync_wait w = {0};
+    return sync_run(client, vuc_connect_fd_async(client, fd, sync_done, &w),
+                    &w);
+}
+
+int vuc_region_read(struct vuc_client *client, uint32_t index, uint64_t offset,
+                    void *buf, size_t len)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_region_read_async(client, index, offset, buf, len,
+                                          VUC_TIMEOUT_DEFAULT, sync_done, &w),
+                    &w);
+}
+
+int vuc_region_write(struct vuc_client *client, uint32_t index,
+                     uint64_t offset, const void *buf, size_t len)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_region_write_async(client, index, offset, buf, len,
+                                           VUC_TIMEOUT_DEFAULT, sync_done, &w),
+                    &w);
+}
+
+int vuc_device_reset(struct vuc_client *client)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_device_reset_async(client, VUC_TIMEOUT_DEFAULT,
+                                           sync_done, &w),
+                    &w);
+}
