@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The emulated device: its regions (BAR0 registers, BAR1 memory, config
+ * space), DEVICE_GET_INFO, DEVICE_GET_REGION_INFO, REGION_READ/WRITE and
+ * DEVICE_RESET.
+ *
+ * Reset semantics: DEVICE_RESET returns BAR0 (every register, the MSI-X
+ * table and the plain memory) and config space to their power-on values,
+ * like a PCI function-level reset. BAR1 keeps its contents: it stands for
+ * device memory whose contents a reset does not define, clients may have it
+ * mapped, and keeping it lets a test tell a reset from a reconnection.
+ * DMA maps and IRQ eventfds belong to the client and are untouched.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "testdev.h"
+
+struct region_desc {
+    uint64_t size;
+    uint32_t flags;
+};
+
+#define RW (VFIO_USER_REGION_INFO_FLAG_READ | VFIO_USER_REGION_INFO_FLAG_WRITE)
+
+/* Indexes not listed (BAR2-5, ROM, VGA) are absent: size 0, flags 0. */
+static const struct region_desc regions[VFIO_USER_PCI_NUM_REGIONS] = {
+    [VFIO_USER_PCI_BAR0_REGION_INDEX] = {TESTDEV_BAR0_SIZE, RW},
+    [VFIO_USER_PCI_BAR1_REGION_INDEX] = {TESTDEV_BAR1_SIZE, RW},
+    [VFIO_USER_PCI_CONFIG_REGION_INDEX] = {TESTDEV_CONFIG_SIZE, RW},
+};
+
+/* Full BAR1 region info: the structure and one sparse mmap capability. */
+struct bar1_info {
+    struct vfio_user_region_info info;
+    struct vfio_user_info_cap_header cap;
+    struct vfio_user_region_info_cap_sparse_mmap sparse;
+    struct vfio_user_region_sparse_mmap_area area;
+} __attribute__((packed));
+
+/* testdev_regs.h is what tests see; it must describe this device. */
+_Static_assert(TESTDEV_NUM_REGIONS == VFIO_USER_PCI_NUM_REGIONS,
+               "region count in testdev_regs.h");
+_Static_assert(TESTDEV_BAR1_MMAP_OFFSET % TD_PAGE_SIZE == 0,
+               "BAR1 sparse area must be mmap()able");
+
+int dev_init(struct td_device *dev)
+{
+    memset(dev, 0, sizeof(*dev));
+    dev->bar1_fd =
+        memfd_create("vuc-testdev-bar1", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (dev->bar1_fd < 0) {
+        td_log("memfd_create: %s", strerror(errno));
+        return -1;
+    }
+    /* Clients get this fd: sealing its size means no client can truncate
+     * it under our mapping and make us die of SIGBUS. */
+    if (ftruncate(dev->bar1_fd, TESTDEV_BAR1_SIZE) < 0 ||
+        fcntl(dev->bar1_fd, F_ADD_SEALS,
+              F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+        td_log("preparing BAR1 memory: %s", strerror(errno));
+        close(dev->bar1_fd);
+        return -1;
+    }
+    dev->bar1 = mmap(NULL, TESTDEV_BAR1_SIZE, PROT_READ | PROT_WRITE,
+                     MAP_SHARED, dev->bar1_fd, 0);
+    if (dev->bar1 == MAP_FAILED) {
+        td_log("mapping BAR1 memory: %s", strerror(errno));
+        close(dev->bar1_fd);
+        return -1;
+    }
+    dev_reset(dev);
+    return 0;
+}
+
+void dev_fini(struct td_device *dev)
+{
+    munmap(dev->bar1, TESTDEV_BAR1_SIZE);
+    close(dev->bar1_fd);
+    dev->bar1 = NULL;
+    dev->bar1_fd = -1;
+}
+
+void dev_reset(struct td_device *dev)
+{
+    pci_init(&dev->pci);
+    memset(dev->bar0, 0, sizeof(dev->bar0));
+    dev->access_count = 0;
+    dev->last_write = 0;
+}
+
+/* ---- BAR0 registers ------------------------------------------------------ */
+
+/* The registers with behaviour; every other BAR0 byte is plain memory in
+ * dev->bar0. Accesses of any width and alignment are split into bytes, so
+ * a register straddled by an access behaves the same as one hit exactly. */
+static const uint32_t special_regs[] = {
+    TESTDEV_REG_MAGIC,      TESTDEV_REG_VERSION,  TESTDEV_REG_ACCESS_COUNT,
+    TESTDEV_REG_LAST_WRITE, TESTDEV_REG_STALL_MS, TESTDEV_REG_CRASH,
+};
+#define NUM_SPECIAL (sizeof(special_regs) / sizeof(special_regs[0]))
+
+static uint32_t special_read(const struct td_device *dev, uint32_t reg)
+{
+    switch (reg) {
+    case TESTDEV_REG_MAGIC:
+        return TESTDEV_MAGIC;
+    case TESTDEV_REG_VERSION:
+        return TESTDEV_VERSION;
+    case TESTDEV_REG_ACCESS_COUNT:
+        return dev->access_count;
+    case TESTDEV_REG_LAST_WRITE:
+        return dev->last_write;
+    default:
+        return 0; /* write-only registers */
+    }
+}
+
+static uint32_t le32(const uint8_t b[4])
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+           (uint32_t)b[3] << 24;
+}
+
+static void bar0_read(struct td_device *dev, uint32_t off, uint32_t count,
+                      uint8_t *buf)
+{
+    uint32_t end = off + count;
+    size_t i;
+
+    memcpy(buf, dev->bar0 + off, count);
+    for (i = 0; i < NUM_SPECIAL; i++) {
+        uint32_t reg = special_regs[i];
+        uint32_t val = special_read(dev, reg);
+        uint32_t a = off > reg ? off : reg;
+        uint32_t b = end < reg + 4 ? end : reg + 4;
+
+        for (; a < b; a++)
+            buf[a - off] = (uint8_t)(val >> (8 * (a - reg)));
+    }
+    /* Counted after the read, so the read returns the count before it. */
+    dev->access_count++;
+}
+
+static int special_index(uint32_t addr)
+{
+    size_t i;
+
+    for (i = 0; i < NUM_SPECIAL; i++)
+        if (addr >= special_regs[i] && addr < special_regs[i] + 4)
+            return (int)i;
+    return -1;
+}
+
+static void bar0_write(struct td_device *dev, uint32_t off, uint32_t count,
+                       const uint8_t *buf)
+{
+    /* Bytes written to each special register; bytes not written are 0,
+     * so a 1-byte write of 5 to STALL_MS means 5 ms. */
+    uint8_t staged[NUM_SPECIAL][4] = {{0}};
+    bool hit[NUM_SPECIAL] = {false};
+    uint8_t first[4] = {0};
+    uint32_t i;
+
+    for (i = 0; i < count; i++) {
+        uint32_t a = off + i;
+        int s = special_index(a);
+
+        if (s < 0) {
+            dev->bar0[a] = buf[i];
+        } else {
+            staged[s][a - special_regs[s]] = buf[i];
+            hit[s] = true;
+        }
+    }
+    memcpy(first, buf, count < 4 ? count : 4);
+    dev->last_write = le32(first);
+    dev->access_count++;
+
+    for (i = 0; i < NUM_SPECIAL; i++) {
+        uint32_t v = le32(staged[i]);
+
+        if (!hit[i])
+            continue;
+        if (special_regs[i] == TESTDEV_REG_STALL_MS)
+            dev->stall_ms = v > TESTDEV_STALL_MS_MAX ? TESTDEV_STALL_MS_MAX : v;
+        else if (special_regs[i] == TESTDEV_REG_CRASH &&
+                 v == TESTDEV_CRASH_MAGIC)
+            dev->crash = true;
+        /* MAGIC, VERSION, ACCESS_COUNT and LAST_WRITE are read-only:
+         * the write is dropped, as on hardware. */
+    }
+}
+
+/* ---- Region access ------------------------------------------------------- */
+
+static int check_access(const struct testdev *td,
+                        const struct vfio_user_region_access *a, bool write)
+{
+    const char *cmd = write ? "REGION_WRITE" : "REGION_READ";
+    uint32_t need = write ? VFIO_USER_REGION_INFO_FLAG_WRITE
+                          : VFIO_USER_REGION_INFO_FLAG_READ;
+    const struct region_desc *rd;
+
+    if (a->region >= VFIO_USER_PCI_NUM_REGIONS)
+        return td_fail(EINVAL, "%s: region %u does not exist (%u regions)", cmd,
+                       a->region, VFIO_USER_PCI_NUM_REGIONS);
+    rd = &regions[a->region];
+    if (!(rd->flags & need))
+        return td_fail(EINVAL, "%s: region %u is not %s", cmd, a->region,
+                       write ? "writable" : "readable");
+    if (a->count == 0)
+        return td_fail(EINVAL, "%s: count is 0", cmd);
+    if (a->count > td->opt.max_data_xfer_size)
+        return td_fail(EINVAL, "%s: count %u exceeds max_data_xfer_size %u",
+                       cmd, a->count, td->opt.max_data_xfer_size);
+    if (a->offset > rd->size || a->count > rd->size - a->offset)
+        return td_fail(EINVAL,
+                       "%s: offset 0x%llx + count %u is beyond the end of "
+                       "region %u (size 0x%llx)",
+                       cmd, (unsigned long long)a->offset, a->count, a->region,
+                       (unsigned long long)rd->size);
+    return 0;
+}
+
+/* Only called after check_access(): offset and count fit the region. */
+static void region_access(struct td_device *dev,
+                          const struct vfio_user_region_access *a, uint8_t *buf,
+                          bool write)
+{
+    uint32_t off = (uint32_t)a->offset;
+
+    switch (a->region) {
+    case VFIO_USER_PCI_BAR0_REGION_INDEX:
+        if (write)
+            bar0_write(dev, off, a->count, buf);
+        else
+            bar0_read(dev, off, a->count, buf);
+        break;
+    case VFIO_USER_PCI_BAR1_REGION_INDEX:
+        /* The same memory the client may have mmap()ed. */
+        if (write)
+            memcpy(dev->bar1 + off, buf, a->count);
+        else
+            memcpy(buf, dev->bar1 + off, a->count);
+        break;
+    case VFIO_USER_PCI_CONFIG_REGION_INDEX:
+        if (write)
+            pci_write(&dev->pci, off, a->count, buf);
+        else
+            pci_read(&dev->pci, off, a->count, buf);
+        break;
+    }
+}
+
+int handle_region_read(struct testdev *td, struct td_msg *m, struct td_reply *r)
+{
+    struct vfio_user_region_access a;
+    uint8_t *out;
+    int err;
+
+    if (m->len != sizeof(a))
+        return td_fail(EINVAL,
+                       "REGION_READ: payload of %zu bytes, expected "
+                       "%zu",
+                       m->len, sizeof(a));
+    memcpy(&a, m->data, sizeof(a));
+    err = check_access(td, &a, false);
+    if (err)
+        return err;
+    out = td_reply_alloc(r, sizeof(a) + a.count);
+    if (!out)
+        return td_fail(ENOMEM, "REGION_READ: out of memory for %u bytes",
+                       a.count);
+    memcpy(out, &a, sizeof(a));
+    region_access(&td->dev, &a, out + sizeof(a), false);
+    return 0;
+}
+
+int handle_region_write(struct testdev *td, struct td_msg *m,
+                        struct td_reply *r)
+{
+    struct vfio_user_region_access a;
+    int err;
+
+    if (m->len < sizeof(a))
+        return td_fail(EINVAL,
+                       "REGION_WRITE: payload of %zu bytes, less "
+                       "than %zu",
+                       m->len, sizeof(a));
+    memcpy(&a, m->data, sizeof(a));
+    if (m->len - sizeof(a) != a.count)
+        return td_fail(EINVAL, "REGION_WRITE: count %u but %zu data bytes",
+                       a.count, m->len - sizeof(a));
+    err = check_access(td, &a, true);
+    if (err)
+        return err;
+    region_access(&td->dev, &a, m->data + sizeof(a), true);
+
+    if (td->dev.crash) {
+        td->dev.crash = false;
+        r->vanish = true;
+        return 0;
+    }
+    memcpy(td_reply_alloc(r, sizeof(a)), &a, sizeof(a));
+    return 0;
+}
+
+/* ---- Device and region information --------------------------------------- */
+
+int handle_device_get_info(struct testdev *td, struct td_msg *m,
+                           struct td_reply *r)
+{
+    struct vfio_user_device_info req, *info;
+
+    if (m->len != sizeof(req))
+        return td_fail(EINVAL,
+                       "DEVICE_GET_INFO: payload of %zu bytes, "
+                       "expected %zu",
+                       m->len, sizeof(req));
+    memcpy(&req, m->data, sizeof(req));
+    if (req.argsz < sizeof(req))
+        return td_fail(EINVAL,
+                       "DEVICE_GET_INFO: argsz %u is smaller than "
+                       "the %zu-byte reply",
+                       req.argsz, sizeof(req));
+    if (req.flags || req.num_regions || req.num_irqs)
+        return td_fail(EINVAL, "DEVICE_GET_INFO: flags, num_regions and "
+                               "num_irqs must be zero in a request");
+
+    info = td_reply_alloc(r, sizeof(*info));
+    info->argsz = sizeof(*info);
+    info->flags = VFIO_USER_DEVICE_FLAGS_PCI;
+    if (!td->opt.no_reset)
+        info->flags |= VFIO_USER_DEVICE_FLAGS_RESET;
+    info->num_regions = VFIO_USER_PCI_NUM_REGIONS;
+    info->num_irqs = VFIO_USER_PCI_NUM_IRQS;
+    return 0;
+}
+
+int handle_region_info(struct testdev *td, struct td_msg *m, struct td_reply *r)
+{
+    struct vfio_user_region_info req;
+    struct bar1_info full;
+    size_t full_len = sizeof(full.info), reply_len;
+    bool mappable;
+
+    if (m->len != sizeof(req))
+        return td_fail(EINVAL,
+                       "DEVICE_GET_REGION_INFO: payload of %zu "
+                       "bytes, expected %zu",
+                       m->len, sizeof(req));
+    memcpy(&req, m->data, sizeof(req));
+    if (req.argsz < sizeof(req))
+        return td_fail(EINVAL,
+                       "DEVICE_GET_REGION_INFO: argsz %u is smaller "
+                       "than the %zu-byte region info",
+                       req.argsz, sizeof(req));
+    if (req.flags || req.cap_offset || req.size || req.offset)
+        return td_fail(EINVAL, "DEVICE_GET_REGION_INFO: fields other than "
+                               "argsz and index must be zero");
+    if (req.index >= VFIO_USER_PCI_NUM_REGIONS)
+        return td_fail(EINVAL,
+                       "DEVICE_GET_REGION_INFO: region %u does not "
+                       "exist (%u regions)",
+                       req.index, VFIO_USER_PCI_NUM_REGIONS);
+
+    /* A client that takes no fds cannot map anything: BAR1 is then offered
+     * as a trapped region rather than sending it an fd it did not allow. */
+    mappable = req.index == VFIO_USER_PCI_BAR1_REGION_INDEX &&
+               td->conn.peer_max_msg_fds >= 1;
+
+    memset(&full, 0, sizeof(full));
+    full.info.flags = regions[req.index].flags;
+    full.info.index = req.index;
+    full.info.size = regions[req.index].size;
+    if (mappable) {
+        full_len = sizeof(full);
+        full.info.flags |=
+            VFIO_USER_REGION_INFO_FLAG_MMAP | VFIO_USER_REGION_INFO_FLAG_CAPS;
+        full.info.offset = 0;
+        full.cap.id = VFIO_USER_REGION_INFO_CAP_SPARSE_MMAP;
+        full.cap.version = 1;
+        full.cap.next = 0;
+        full.sparse.nr_areas = 1;
+        full.area.offset = TESTDEV_BAR1_MMAP_OFFSET;
+        full.area.size = TESTDEV_BAR1_MMAP_SIZE;
+        r->fd = td->dev.bar1_fd;
+    }
+    full.info.argsz = (uint32_t)full_len;
+    /* "Message sizes": when argsz is too small, the reply says in argsz how
+     * much is needed and is cut to the client's argsz. The capability is
+     * then left out (zeros, cap_offset 0, as vfio-pci does) rather than
+     * sent in part, but the fd still comes along: the client must close it
+     * before retrying. */
+    if (req.argsz >= full_len) {
+        if (full_len > sizeof(full.info))
+            full.info.cap_offset = sizeof(full.info);
+        reply_len = full_len;
+    } else {
+        memset(&full.cap, 0, full_len - sizeof(full.info));
+        reply_len = req.argsz;
+    }
+    memcpy(td_reply_alloc(r, reply_len), &full, reply_len);
+    return 0;
+}
+
+int handle_device_reset(struct testdev *td, struct td_msg *m,
+                        struct td_reply *r)
+{
+    if (m->len)
+        return td_fail(EINVAL, "DEVICE_RESET: unexpected %zu-byte payload",
+                       m->len);
+    if (td->opt.no_reset)
+        return td_fail(ENOTSUP, "DEVICE_RESET: this device does not "
+                                "support reset (--no-reset)");
+    dev_reset(&td->dev);
+    td_reply_alloc(r, 0);
+    return 0;
+}

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internal interfaces of vuc-testdev. The program is split by concern:
+ *
+ *   main.c     options, sockets, the accept loop, signals, waiting
+ *   proto.c    framing (recvmsg/sendmsg with SCM_RIGHTS) and dispatch
+ *   version.c  VFIO_USER_VERSION and capability negotiation (jansson)
+ *   device.c   regions: BAR0 registers, BAR1 memory, device info, reset
+ *   pci.c      PCI configuration space
+ *   irq.c      interrupt info, SET_IRQS and eventfd signalling
+ *   dma.c      the DMA map table
+ *
+ * The server depends only on include/vuc/protocol.h, never on libvuc, so
+ * that it tests the library rather than agreeing with it by construction.
+ */
+#ifndef VUC_TESTDEV_H
+#define VUC_TESTDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vuc/protocol.h>
+
+#include "testdev_regs.h"
+
+/* The kernel's SCM_MAX_FD: no message can carry more, so a control buffer
+ * of this size never truncates and we can tell "too many" apart. */
+#define TD_FDS_CAP 253u
+#define TD_MAX_DATA_XFER_CAP (64u * 1024u * 1024u)
+#define TD_PAGE_SIZE TESTDEV_PGSIZES /* the only page size we support */
+
+/* ---- Options and logging (main.c) ---------------------------------------- */
+
+struct td_options {
+    const char *socket_path; /* NULL with --fd */
+    int fd;                  /* -1 with --socket-path */
+    uint32_t max_data_xfer_size;
+    uint32_t max_msg_fds;
+    uint32_t max_dma_maps;
+    uint16_t minor;
+    bool no_reset;
+};
+
+extern bool td_verbose;
+
+void td_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void td_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Every wait goes through these so that SIGTERM/SIGINT, which stay blocked
+ * everywhere else, are delivered only inside ppoll() and cannot be lost
+ * between a check and a sleep.
+ */
+/** @return revents (> 0), or -EINTR once a stop was requested. */
+int td_wait_fd(int fd, short events);
+/**
+ * Sleep @p ms milliseconds, cut short if @p watch_fd (unless -1) hangs up.
+ * @return 0 after the full time, 1 if watch_fd hung up, or -EINTR once a
+ * stop was requested.
+ */
+int td_sleep_ms(unsigned int ms, int watch_fd);
+bool td_stop_requested(void);
+
+/* ---- Messages (proto.c) -------------------------------------------------- */
+
+struct td_msg {
+    struct vfio_user_header hdr;
+    uint8_t *data; /* payload: hdr.msg_size - 16 bytes */
+    size_t len;
+    int fds[TD_FDS_CAP]; /* a handler that keeps one sets its slot to -1 */
+    size_t nfds;
+};
+
+#define TD_REPLY_INLINE 64u
+
+struct td_reply {
+    void *data; /* NULL: the payload is in inline_buf */
+    size_t len;
+    uint8_t inline_buf[TD_REPLY_INLINE];
+    int fd;           /* borrowed, sent with the reply; -1 for none */
+    bool silent;      /* send nothing (the message was not a command) */
+    bool close_after; /* close the connection once the reply is sent */
+    bool vanish;      /* close the connection without replying */
+};
+
+/** Reply payload buffer of @p len bytes (inline or heap), or NULL. */
+void *td_reply_alloc(struct td_reply *r, size_t len);
+
+/*
+ * Record why a request is refused; the reason is logged with the message it
+ * belongs to. Returns @p err so handlers can `return td_fail(EINVAL, ...)`.
+ */
+int td_fail(int err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Detail for the verbose log line of the message being handled. */
+void td_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+const char *td_cmd_name(uint16_t cmd);
+
+/* ---- PCI configuration space (pci.c) ------------------------------------- */
+
+struct td_pci {
+    uint8_t cfg[TESTDEV_CONFIG_SIZE];
+    uint8_t wmask[TESTDEV_CONFIG_SIZE];   /* bits a write may change */
+    uint8_t w1cmask[TESTDEV_CONFIG_SIZE]; /* bits a written 1 clears */
+};
+
+void pci_init(struct td_pci *pci);
+void pci_read(const struct td_pci *pci, uint32_t off, uint32_t count,
+              uint8_t *buf);
+void pci_write(struct td_pci *pci, uint32_t off, uint32_t count,
+               const uint8_t *buf);
+
+/* ---- Interrupts (irq.c) -------------------------------------------------- */
+
+#define TD_IRQ_MAX_VECTORS TESTDEV_MSIX_COUNT
+
+struct td_irq_vector {
+    int trigger_fd; /* client's eventfd, -1 when unassigned */
+    bool masked;
+    bool pending; /* fired while masked: delivered on unmask */
+};
+
+struct td_irq_index {
+    uint32_t count;
+    uint32_t info_flags;
+    struct td_irq_vector vec[TD_IRQ_MAX_VECTORS];
+};
+
+struct td_irqs {
+    struct td_irq_index index[VFIO_USER_PCI_NUM_IRQS];
+};
+
+void irq_init(struct td_irqs *irqs);
+/** Close every eventfd and forget masks (client disconnection). */
+void irq_release_all(struct td_irqs *irqs);
+/**
+ * Raise one interrupt vector as the device would: signal its eventfd,
+ * or latch it as pending while masked; an automasked index masks itself.
+ * @return 0 when signalled, 1 when latched or no eventfd is assigned,
+ * or a negative errno when the eventfd could not be written.
+ */
+int irq_fire(struct td_irqs *irqs, uint32_t index, uint32_t vector);
+
+/* ---- DMA map table (dma.c) ----------------------------------------------- */
+
+struct td_dma_map {
+    uint64_t address;
+    uint64_t size;
+    uint64_t offset;
+    uint32_t flags;
+    int fd;      /* -1: message-based access only */
+    void *mem;   /* our mapping of fd, or NULL */
+    bool sealed; /* fd cannot shrink, so touching mem cannot SIGBUS */
+};
+
+struct td_dma {
+    struct td_dma_map *maps; /* sorted by address */
+    size_t count;
+    size_t cap;
+    uint32_t limit; /* max_dma_maps negotiated with this client */
+};
+
+void dma_init(struct td_dma *dma);
+/** Unmap and close everything (client disconnection). */
+void dma_release_all(struct td_dma *dma);
+void dma_fini(struct td_dma *dma);
+
+/* ---- The device (device.c) ----------------------------------------------- */
+
+struct td_device {
+    struct td_pci pci;
+    uint8_t bar0[TESTDEV_BAR0_SIZE]; /* backing of plain BAR0 registers */
+    uint32_t access_count;
+    uint32_t last_write;
+    int bar1_fd;   /* sealed memfd, shared with clients */
+    uint8_t *bar1; /* our mapping of it */
+    /* Test hooks armed by BAR0 writes, consumed by proto.c. */
+    uint32_t stall_ms;
+    bool crash;
+};
+
+int dev_init(struct td_device *dev);
+void dev_fini(struct td_device *dev);
+void dev_reset(struct td_device *dev);
+
+/* ---- Per-connection state and the whole server --------------------------- */
+
+struct td_conn {
+    int fd;
+    bool negotiated;
+    uint16_t minor;
+    /* What the client told us about itself in VERSION. */
+    uint32_t peer_max_msg_fds;
+    uint64_t peer_max_data_xfer_size;
+};
+
+struct testdev {
+    struct td_options opt;
+    struct td_device dev;
+    struct td_irqs irqs;
+    struct td_dma dma;
+    struct td_conn conn;
+};
+
+/** Serve one connected client until it disconnects or a stop is requested.
+ * @return 0 on disconnect, -EINTR on stop. Per-client state is released. */
+int proto_serve(struct testdev *td, int fd);
+
+/* Command handlers: return 0 with the reply payload in @p r, or a positive
+ * errno (after td_fail()) for an error reply. */
+typedef int td_handler(struct testdev *td, struct td_msg *m,
+                       struct td_reply *r);
+
+td_handler handle_version;
+td_handler handle_dma_map;
+td_handler handle_dma_unmap;
+td_handler handle_device_get_info;
+td_handler handle_region_info;
+td_handler handle_irq_info;
+td_handler handle_set_irqs;
+td_handler handle_region_read;
+td_handler handle_region_write;
+td_handler handle_device_reset;
+
+#endif /* VUC_TESTDEV_H */
