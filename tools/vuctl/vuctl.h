@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vuctl: state shared by the shell's files, exit statuses and the error
+ * record a failing command leaves for whoever reports it.
+ */
+#ifndef VUCTL_VUCTL_H
+#define VUCTL_VUCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct vuc_client;
+struct vuc_options;
+
+/* Exit statuses; --help documents them, scripts depend on them. */
+enum vuctl_status {
+    VUCTL_OK = 0,
+    VUCTL_FAIL = 1,  /* a command failed */
+    VUCTL_USAGE = 2, /* bad option, unknown command, bad argument */
+    VUCTL_CONN = 3,  /* connection or protocol error */
+};
+
+/* Largest dump; a bound so that a typo cannot ask for gigabytes. */
+#define VUCTL_MAX_DUMP (16u * 1024 * 1024)
+
+struct vuctl {
+    struct event_base *base;
+    struct vuc_options *opts;  /* template for every client vuctl creates */
+    struct vuc_client *client; /* NULL when not connected by `connect` */
+    char *path;                /* socket path of client */
+
+    bool json;
+    int verbose;
+    bool quit; /* set by quit/exit: stop reading commands */
+
+    /* What the last failing command left for out_error(). */
+    struct {
+        int status; /* enum vuctl_status */
+        int err;    /* positive errno, for JSON */
+        char msg[1024];
+    } err;
+};
+
+/*
+ * Record why the running command failed; returns status so that a handler
+ * can write "return vuctl_fail(...)".
+ */
+int vuctl_fail(struct vuctl *v, int status, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/*
+ * Record a libvuc failure of client: the client's own explanation when it
+ * has one, else strerror(-rc), prefixed with "ctx: " when ctx is not NULL.
+ * The status (see vuctl_status_of()) says whether the connection is at fault.
+ */
+int vuctl_fail_lib(struct vuctl *v, struct vuc_client *client, int rc,
+                   const char *ctx);
+
+/* The exit status a libvuc result maps to. */
+int vuctl_status_of(int rc);
+
+/*
+ * Run one line of commands (';'-separated, '#' comments). Stops at the first
+ * failing command; returns its status (0 when all succeeded). where names
+ * the source for error messages ("file:line"), or is NULL.
+ */
+int vuctl_exec_line(struct vuctl *v, const char *line, const char *where);
+
+/* Run the commands of a -c argument; stops at the first failure. */
+int vuctl_run_text(struct vuctl *v, const char *text);
+
+/*
+ * Run the commands of a file, line by line ("-" is stdin); stops at the first
+ * failure, naming file:line.
+ */
+int vuctl_run_file(struct vuctl *v, const char *path);
+
+/* Read commands from the terminal with libedit until EOF or quit. */
+int vuctl_interactive(struct vuctl *v);
+
+#endif /* VUCTL_VUCTL_H */
