@@ -36,6 +36,7 @@ static const struct vuc_options default_options = {
     .max_msg_fds = DEFAULT_MAX_MSG_FDS,
     .max_data_xfer_size = VFIO_USER_DEFAULT_MAX_DATA_XFER_SIZE,
     .auto_mmap = true,
+    .twin_socket = true,
     .log_level = VUC_LOG_WARNING,
 };
 
@@ -99,6 +100,18 @@ int vuc_options_set_auto_mmap(struct vuc_options *opts, bool on)
     return 0;
 }
 
+int vuc_options_set_dma_noshare(struct vuc_options *opts, bool on)
+{
+    opts->dma_noshare = on;
+    return 0;
+}
+
+int vuc_options_set_twin_socket(struct vuc_options *opts, bool on)
+{
+    opts->twin_socket = on;
+    return 0;
+}
+
 int vuc_options_set_log(struct vuc_options *opts, vuc_log_fn fn, void *arg,
                         enum vuc_log_level level)
 {
@@ -147,12 +160,44 @@ int vuc_timeout_ms(const struct vuc_client *c, int timeout_ms)
 
 /* ---- Lifetime ------------------------------------------------------------ */
 
+void vuc_defer(struct vuc_client *c, struct vuc_deferred *d)
+{
+    d->next = NULL;
+    if (c->deferred_tail != NULL) {
+        c->deferred_tail->next = d;
+    } else {
+        c->deferred_head = d;
+    }
+    c->deferred_tail = d;
+    event_active(c->defer_ev, EV_TIMEOUT, 0);
+}
+
+void vuc_defer_cancel_all(struct vuc_client *c, int err)
+{
+    while (c->deferred_head != NULL) {
+        struct vuc_deferred *d = c->deferred_head;
+        c->deferred_head = d->next;
+        if (c->deferred_head == NULL) {
+            c->deferred_tail = NULL;
+        }
+        d->fn(c, d, err);
+    }
+}
+
 static void defer_event(evutil_socket_t fd, short what, void *arg)
 {
     struct vuc_client *c = arg;
 
     vuc_enter(c);
-    vuc_io_deferred_run(c);
+    /* Work deferred by these callbacks waits for the next round. */
+    struct vuc_deferred *d = c->deferred_head;
+    c->deferred_head = c->deferred_tail = NULL;
+    while (d != NULL) {
+        struct vuc_deferred *next = d->next;
+        /* Freed from a callback: the rest complete as cancelled. */
+        d->fn(c, d, c->free_requested ? -ECANCELED : 0);
+        d = next;
+    }
     vuc_leave(c);
 }
 
@@ -170,6 +215,7 @@ struct vuc_client *vuc_client_new(struct event_base *base,
     c->base = base;
     c->opts = opts ? *opts : default_options;
     c->main.fd = -1;
+    c->twin.fd = -1;
     c->defer_ev = event_new(base, -1, 0, defer_event, c);
     if (c->defer_ev == NULL) {
         free(c);
@@ -183,6 +229,7 @@ static void client_destroy(struct vuc_client *c)
 {
     vuc_conn_release(c);
     vuc_discovery_clear(c);
+    vuc_dma_release_all(c);
     vuc_io_ops_release(c);
     event_free(c->defer_ev);
     free(c->server_json);
@@ -202,7 +249,7 @@ void vuc_client_free(struct vuc_client *client)
     vuc_enter(c);
     vuc_fail(c, -ECANCELED, "the client was freed");
     vuc_conn_close(c, -ECANCELED);
-    vuc_io_deferred_cancel(c, -ECANCELED);
+    vuc_defer_cancel_all(c, -ECANCELED);
     vuc_leave(c);
 }
 

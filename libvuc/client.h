@@ -18,6 +18,8 @@
 #include "transport.h"
 
 struct vuc_options {
+    bool dma_noshare;
+    bool twin_socket;
     int timeout_ms;
     uint16_t major, minor;
     unsigned max_msg_fds;
@@ -66,10 +68,22 @@ struct vuc_req {
     uint32_t index;
 };
 
+/* ---- Deferred completions ---------------------------------------------------- */
+
+/* Work finished inside a user's call completes on the next loop iteration
+ * (callbacks never run inside the call that started them), or with an error
+ * when the client is freed first. Embedded in whatever needs it. */
+struct vuc_deferred {
+    struct vuc_deferred *next;
+    /* err is 0 when run, -ECANCELED when cancelled. */
+    void (*fn)(struct vuc_client *c, struct vuc_deferred *d, int err);
+};
+
 /* ---- The client ------------------------------------------------------------ */
 
 struct vuc_io_op;
 struct vuc_connect_op;
+struct vuc_dma_map;
 
 struct vuc_region_map {
     uint64_t offset, size; /* within the region */
@@ -90,9 +104,12 @@ struct vuc_client {
     vuc_disconnect_cb disconnect_cb;
     void *disconnect_arg;
 
-    /* Connection. */
+    /* Connection: main carries our requests; twin, when negotiated, the
+     * server's requests ("twin-socket mode"). */
     struct vuc_chan main;
     bool chan_open;      /* main was opened (and needs destroying) */
+    struct vuc_chan twin;
+    bool twin_open;
     bool negotiated;     /* VERSION done */
     bool connected;      /* negotiated and discovered */
     struct vuc_connect_op *connecting;
@@ -113,9 +130,13 @@ struct vuc_client {
     struct vuc_region *regions;
     struct vuc_irq_info *irqs;
 
+    /* DMA maps, sorted by IOVA. */
+    struct vuc_dma_map **dma;
+    unsigned ndma, dma_cap;
+
     /* Region operations: pooled, so steady-state I/O allocates nothing. */
     struct vuc_io_op *free_ops;
-    struct vuc_io_op *deferred_head, *deferred_tail;
+    struct vuc_deferred *deferred_head, *deferred_tail;
     struct event *defer_ev;
 
     /* Re-entrancy: vuc_client_free() inside a callback is deferred until
@@ -147,6 +168,11 @@ void vuc_leave(struct vuc_client *c);
 /* Resolve a per-call timeout argument to milliseconds (0 = none). */
 int vuc_timeout_ms(const struct vuc_client *c, int timeout_ms);
 
+/* Queue d to run on the next loop iteration. */
+void vuc_defer(struct vuc_client *c, struct vuc_deferred *d);
+/* Run every queued d with err (client freed). */
+void vuc_defer_cancel_all(struct vuc_client *c, int err);
+
 /* ---- conn.c ------------------------------------------------------------------ */
 
 /* Open the main channel on a connected socket (owned from here on). */
@@ -165,6 +191,18 @@ struct vuc_req *vuc_req_start(struct vuc_client *c, uint16_t cmd,
 int vuc_req_submit(struct vuc_client *c, struct vuc_req *req,
                    size_t payload_len, int timeout_ms, vuc_req_fn fn,
                    int *fds, unsigned nfds);
+
+/* Answer a server request on the channel it came from: an error, or (for
+ * DMA_READ/DMA_WRITE) the 16-byte address/count head followed by data_len
+ * bytes of data. Nothing is sent for a request with No_reply. */
+void vuc_conn_reply_error(struct vuc_client *c, struct vuc_chan *ch,
+                          const struct vfio_user_header *hdr, int err);
+void vuc_conn_reply(struct vuc_client *c, struct vuc_chan *ch,
+                    const struct vfio_user_header *hdr, uint64_t addr,
+                    uint64_t count, const void *data, size_t data_len);
+
+/* Open the server-to-client channel on the socket VERSION passed. */
+int vuc_conn_open_twin(struct vuc_client *c, int fd);
 
 /* Give back a started request that will not be submitted. */
 void vuc_req_abandon(struct vuc_client *c, struct vuc_req *req);
@@ -194,8 +232,15 @@ void vuc_discovery_clear(struct vuc_client *c);
 
 void vuc_region_unmap_all(struct vuc_client *c);
 void vuc_io_ops_release(struct vuc_client *c);
-void vuc_io_deferred_run(struct vuc_client *c);
-/* Complete deferred region ops with err (client freed). */
-void vuc_io_deferred_cancel(struct vuc_client *c, int err);
+
+/* ---- dma.c --------------------------------------------------------------------- */
+
+/* Serve DMA_READ or DMA_WRITE from the map table. */
+void vuc_dma_serve(struct vuc_client *c, struct vuc_chan *ch,
+                   const struct vfio_user_header *hdr, const uint8_t *payload,
+                   size_t len, int *fds, unsigned nfds);
+/* The connection ended: the server has dropped every map. */
+void vuc_dma_conn_lost(struct vuc_client *c);
+void vuc_dma_release_all(struct vuc_client *c);
 
 #endif /* VUC_CLIENT_H */

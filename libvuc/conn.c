@@ -314,8 +314,8 @@ static void on_reply(struct vuc_client *c, const struct vfio_user_header *hdr,
     req_complete(c, req, &r);
 }
 
-static void reply_error(struct vuc_client *c, struct vuc_chan *ch,
-                        const struct vfio_user_header *hdr, int err)
+void vuc_conn_reply_error(struct vuc_client *c, struct vuc_chan *ch,
+                          const struct vfio_user_header *hdr, int err)
 {
     if (hdr->flags & VFIO_USER_F_NO_REPLY) {
         return;
@@ -331,17 +331,59 @@ static void reply_error(struct vuc_client *c, struct vuc_chan *ch,
     vuc_chan_commit(ch, VFIO_USER_HDR_SIZE, NULL, 0);
 }
 
+void vuc_conn_reply(struct vuc_client *c, struct vuc_chan *ch,
+                    const struct vfio_user_header *hdr, uint64_t addr,
+                    uint64_t count, const void *data, size_t data_len)
+{
+    size_t head = VFIO_USER_HDR_SIZE + sizeof(struct vfio_user_dma_access);
+
+    if (hdr->flags & VFIO_USER_F_NO_REPLY) {
+        return;
+    }
+    uint8_t *msg = vuc_chan_reserve(ch, head + data_len);
+    if (msg == NULL) {
+        vuc_conn_fail(c, -ENOMEM, "out of memory replying to the server");
+        return;
+    }
+    vuc_wire_put_header((struct vfio_user_header *)msg, hdr->msg_id, hdr->cmd,
+                        (uint32_t)(head + data_len), VFIO_USER_F_TYPE_REPLY,
+                        0);
+    vuc_wire_enc_dma_reply(msg + VFIO_USER_HDR_SIZE,
+                           sizeof(struct vfio_user_dma_access), addr, count);
+    vuc_chan_commit_data(ch, head, data, data_len);
+}
+
+typedef void (*vuc_serve_fn)(struct vuc_client *c, struct vuc_chan *ch,
+                             const struct vfio_user_header *hdr,
+                             const uint8_t *payload, size_t len, int *fds,
+                             unsigned nfds);
+
+/* The server-to-client commands this client serves. */
+static const vuc_serve_fn serve_table[VFIO_USER_MAX_COMMAND] = {
+    [VFIO_USER_DMA_READ] = vuc_dma_serve,
+    [VFIO_USER_DMA_WRITE] = vuc_dma_serve,
+};
+
 static void on_server_request(struct vuc_client *c, struct vuc_chan *ch,
                               const struct vfio_user_header *hdr,
                               const uint8_t *payload, size_t len, int *fds,
                               unsigned nfds)
 {
-    /* No server request served here carries fds. */
+    vuc_serve_fn fn =
+        hdr->cmd < VFIO_USER_MAX_COMMAND ? serve_table[hdr->cmd] : NULL;
+
+    if (fn != NULL && c->negotiated) {
+        fn(c, ch, hdr, payload, len, fds, nfds);
+    } else {
+        vuc_log(c, VUC_LOG_WARNING,
+                "refusing %s (id %u) from the server: not served by this "
+                "client%s",
+                vuc_wire_cmd_name(hdr->cmd), hdr->msg_id,
+                fn != NULL ? " before VERSION" : "");
+        vuc_conn_reply_error(c, ch, hdr, ENOSYS);
+    }
+    /* Server requests carry no fds; whatever came is closed. */
     close_fds(fds, nfds);
-    vuc_log(c, VUC_LOG_WARNING,
-            "refusing %s (id %u) from the server: not served by this client",
-            vuc_wire_cmd_name(hdr->cmd), hdr->msg_id);
-    reply_error(c, ch, hdr, ENOSYS);
 }
 
 static void on_msg(struct vuc_chan *ch, const struct vfio_user_header *hdr,
@@ -350,10 +392,16 @@ static void on_msg(struct vuc_chan *ch, const struct vfio_user_header *hdr,
 {
     struct vuc_client *c = arg;
 
-    if ((hdr->flags & VFIO_USER_F_TYPE_MASK) == VFIO_USER_F_TYPE_REPLY) {
+    if ((hdr->flags & VFIO_USER_F_TYPE_MASK) != VFIO_USER_F_TYPE_REPLY) {
+        on_server_request(c, ch, hdr, payload, len, fds, nfds);
+    } else if (ch == &c->main) {
         on_reply(c, hdr, payload, len, fds, nfds);
     } else {
-        on_server_request(c, ch, hdr, payload, len, fds, nfds);
+        close_fds(fds, nfds);
+        vuc_conn_fail(c, -EPROTO,
+                      "the server sent a %s reply (id %u) on the "
+                      "server-to-client socket",
+                      vuc_wire_cmd_name(hdr->cmd), hdr->msg_id);
     }
 }
 
@@ -393,6 +441,21 @@ int vuc_conn_open(struct vuc_client *c, int fd)
     return 0;
 }
 
+int vuc_conn_open_twin(struct vuc_client *c, int fd)
+{
+    /* Server requests: DMA_WRITE bounded by our own transfer size. */
+    size_t max = c->opts.max_data_xfer_size + 2 * VFIO_USER_HDR_SIZE +
+                 sizeof(struct vfio_user_dma_access);
+    int rc = vuc_chan_open(&c->twin, c->base, fd, max, 1, on_msg, on_chan_err,
+                           on_hold, c);
+    if (rc < 0) {
+        return vuc_fail(c, rc, "cannot set up the twin socket: %s",
+                        strerror(-rc));
+    }
+    c->twin_open = true;
+    return 0;
+}
+
 void vuc_conn_close(struct vuc_client *c, int err)
 {
     c->connected = false;
@@ -400,6 +463,10 @@ void vuc_conn_close(struct vuc_client *c, int err)
     if (c->chan_open) {
         vuc_chan_shutdown(&c->main);
     }
+    if (c->twin_open) {
+        vuc_chan_shutdown(&c->twin);
+    }
+    vuc_dma_conn_lost(c);
     /* Handlers may start requests (refused now) or free the client (then
      * this runs nested and the outer pass finds the slots empty). */
     for (unsigned i = 0; i < c->nslots; i++) {
@@ -449,6 +516,10 @@ void vuc_conn_release(struct vuc_client *c)
     if (c->chan_open) {
         vuc_chan_destroy(&c->main);
         c->chan_open = false;
+    }
+    if (c->twin_open) {
+        vuc_chan_destroy(&c->twin);
+        c->twin_open = false;
     }
     for (unsigned i = 0; i < c->nslots; i++) {
         if (c->slots[i] != NULL) {

@@ -38,6 +38,13 @@ char *vuc_negotiate_proposal(const struct vuc_options *o)
     if (root == NULL) {
         return NULL;
     }
+    if (o->twin_socket &&
+        json_object_set_new(json_object_get(root, "capabilities"),
+                            "twin_socket",
+                            json_pack("{s:b}", "supported", 1)) < 0) {
+        json_decref(root);
+        return NULL;
+    }
     char *text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(root);
     return text;
@@ -103,8 +110,46 @@ static int parse_migration(json_t *mig, struct vuc_caps *caps,
     return 0;
 }
 
-int vuc_negotiate_parse(const char *json, size_t len, struct vuc_caps *caps,
-                        struct vuc_wire_err *err)
+/* "twin_socket": {"supported": bool, "fd_index": number}. */
+static int parse_twin(json_t *twin, struct vuc_caps *caps, int *fd_index,
+                      struct vuc_wire_err *err)
+{
+    const char *key;
+    json_t *v;
+
+    if (!json_is_object(twin)) {
+        return vuc_wire_fail(err, "VERSION reply: capability \"twin_socket\" "
+                                  "is not an object");
+    }
+    json_object_foreach(twin, key, v) {
+        if (strcmp(key, "supported") == 0) {
+            if (!json_is_boolean(v)) {
+                return vuc_wire_fail(err, "VERSION reply: "
+                                          "twin_socket.supported is not a "
+                                          "boolean");
+            }
+            caps->twin_socket = json_is_true(v);
+        } else if (strcmp(key, "fd_index") == 0) {
+            uint64_t n;
+            int rc = get_uint(v, "twin_socket.fd_index", 0,
+                              VUC_SCM_MAX_FD - 1, &n, err);
+            if (rc < 0) {
+                return rc;
+            }
+            *fd_index = (int)n;
+        } else {
+            return vuc_wire_fail(err,
+                                 "VERSION reply: \"twin_socket.%s\" was not "
+                                 "proposed",
+                                 key);
+        }
+    }
+    return 0;
+}
+
+int vuc_negotiate_parse(const char *json, size_t len,
+                        const struct vuc_options *opts, struct vuc_caps *caps,
+                        int *twin_fd_index, struct vuc_wire_err *err)
 {
     json_error_t jerr;
     json_t *root, *capobj, *v;
@@ -118,6 +163,7 @@ int vuc_negotiate_parse(const char *json, size_t len, struct vuc_caps *caps,
     caps->migration_pgsize = 0;
     caps->write_multiple = false;
     caps->twin_socket = false;
+    *twin_fd_index = -1;
     if (json == NULL) {
         return 0;
     }
@@ -165,6 +211,8 @@ int vuc_negotiate_parse(const char *json, size_t len, struct vuc_caps *caps,
             caps->pgsizes = n;
         } else if (strcmp(key, "migration") == 0) {
             rc = parse_migration(v, caps, err);
+        } else if (strcmp(key, "twin_socket") == 0 && opts->twin_socket) {
+            rc = parse_twin(v, caps, twin_fd_index, err);
         } else {
             rc = vuc_wire_fail(err,
                                "VERSION reply: capability \"%s\" was not "
@@ -182,30 +230,60 @@ out:
 
 /* ---- The VERSION exchange ---------------------------------------------- */
 
+/*
+ * The only fd VERSION may bring is the twin socket. Per "VFIO_USER_VERSION":
+ * supported with a valid fd_index enables the mode; supported without one
+ * is inconsistent and the connection must be closed; not supported means
+ * one socket, and then no fd belongs.
+ */
+static int take_twin_socket(struct vuc_client *c, struct vuc_reply *r,
+                            const struct vuc_caps *caps, int fd_index)
+{
+    if (!caps->twin_socket) {
+        if (r->nfds > 0) {
+            return vuc_fail(c, -EPROTO,
+                            "VERSION reply carried %u fd(s) without "
+                            "twin-socket mode",
+                            r->nfds);
+        }
+        return 0;
+    }
+    if (fd_index < 0) {
+        return vuc_fail(c, -EPROTO,
+                        "VERSION reply: twin_socket.supported is true but "
+                        "fd_index is missing");
+    }
+    if ((unsigned)fd_index >= r->nfds || r->nfds != 1) {
+        return vuc_fail(c, -EPROTO,
+                        "VERSION reply: twin_socket.fd_index %d does not "
+                        "name the one fd passed (%u arrived)",
+                        fd_index, r->nfds);
+    }
+    int fd = r->fds[fd_index];
+    r->fds[fd_index] = -1;
+    return vuc_conn_open_twin(c, fd);
+}
+
 static void version_reply(struct vuc_client *c, struct vuc_req *req,
                           struct vuc_reply *r)
 {
     struct vuc_wire_version v;
     struct vuc_wire_err err;
     struct vuc_caps caps;
+    int twin_fd = -1;
     int rc = r->err;
 
     if (rc < 0) {
         vuc_connect_negotiated(c, rc);
         return;
     }
-    if (r->nfds > 0) {
-        /* Twin-socket mode is the only fd VERSION may bring, and we do not
-         * ask for it. */
-        rc = vuc_fail(c, -EPROTO,
-                      "VERSION reply carried %u fd(s); none were asked for",
-                      r->nfds);
-    } else if ((rc = vuc_wire_dec_version_reply(r->payload, r->len,
-                                                c->opts.major, c->opts.minor,
-                                                &v, &err)) < 0 ||
-               (rc = vuc_negotiate_parse(v.json, v.json_len, &caps, &err)) <
-                   0) {
+    if ((rc = vuc_wire_dec_version_reply(r->payload, r->len, c->opts.major,
+                                         c->opts.minor, &v, &err)) < 0 ||
+        (rc = vuc_negotiate_parse(v.json, v.json_len, &c->opts, &caps,
+                                  &twin_fd, &err)) < 0) {
         rc = vuc_fail(c, rc, "%s", err.text);
+    } else if ((rc = take_twin_socket(c, r, &caps, twin_fd)) < 0) {
+        /* The text says why. */
     } else {
         caps.major = v.major;
         caps.minor = v.minor;

@@ -18,11 +18,14 @@ char *vuc_negotiate_proposal(const struct vuc_options *opts);
 
 /*
  * Fill caps from the server's JSON (json_len bytes, no NUL needed; NULL for
- * a reply without JSON) with spec defaults for what is absent. Returns 0 or
- * -EPROTO with the reason in err.
+ * a reply without JSON) with spec defaults for what is absent, and
+ * *twin_fd_index with twin_socket.fd_index (-1 when absent). Capabilities
+ * opts did not propose are refused. Returns 0 or -EPROTO with the reason in
+ * err.
  */
 int vuc_negotiate_parse(const char *json, size_t json_len,
-                        struct vuc_caps *caps, struct vuc_wire_err *err);
+                        const struct vuc_options *opts, struct vuc_caps *caps,
+                        int *twin_fd_index, struct vuc_wire_err *err);
 
 /* Send VERSION; vuc_connect_negotiated() follows. */
 int vuc_negotiate_start(struct vuc_client *c);

@@ -20,25 +20,26 @@
 #include "wire.h"
 
 struct vuc_io_op {
-    struct vuc_io_op *next;
+    struct vuc_deferred deferred; /* first: ops are found from it */
+    struct vuc_io_op *next_free;
     vuc_done_cb cb;
     void *arg;
     unsigned outstanding; /* chunks in flight */
     int result;           /* the first failure */
 };
 
-/* ---- Operation pool and deferred completion ------------------------------ */
+/* ---- Operation pool ------------------------------------------------------ */
 
 static struct vuc_io_op *op_get(struct vuc_client *c, vuc_done_cb cb,
                                 void *arg)
 {
     struct vuc_io_op *op = c->free_ops;
     if (op != NULL) {
-        c->free_ops = op->next;
+        c->free_ops = op->next_free;
     } else if ((op = malloc(sizeof(*op))) == NULL) {
         return NULL;
     }
-    op->next = NULL;
+    op->next_free = NULL;
     op->cb = cb;
     op->arg = arg;
     op->outstanding = 0;
@@ -48,7 +49,7 @@ static struct vuc_io_op *op_get(struct vuc_client *c, vuc_done_cb cb,
 
 static void op_put(struct vuc_client *c, struct vuc_io_op *op)
 {
-    op->next = c->free_ops;
+    op->next_free = c->free_ops;
     c->free_ops = op;
 }
 
@@ -63,58 +64,29 @@ static void op_finish(struct vuc_client *c, struct vuc_io_op *op)
     cb(c, result, arg);
 }
 
+static void op_deferred(struct vuc_client *c, struct vuc_deferred *d, int err)
+{
+    struct vuc_io_op *op = (struct vuc_io_op *)d;
+
+    if (err < 0) {
+        op->result = err;
+    }
+    op_finish(c, op);
+}
+
 /* Callbacks never run inside the call that started the operation: an op
  * finished on the spot waits for the next loop iteration. */
 static void op_defer(struct vuc_client *c, struct vuc_io_op *op)
 {
-    op->next = NULL;
-    if (c->deferred_tail != NULL) {
-        c->deferred_tail->next = op;
-    } else {
-        c->deferred_head = op;
-    }
-    c->deferred_tail = op;
-    event_active(c->defer_ev, EV_TIMEOUT, 0);
-}
-
-void vuc_io_deferred_run(struct vuc_client *c)
-{
-    /* Ops deferred by these callbacks wait for the next round. */
-    struct vuc_io_op *op = c->deferred_head;
-    c->deferred_head = c->deferred_tail = NULL;
-
-    while (op != NULL && !c->free_requested) {
-        struct vuc_io_op *next = op->next;
-        op_finish(c, op);
-        op = next;
-    }
-    /* Freed from a callback: the rest complete as cancelled. */
-    while (op != NULL) {
-        struct vuc_io_op *next = op->next;
-        op->result = -ECANCELED;
-        op_finish(c, op);
-        op = next;
-    }
-}
-
-void vuc_io_deferred_cancel(struct vuc_client *c, int err)
-{
-    while (c->deferred_head != NULL) {
-        struct vuc_io_op *op = c->deferred_head;
-        c->deferred_head = op->next;
-        if (c->deferred_head == NULL) {
-            c->deferred_tail = NULL;
-        }
-        op->result = err;
-        op_finish(c, op);
-    }
+    op->deferred.fn = op_deferred;
+    vuc_defer(c, &op->deferred);
 }
 
 void vuc_io_ops_release(struct vuc_client *c)
 {
     while (c->free_ops != NULL) {
         struct vuc_io_op *op = c->free_ops;
-        c->free_ops = op->next;
+        c->free_ops = op->next_free;
         free(op);
     }
 }

@@ -80,6 +80,56 @@ int vuc_region_write(struct vuc_client *client, uint32_t index,
                     &w);
 }
 
+struct sync_map_wait {
+    struct sync_wait w;
+    struct vuc_dma_map *map;
+};
+
+static void sync_map_done(struct vuc_client *c, int result,
+                          struct vuc_dma_map *map, void *arg)
+{
+    struct sync_map_wait *w = arg;
+
+    w->map = map;
+    sync_done(c, result, &w->w);
+}
+
+int vuc_dma_alloc(struct vuc_client *client, size_t size, uint64_t iova,
+                  unsigned flags, struct vuc_dma_map **map)
+{
+    struct sync_map_wait w = {{0}, NULL};
+    int rc = sync_run(client,
+                      vuc_dma_alloc_async(client, size, iova, flags,
+                                          VUC_TIMEOUT_DEFAULT, sync_map_done,
+                                          &w),
+                      &w.w);
+    *map = w.map;
+    return rc;
+}
+
+int vuc_dma_map(struct vuc_client *client, int fd, uint64_t fd_offset,
+                void *vaddr, size_t size, uint64_t iova, unsigned flags,
+                struct vuc_dma_map **map)
+{
+    struct sync_map_wait w = {{0}, NULL};
+    int rc = sync_run(client,
+                      vuc_dma_map_async(client, fd, fd_offset, vaddr, size,
+                                        iova, flags, VUC_TIMEOUT_DEFAULT,
+                                        sync_map_done, &w),
+                      &w.w);
+    *map = w.map;
+    return rc;
+}
+
+int vuc_dma_unmap(struct vuc_client *client, struct vuc_dma_map *map)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_dma_unmap_async(client, map, VUC_TIMEOUT_DEFAULT,
+                                        sync_done, &w),
+                    &w);
+}
+
 int vuc_device_reset(struct vuc_client *client)
 {
     struct sync_wait w = {0};

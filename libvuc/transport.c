@@ -447,6 +447,53 @@ int vuc_chan_commit(struct vuc_chan *ch, size_t size, int *fds, unsigned nfds)
     return 0;
 }
 
+int vuc_chan_commit_data(struct vuc_chan *ch, size_t head_len,
+                         const void *data, size_t data_len)
+{
+    uint8_t *head = ch->obuf + ch->otail;
+
+    if (vuc_chan_is_open(ch) && ch->ohead == ch->otail && data_len > 0) {
+        struct iovec iov[2] = {{head, head_len}, {(void *)data, data_len}};
+        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+        ssize_t n;
+
+        do {
+            n = sendmsg(ch->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } while (n < 0 && errno == EINTR);
+        if (n == (ssize_t)(head_len + data_len)) {
+            ch->tx_base += ch->otail;
+            ch->ohead = ch->otail = 0;
+            ch->tx_base += head_len + data_len;
+            return 0;
+        }
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            event_active(ch->wr_ev, EV_WRITE, 0);
+            n = 0;
+        } else if (n < 0) {
+            n = 0;
+        }
+        /* Keep the unsent tail in the queue, in stream order. */
+        size_t sent = (size_t)n;
+        if (sent < head_len) {
+            memmove(head, head + sent, head_len - sent);
+            memcpy(head + head_len - sent, data, data_len);
+        } else {
+            size_t done = sent - head_len;
+            memcpy(head, (const uint8_t *)data + done, data_len - done);
+        }
+        ch->tx_base += sent;
+        ch->otail += head_len + data_len - sent;
+        if (ch->ohead < ch->otail) {
+            tx_arm(ch);
+        }
+        return 0;
+    }
+    if (data_len > 0) {
+        memcpy(head + head_len, data, data_len);
+    }
+    return vuc_chan_commit(ch, head_len + data_len, NULL, 0);
+}
+
 /* ---- Lifetime ----------------------------------------------------------- */
 
 int vuc_chan_open(struct vuc_chan *ch, struct event_base *base, int fd,

@@ -132,6 +132,16 @@ void *vuc_chan_reserve(struct vuc_chan *ch, size_t size);
 int vuc_chan_commit(struct vuc_chan *ch, size_t size, int *fds,
                     unsigned nfds);
 
+/**
+ * Queue a message whose first head_len bytes were written into the last
+ * reservation (made for head_len + data_len) and whose data_len bytes follow
+ * in caller memory. When nothing else is queued the data goes straight from
+ * there to the socket; whatever the socket does not take is copied into the
+ * queue, so data is free again when this returns.
+ */
+int vuc_chan_commit_data(struct vuc_chan *ch, size_t head_len,
+                         const void *data, size_t data_len);
+
 /** Bytes waiting to be sent. */
 static inline size_t vuc_chan_tx_pending(const struct vuc_chan *ch)
 {

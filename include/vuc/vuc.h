@@ -133,6 +133,23 @@ int vuc_options_set_max_data_xfer_size(struct vuc_options *opts,
 int vuc_options_set_auto_mmap(struct vuc_options *opts, bool on);
 
 /**
+ * Pass no fd with any DMA map of this client (default false): the server
+ * reaches client memory only through DMA_READ/DMA_WRITE messages, which
+ * libvuc checks against its map table. For servers you do not trust with
+ * your memory.
+ * @return 0.
+ */
+int vuc_options_set_dma_noshare(struct vuc_options *opts, bool on);
+
+/**
+ * Ask for twin-socket mode (default true): server-to-client commands then
+ * travel on a socket of their own. Falls back to one socket when the server
+ * does not grant it.
+ * @return 0.
+ */
+int vuc_options_set_twin_socket(struct vuc_options *opts, bool on);
+
+/**
  * Set the log callback. libvuc never prints by itself.
  * @param level the most verbose level passed to fn.
  * @return 0.
@@ -339,6 +356,118 @@ int vuc_region_write_async(struct vuc_client *client, uint32_t index,
 int vuc_device_reset_async(struct vuc_client *client, int timeout_ms,
                            vuc_done_cb cb, void *arg);
 
+/* ---- DMA memory ----------------------------------------------------------- */
+/*
+ * Memory the device may access, each piece announced to the server with
+ * DMA_MAP at an IOVA. A map is either shared (its fd is passed, so the server
+ * can mmap it) or, with VUC_DMA_NOSHARE, never leaves this process: the
+ * server must then use DMA_READ/DMA_WRITE messages, which the client serves
+ * from its event loop for every map, shared or not. Memory libvuc allocates
+ * is a memfd sealed against shrinking and growing, so a server can never
+ * make it fault under us.
+ */
+
+/** Let the client choose the IOVA. */
+#define VUC_IOVA_ANY UINT64_MAX
+
+enum vuc_dma_flags {
+    VUC_DMA_READ = 1u << 0,    /**< the device may read it */
+    VUC_DMA_WRITE = 1u << 1,   /**< the device may write it */
+    VUC_DMA_NOSHARE = 1u << 2, /**< pass no fd: message-based DMA only */
+    VUC_DMA_HUGETLB = 1u << 3, /**< vuc_dma_alloc*(): back with huge pages */
+};
+
+/** One DMA map, owned by the client; valid until its unmap completes or
+ * the client is freed. */
+struct vuc_dma_map;
+
+/** Completion of a map: map is NULL unless result is 0. */
+typedef void (*vuc_dma_map_cb)(struct vuc_client *client, int result,
+                               struct vuc_dma_map *map, void *arg);
+
+/**
+ * Allocate size bytes (rounded up to the page size) of zeroed, sealed memfd
+ * memory and map it for the device.
+ * @param iova where the device sees it, or VUC_IOVA_ANY to let libvuc pick
+ *        one aligned to the negotiated page size.
+ * @param flags VUC_DMA_READ and/or VUC_DMA_WRITE, optionally
+ *        VUC_DMA_NOSHARE (also implied by vuc_options_set_dma_noshare())
+ *        and VUC_DMA_HUGETLB.
+ * @return 0 when started; -EINVAL (bad flags, alignment), -EEXIST (overlaps
+ * a map), -ENOSPC (max_dma_maps reached or no free IOVA range), -ENOMEM,
+ * -ENOTCONN.
+ */
+int vuc_dma_alloc_async(struct vuc_client *client, size_t size, uint64_t iova,
+                        unsigned flags, int timeout_ms, vuc_dma_map_cb cb,
+                        void *arg);
+
+/**
+ * Map caller memory, as a VMM maps its guest RAM.
+ * @param fd the memory's fd, or -1 for message-based DMA only; libvuc
+ *        duplicates it, the caller keeps its own.
+ * @param fd_offset where the map starts in fd (page aligned).
+ * @param vaddr the caller's own mapping of the same memory, through which
+ *        libvuc serves DMA_READ/DMA_WRITE; it must stay valid until the
+ *        unmap completes.
+ * Other parameters and errors as vuc_dma_alloc_async().
+ */
+int vuc_dma_map_async(struct vuc_client *client, int fd, uint64_t fd_offset,
+                      void *vaddr, size_t size, uint64_t iova, unsigned flags,
+                      int timeout_ms, vuc_dma_map_cb cb, void *arg);
+
+/**
+ * Unmap: send DMA_UNMAP for exactly this map and release it (and memory
+ * libvuc allocated) only after the server's reply, since the server may DMA
+ * until then. DMA requests keep being served for it meanwhile. Without a
+ * connection the map is released locally.
+ * @return 0 when started; -EBUSY if an unmap is already under way.
+ */
+int vuc_dma_unmap_async(struct vuc_client *client, struct vuc_dma_map *map,
+                        int timeout_ms, vuc_done_cb cb, void *arg);
+
+/** The map's IOVA, size, local address, flags (enum vuc_dma_flags). */
+uint64_t vuc_dma_iova(const struct vuc_dma_map *map);
+size_t vuc_dma_size(const struct vuc_dma_map *map);
+void *vuc_dma_vaddr(const struct vuc_dma_map *map);
+unsigned vuc_dma_map_flags(const struct vuc_dma_map *map);
+
+/** The fd libvuc passed (or would pass) to the server, -1 without one. Owned
+ * by the map. */
+int vuc_dma_fd(const struct vuc_dma_map *map);
+
+/** Number of maps, and the i-th in IOVA order (NULL past the end). Includes
+ * maps whose DMA_MAP or DMA_UNMAP is still in flight. */
+unsigned vuc_dma_count(const struct vuc_client *client);
+struct vuc_dma_map *vuc_dma_at(const struct vuc_client *client, unsigned i);
+
+/** The map that holds [iova, iova + len) entirely, or NULL. */
+struct vuc_dma_map *vuc_dma_find(const struct vuc_client *client,
+                                 uint64_t iova, size_t len);
+
+/**
+ * Copy between DMA memory, by IOVA, and a buffer: the client's own view of
+ * what the device reads and writes. The range must lie in one map.
+ * @return 0, or -EFAULT when no map holds the range.
+ */
+int vuc_dma_read(struct vuc_client *client, uint64_t iova, void *buf,
+                 size_t len);
+int vuc_dma_write(struct vuc_client *client, uint64_t iova, const void *buf,
+                  size_t len);
+
+/**
+ * The pages of a map that the server wrote with DMA_WRITE messages: one bit
+ * per 4 KiB page from the map's start (bit i of word i / 64 is page i). The
+ * specification makes this the client's record; the server reports only
+ * what it wrote through its own mapping.
+ * @param words the bitmap's size in 64-bit words: at least
+ *        ceil(size / 4096 / 64); the rest is zeroed.
+ * @param clear reset the record after copying it (clear-on-read).
+ * @return 0, or -EINVAL when the bitmap is too small.
+ */
+int vuc_dma_msg_dirty(struct vuc_client *client,
+                      const struct vuc_dma_map *map, uint64_t *bitmap,
+                      size_t words, bool clear);
+
 /* ---- Blocking layer ------------------------------------------------------ */
 /* Each runs the client's event base until the matching asynchronous call
  * completes, and returns its result. Do not call them from a callback. */
@@ -359,6 +488,18 @@ int vuc_region_write(struct vuc_client *client, uint32_t index,
 
 /** @see vuc_device_reset_async() */
 int vuc_device_reset(struct vuc_client *client);
+
+/** @see vuc_dma_alloc_async(); *map receives the map. */
+int vuc_dma_alloc(struct vuc_client *client, size_t size, uint64_t iova,
+                  unsigned flags, struct vuc_dma_map **map);
+
+/** @see vuc_dma_map_async(); *map receives the map. */
+int vuc_dma_map(struct vuc_client *client, int fd, uint64_t fd_offset,
+                void *vaddr, size_t size, uint64_t iova, unsigned flags,
+                struct vuc_dma_map **map);
+
+/** @see vuc_dma_unmap_async() */
+int vuc_dma_unmap(struct vuc_client *client, struct vuc_dma_map *map);
 
 #pragma GCC visibility pop
 

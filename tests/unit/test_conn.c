@@ -23,229 +23,14 @@
 
 #include <vuc/vuc.h>
 
-/* ---- Fixture ---------------------------------------------------------------- */
-
-struct fx {
-    struct event_base *base;
-    struct vuc_client *c;
-    int srv; /* the server's end */
-    int fds_before;
-    bool done;
-    int result;
-    int ncalls;
-    char log[8192];
-    int disconnects;
-};
-
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    assert_non_null(d);
-    while (readdir(d) != NULL) {
-        n++;
-    }
-    closedir(d);
-    return n;
-}
-
-static void log_cb(void *arg, enum vuc_log_level level, const char *msg)
-{
-    struct fx *f = arg;
-    size_t used = strlen(f->log);
-    snprintf(f->log + used, sizeof(f->log) - used, "%s\n", msg);
-}
-
-static void done_cb(struct vuc_client *c, int result, void *arg)
-{
-    struct fx *f = arg;
-    f->done = true;
-    f->result = result;
-    f->ncalls++;
-}
-
-static void disconnect_cb(struct vuc_client *c, int result, void *arg)
-{
-    struct fx *f = arg;
-    f->disconnects++;
-}
+#include "fake_server.h"
 
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-    int sv[2];
-
-    f->fds_before = count_fds();
-    f->base = event_base_new();
-    struct vuc_options *o = vuc_options_new();
-    vuc_options_set_log(o, log_cb, f, VUC_LOG_DEBUG);
-    vuc_options_set_timeout(o, 2000);
-    f->c = vuc_client_new(f->base, o);
-    vuc_options_free(o);
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
-                     0);
-    f->srv = sv[0];
-    vuc_set_disconnect_cb(f->c, disconnect_cb, f);
-    assert_int_equal(vuc_connect_fd_async(f->c, sv[1], done_cb, f), 0);
-    *state = f;
-    return 0;
+    return fx_setup_opts(state, vuc_options_new());
 }
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    vuc_client_free(f->c);
-    if (f->srv >= 0) {
-        close(f->srv);
-    }
-    event_base_free(f->base);
-    /* Whatever the server sent, the client closed every fd it got. */
-    assert_int_equal(count_fds(), f->fds_before);
-    free(f);
-    return 0;
-}
-
-/* Run the client's loop until its callback ran or ~2 s passed. */
-static void pump(struct fx *f)
-{
-    for (int i = 0; i < 2000 && !f->done; i++) {
-        event_base_loop(f->base, EVLOOP_NONBLOCK);
-        if (!f->done) {
-            poll(NULL, 0, 1);
-        }
-    }
-}
-
-/* Run the loop a little without expecting completion. */
-static void pump_ms(struct fx *f, int ms)
-{
-    for (int i = 0; i < ms; i++) {
-        event_base_loop(f->base, EVLOOP_NONBLOCK);
-        poll(NULL, 0, 1);
-    }
-}
-
-/* ---- The scripted server ------------------------------------------------ */
-
-struct msg {
-    struct vfio_user_header hdr;
-    uint8_t payload[4096];
-    size_t len;
-};
-
-static void read_full(int fd, void *buf, size_t len)
-{
-    uint8_t *p = buf;
-    while (len > 0) {
-        struct pollfd pfd = {fd, POLLIN, 0};
-        assert_int_equal(poll(&pfd, 1, 2000), 1);
-        ssize_t n = read(fd, p, len);
-        assert_true(n > 0);
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
-/* Receive the client's next message; the client sends it from inside the
- * call (or loop iteration) that produced it. */
-static void srv_recv(struct fx *f, struct msg *m, uint16_t want_cmd)
-{
-    for (int i = 0; i < 200; i++) {
-        struct pollfd pfd = {f->srv, POLLIN, 0};
-        if (poll(&pfd, 1, 0) == 1) {
-            break;
-        }
-        event_base_loop(f->base, EVLOOP_NONBLOCK);
-        poll(NULL, 0, 1);
-    }
-    read_full(f->srv, &m->hdr, sizeof(m->hdr));
-    assert_true(m->hdr.msg_size >= 16);
-    m->len = m->hdr.msg_size - 16;
-    assert_true(m->len <= sizeof(m->payload));
-    read_full(f->srv, m->payload, m->len);
-    assert_int_equal(m->hdr.cmd, want_cmd);
-}
-
-static void srv_send_raw(struct fx *f, const void *buf, size_t len, int *fds,
-                         unsigned nfds)
-{
-    char cbuf[CMSG_SPACE(sizeof(int) * 8)];
-    struct iovec iov = {(void *)buf, len};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (nfds > 0) {
-        mh.msg_control = cbuf;
-        mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-        memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-    }
-    assert_int_equal(sendmsg(f->srv, &mh, MSG_NOSIGNAL), (ssize_t)len);
-}
-
-static void srv_reply(struct fx *f, const struct msg *req, uint16_t cmd,
-                      uint32_t flags, uint32_t err, const void *payload,
-                      size_t len, int *fds, unsigned nfds)
-{
-    uint8_t buf[8192];
-    struct vfio_user_header h = {
-        .msg_id = req->hdr.msg_id,
-        .cmd = cmd,
-        .msg_size = (uint32_t)(16 + len),
-        .flags = VFIO_USER_F_TYPE_REPLY | flags,
-        .error_no = err,
-    };
-    memcpy(buf, &h, 16);
-    if (len > 0) {
-        memcpy(buf + 16, payload, len);
-    }
-    srv_send_raw(f, buf, 16 + len, fds, nfds);
-}
-
-static void srv_version(struct fx *f, uint16_t major, uint16_t minor,
-                        const char *json, bool with_nul, int *fds,
-                        unsigned nfds)
-{
-    struct msg m;
-    uint8_t p[1024];
-    size_t len = 4;
-
-    srv_recv(f, &m, VFIO_USER_VERSION);
-    memcpy(p, &major, 2);
-    memcpy(p + 2, &minor, 2);
-    if (json != NULL) {
-        memcpy(p + 4, json, strlen(json));
-        len += strlen(json);
-        if (with_nul) {
-            p[len++] = '\0';
-        }
-    }
-    srv_reply(f, &m, VFIO_USER_VERSION, 0, 0, p, len, fds, nfds);
-}
-
-static void srv_device_info(struct fx *f, uint32_t nregions, uint32_t nirqs,
-                            int *fds, unsigned nfds)
-{
-    struct msg m;
-    struct vfio_user_device_info di = {16, VFIO_USER_DEVICE_FLAGS_PCI,
-                                       nregions, nirqs};
-    srv_recv(f, &m, VFIO_USER_DEVICE_GET_INFO);
-    srv_reply(f, &m, VFIO_USER_DEVICE_GET_INFO, 0, 0, &di, sizeof(di), fds,
-              nfds);
-}
-
-static void expect_fail(struct fx *f, int err, const char *text)
-{
-    pump(f);
-    assert_true(f->done);
-    assert_int_equal(f->ncalls, 1);
-    assert_int_equal(f->result, err);
-    if (strstr(vuc_strerror(f->c), text) == NULL) {
-        fail_msg("error text \"%s\" lacks \"%s\"", vuc_strerror(f->c), text);
-    }
-    assert_false(vuc_is_connected(f->c));
-}
+#define teardown fx_teardown
 
 static const char *good_json = "{\"capabilities\":{\"max_msg_fds\":8}}";
 
@@ -608,7 +393,7 @@ static void test_server_request_refused(void **state)
     pump(f);
     assert_int_equal(f->result, 0);
 
-    /* A server command we do not serve: an ENOSYS error reply... */
+    /* DMA_READ of memory that was never mapped: an EFAULT error reply... */
     uint8_t req[16 + 16];
     struct vfio_user_header h = {0x42, VFIO_USER_DMA_READ, sizeof(req),
                                  VFIO_USER_F_TYPE_COMMAND, 0};
@@ -616,7 +401,7 @@ static void test_server_request_refused(void **state)
     memcpy(req, &h, 16);
     memcpy(req + 16, &a, 16);
     srv_send_raw(f, req, sizeof(req), NULL, 0);
-    /* ...unless it asks for none: then nothing, and the next one answers. */
+    /* No reply when it asks for none; the next one is answered. */
     h.msg_id = 0x43;
     h.flags |= VFIO_USER_F_NO_REPLY;
     memcpy(req, &h, 16);
@@ -631,8 +416,9 @@ static void test_server_request_refused(void **state)
     assert_int_equal(m.hdr.msg_id, 0x42);
     assert_int_equal(m.hdr.flags,
                      VFIO_USER_F_TYPE_REPLY | VFIO_USER_F_ERROR);
-    assert_int_equal(m.hdr.error_no, ENOSYS);
+    assert_int_equal(m.hdr.error_no, EFAULT);
     assert_int_equal(m.len, 0);
+    /* ...and a command we do not serve at all: ENOSYS. */
     srv_recv(f, &m, 200);
     assert_int_equal(m.hdr.msg_id, 0x44);
     assert_int_equal(m.hdr.error_no, ENOSYS);

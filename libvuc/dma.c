@@ -1,0 +1,691 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DMA memory: allocation (sealed memfds), the map table (sorted by IOVA, so
+ * both overlap checks and the server's DMA requests are a binary search),
+ * DMA_MAP/DMA_UNMAP, and serving DMA_READ/DMA_WRITE from the table.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "client.h"
+#include "wire.h"
+
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB 0x0004u
+#endif
+
+/* IOVAs libvuc picks start here: low addresses stay free for callers that
+ * want fixed ones, and IOVA 0 (which some servers treat as "none") is never
+ * handed out. */
+#define IOVA_BASE (1ull << 32)
+#define IOVA_LIMIT (1ull << 47)
+#define HUGE_PAGE (2ull << 20)
+/* Granularity of the client's record of pages written by DMA_WRITE. */
+#define DIRTY_PAGE 4096ull
+
+enum map_state {
+    MAP_MAPPING,   /* DMA_MAP sent, no reply yet */
+    MAP_ACTIVE,    /* mapped */
+    MAP_UNMAPPING, /* DMA_UNMAP sent: still served until the reply */
+    MAP_LOCAL,     /* the connection it was made on is gone */
+};
+
+struct vuc_dma_map {
+    uint64_t iova;
+    size_t size;
+    uint8_t *vaddr;
+    int fd;
+    uint64_t fd_offset;
+    unsigned flags;
+    enum map_state state;
+    struct vuc_deferred deferred; /* a local unmap's completion */
+    bool owns_memory; /* vaddr/fd were made by libvuc and are released here */
+    size_t mapped_len;
+    uint64_t *dirty;  /* one bit per DIRTY_PAGE written by DMA_WRITE */
+    /* The map or unmap in flight. */
+    vuc_dma_map_cb map_cb;
+    vuc_done_cb unmap_cb;
+    void *arg;
+};
+
+/* ---- The table ------------------------------------------------------------ */
+
+/* Index of the first map whose iova is > iova. */
+static unsigned upper_bound(const struct vuc_client *c, uint64_t iova)
+{
+    unsigned lo = 0, hi = c->ndma;
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (c->dma[mid]->iova <= iova) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+struct vuc_dma_map *vuc_dma_find(const struct vuc_client *client,
+                                 uint64_t iova, size_t len)
+{
+    unsigned i = upper_bound(client, iova);
+    if (i == 0) {
+        return NULL;
+    }
+    struct vuc_dma_map *m = client->dma[i - 1];
+    uint64_t off = iova - m->iova;
+    if (off >= m->size || len > m->size - off) {
+        return NULL;
+    }
+    return m;
+}
+
+/* Would [iova, iova + size) overlap an existing map? */
+static bool overlaps(const struct vuc_client *c, uint64_t iova, uint64_t size)
+{
+    unsigned i = upper_bound(c, iova);
+    if (i > 0 && c->dma[i - 1]->iova + c->dma[i - 1]->size > iova) {
+        return true;
+    }
+    return i < c->ndma && c->dma[i]->iova < iova + size;
+}
+
+static int table_insert(struct vuc_client *c, struct vuc_dma_map *m)
+{
+    if (c->ndma == c->dma_cap) {
+        unsigned cap = c->dma_cap ? c->dma_cap * 2 : 16;
+        struct vuc_dma_map **t = realloc(c->dma, cap * sizeof(*t));
+        if (t == NULL) {
+            return -ENOMEM;
+        }
+        c->dma = t;
+        c->dma_cap = cap;
+    }
+    unsigned i = upper_bound(c, m->iova);
+    memmove(&c->dma[i + 1], &c->dma[i], (c->ndma - i) * sizeof(*c->dma));
+    c->dma[i] = m;
+    c->ndma++;
+    return 0;
+}
+
+static void table_remove(struct vuc_client *c, struct vuc_dma_map *m)
+{
+    unsigned i = upper_bound(c, m->iova);
+    if (i > 0 && c->dma[i - 1] == m) {
+        memmove(&c->dma[i - 1], &c->dma[i], (c->ndma - i) * sizeof(*c->dma));
+        c->ndma--;
+    }
+}
+
+static void map_release(struct vuc_dma_map *m)
+{
+    if (m->owns_memory && m->vaddr != NULL) {
+        munmap(m->vaddr, m->mapped_len);
+    }
+    if (m->fd >= 0) {
+        close(m->fd);
+    }
+    free(m->dirty);
+    free(m);
+}
+
+unsigned vuc_dma_count(const struct vuc_client *client)
+{
+    return client->ndma;
+}
+
+struct vuc_dma_map *vuc_dma_at(const struct vuc_client *client, unsigned i)
+{
+    return i < client->ndma ? client->dma[i] : NULL;
+}
+
+uint64_t vuc_dma_iova(const struct vuc_dma_map *map)
+{
+    return map->iova;
+}
+
+size_t vuc_dma_size(const struct vuc_dma_map *map)
+{
+    return map->size;
+}
+
+void *vuc_dma_vaddr(const struct vuc_dma_map *map)
+{
+    return map->vaddr;
+}
+
+unsigned vuc_dma_map_flags(const struct vuc_dma_map *map)
+{
+    return map->flags;
+}
+
+int vuc_dma_fd(const struct vuc_dma_map *map)
+{
+    return map->fd;
+}
+
+/* ---- Choosing and checking IOVAs ------------------------------------------ */
+
+/* The smallest page size the server accepts in DMA maps. */
+static uint64_t min_pgsize(const struct vuc_client *c)
+{
+    uint64_t p = c->caps.pgsizes ? c->caps.pgsizes : 4096;
+    return p & -p;
+}
+
+static int pick_iova(const struct vuc_client *c, uint64_t size, uint64_t align,
+                     uint64_t *iova)
+{
+    uint64_t cand = IOVA_BASE;
+    /* First fit; allocation is rare next to the requests served. */
+    for (unsigned i = 0; i < c->ndma; i++) {
+        const struct vuc_dma_map *m = c->dma[i];
+        if (m->iova + m->size <= cand) {
+            continue;
+        }
+        if (m->iova >= cand + size) {
+            break; /* the gap before m fits */
+        }
+        cand = (m->iova + m->size + align - 1) & ~(align - 1);
+    }
+    if (cand + size > IOVA_LIMIT || cand + size < cand) {
+        return -ENOSPC;
+    }
+    *iova = cand;
+    return 0;
+}
+
+static int check_new_map(struct vuc_client *c, uint64_t *iova, uint64_t size,
+                         unsigned flags, uint64_t align)
+{
+    if (!c->connected) {
+        return vuc_fail(c, -ENOTCONN, "dma map: not connected");
+    }
+    if (flags & ~(VUC_DMA_READ | VUC_DMA_WRITE | VUC_DMA_NOSHARE |
+                  VUC_DMA_HUGETLB)) {
+        return vuc_fail(c, -EINVAL, "dma map: unknown flags 0x%x", flags);
+    }
+    if (!(flags & (VUC_DMA_READ | VUC_DMA_WRITE))) {
+        return vuc_fail(c, -EINVAL,
+                        "dma map: the device must be allowed to read or "
+                        "write");
+    }
+    if (size == 0 || size % align != 0) {
+        return vuc_fail(c, -EINVAL,
+                        "dma map: size 0x%llx is not a non-zero multiple of "
+                        "the page size 0x%llx",
+                        (unsigned long long)size, (unsigned long long)align);
+    }
+    if (c->ndma >= c->caps.max_dma_maps) {
+        return vuc_fail(c, -ENOSPC,
+                        "dma map: the server's limit of %u maps is reached",
+                        c->caps.max_dma_maps);
+    }
+    if (*iova == VUC_IOVA_ANY) {
+        if (pick_iova(c, size, align, iova) < 0) {
+            return vuc_fail(c, -ENOSPC,
+                            "dma map: no free IOVA range of 0x%llx bytes",
+                            (unsigned long long)size);
+        }
+        return 0;
+    }
+    uint64_t end;
+    if (*iova % align != 0 || __builtin_add_overflow(*iova, size, &end)) {
+        return vuc_fail(c, -EINVAL,
+                        "dma map: IOVA 0x%llx is not aligned to the page size "
+                        "0x%llx or the range wraps",
+                        (unsigned long long)*iova, (unsigned long long)align);
+    }
+    if (overlaps(c, *iova, size)) {
+        return vuc_fail(c, -EEXIST,
+                        "dma map: [0x%llx, +0x%llx) overlaps an existing map",
+                        (unsigned long long)*iova, (unsigned long long)size);
+    }
+    return 0;
+}
+
+/* ---- DMA_MAP ------------------------------------------------------------- */
+
+static void map_reply(struct vuc_client *c, struct vuc_req *req,
+                      struct vuc_reply *r)
+{
+    struct vuc_dma_map *m = req->op;
+    struct vuc_wire_err err;
+    int rc = r->err;
+
+    if (rc == 0) {
+        rc = vuc_wire_dec_empty_reply(VFIO_USER_DMA_MAP, r->len, r->nfds, &err);
+        if (rc < 0) {
+            vuc_fail(c, rc, "%s", err.text);
+        }
+    }
+    vuc_dma_map_cb cb = m->map_cb;
+    void *arg = m->arg;
+    m->map_cb = NULL;
+    if (rc < 0) {
+        table_remove(c, m);
+        map_release(m);
+        cb(c, rc, NULL, arg);
+        return;
+    }
+    m->state = MAP_ACTIVE;
+    cb(c, 0, m, arg);
+}
+
+static int map_send(struct vuc_client *c, struct vuc_dma_map *m,
+                    int timeout_ms)
+{
+    void *payload;
+    int rc;
+    size_t len = sizeof(struct vfio_user_dma_map);
+    bool share = m->fd >= 0 && !(m->flags & VUC_DMA_NOSHARE);
+    struct vuc_req *req =
+        vuc_req_start(c, VFIO_USER_DMA_MAP, len, &payload, &rc);
+
+    if (req == NULL) {
+        return rc;
+    }
+    uint32_t wflags = 0;
+    if (m->flags & VUC_DMA_READ) {
+        wflags |= VFIO_USER_F_DMA_REGION_READ;
+    }
+    if (m->flags & VUC_DMA_WRITE) {
+        wflags |= VFIO_USER_F_DMA_REGION_WRITE;
+    }
+    ssize_t n = vuc_wire_enc_dma_map(payload, len, wflags,
+                                     share ? m->fd_offset : 0, m->iova,
+                                     m->size);
+    if (n < 0) {
+        vuc_req_abandon(c, req);
+        return vuc_fail(c, (int)n, "cannot encode DMA_MAP");
+    }
+    int fd = -1;
+    if (share && (fd = fcntl(m->fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+        vuc_req_abandon(c, req);
+        return vuc_fail(c, -errno, "dma map: dup: %s", strerror(errno));
+    }
+    req->op = m;
+    return vuc_req_submit(c, req, (size_t)n, timeout_ms, map_reply,
+                          share ? &fd : NULL, share ? 1 : 0);
+}
+
+static int map_start(struct vuc_client *c, struct vuc_dma_map *m,
+                     int timeout_ms, vuc_dma_map_cb cb, void *arg)
+{
+    if (c->opts.dma_noshare) {
+        m->flags |= VUC_DMA_NOSHARE;
+    }
+    size_t words = (m->size / DIRTY_PAGE + 63) / 64;
+    m->dirty = calloc(words ? words : 1, sizeof(uint64_t));
+    if (m->dirty == NULL || table_insert(c, m) < 0) {
+        map_release(m);
+        return vuc_fail(c, -ENOMEM, "dma map: out of memory");
+    }
+    m->state = MAP_MAPPING;
+    m->map_cb = cb;
+    m->arg = arg;
+    int rc = map_send(c, m, timeout_ms);
+    if (rc < 0) {
+        table_remove(c, m);
+        map_release(m);
+    }
+    return rc;
+}
+
+int vuc_dma_alloc_async(struct vuc_client *client, size_t size, uint64_t iova,
+                        unsigned flags, int timeout_ms, vuc_dma_map_cb cb,
+                        void *arg)
+{
+    struct vuc_client *c = client;
+
+    vuc_begin(c);
+    if (cb == NULL) {
+        return vuc_fail(c, -EINVAL, "dma alloc: needs a callback");
+    }
+    uint64_t align = min_pgsize(c);
+    if ((flags & VUC_DMA_HUGETLB) && align < HUGE_PAGE) {
+        align = HUGE_PAGE;
+    }
+    uint64_t rounded = ((uint64_t)size + align - 1) & ~(align - 1);
+    if (size == 0 || rounded < size) {
+        return vuc_fail(c, -EINVAL, "dma alloc: bad size 0x%zx", size);
+    }
+    int rc = check_new_map(c, &iova, rounded, flags, align);
+    if (rc < 0) {
+        return rc;
+    }
+
+    struct vuc_dma_map *m = calloc(1, sizeof(*m));
+    if (m == NULL) {
+        return vuc_fail(c, -ENOMEM, "dma alloc: out of memory");
+    }
+    m->fd = -1;
+    m->iova = iova;
+    m->size = rounded;
+    m->flags = flags;
+    m->owns_memory = true;
+
+    /* Sized, then sealed: from here on no one, the server included, can
+     * shrink the file under our mapping (SIGBUS) or grow it. */
+    unsigned mfd = MFD_CLOEXEC | MFD_ALLOW_SEALING;
+    if (flags & VUC_DMA_HUGETLB) {
+        mfd |= MFD_HUGETLB;
+    }
+    m->fd = memfd_create("vuc-dma", mfd);
+    if (m->fd < 0) {
+        rc = vuc_fail(c, -errno, "dma alloc: memfd_create: %s",
+                      strerror(errno));
+        goto fail;
+    }
+    if (ftruncate(m->fd, (off_t)rounded) < 0 ||
+        fcntl(m->fd, F_ADD_SEALS,
+              F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+        rc = vuc_fail(c, -errno, "dma alloc: sizing and sealing: %s",
+                      strerror(errno));
+        goto fail;
+    }
+    m->vaddr = mmap(NULL, rounded, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd,
+                    0);
+    if (m->vaddr == MAP_FAILED) {
+        m->vaddr = NULL;
+        rc = vuc_fail(c, -errno, "dma alloc: mmap: %s", strerror(errno));
+        goto fail;
+    }
+    m->mapped_len = rounded;
+    return map_start(c, m, timeout_ms, cb, arg);
+fail:
+    map_release(m);
+    return rc;
+}
+
+int vuc_dma_map_async(struct vuc_client *client, int fd, uint64_t fd_offset,
+                      void *vaddr, size_t size, uint64_t iova, unsigned flags,
+                      int timeout_ms, vuc_dma_map_cb cb, void *arg)
+{
+    struct vuc_client *c = client;
+
+    vuc_begin(c);
+    if (cb == NULL || vaddr == NULL) {
+        return vuc_fail(c, -EINVAL,
+                        "dma map: needs the memory's address and a callback");
+    }
+    if (flags & VUC_DMA_HUGETLB) {
+        return vuc_fail(c, -EINVAL,
+                        "dma map: VUC_DMA_HUGETLB only applies to dma alloc");
+    }
+    uint64_t align = min_pgsize(c);
+    if (fd >= 0 && fd_offset % align != 0) {
+        return vuc_fail(c, -EINVAL,
+                        "dma map: fd offset 0x%llx is not page aligned",
+                        (unsigned long long)fd_offset);
+    }
+    int rc = check_new_map(c, &iova, size, flags, align);
+    if (rc < 0) {
+        return rc;
+    }
+    struct vuc_dma_map *m = calloc(1, sizeof(*m));
+    if (m == NULL) {
+        return vuc_fail(c, -ENOMEM, "dma map: out of memory");
+    }
+    m->fd = -1;
+    if (fd >= 0 && (m->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+        rc = vuc_fail(c, -errno, "dma map: fd %d: %s", fd, strerror(errno));
+        free(m);
+        return rc;
+    }
+    m->iova = iova;
+    m->size = size;
+    m->vaddr = vaddr;
+    m->fd_offset = fd_offset;
+    m->flags = flags;
+    return map_start(c, m, timeout_ms, cb, arg);
+}
+
+/* ---- DMA_UNMAP ----------------------------------------------------------- */
+
+static void unmap_finish(struct vuc_client *c, struct vuc_dma_map *m, int rc)
+{
+    vuc_done_cb cb = m->unmap_cb;
+    void *arg = m->arg;
+
+    m->unmap_cb = NULL;
+    if (rc == 0) {
+        table_remove(c, m);
+        map_release(m);
+    } else if (m->state == MAP_UNMAPPING) {
+        m->state = MAP_ACTIVE; /* the server still has it */
+    }
+    cb(c, rc, arg);
+}
+
+static void unmap_reply(struct vuc_client *c, struct vuc_req *req,
+                        struct vuc_reply *r)
+{
+    struct vuc_dma_map *m = req->op;
+    struct vuc_wire_err err;
+    int rc = r->err;
+
+    if (rc == 0) {
+        const uint8_t *bitmap;
+        rc = vuc_wire_dec_dma_unmap_reply(r->payload, r->len, r->nfds,
+                                          m->iova, m->size, false, 0, 0,
+                                          &bitmap, &err);
+        if (rc < 0) {
+            vuc_fail(c, rc, "%s", err.text);
+        }
+    } else if (rc == -ECONNRESET || rc == -EPROTO || rc == -ECANCELED) {
+        /* The server dropped every map with the connection ("Client
+         * Disconnection"): the unmap has happened. */
+        rc = 0;
+    }
+    unmap_finish(c, m, rc);
+}
+
+/* An unmap that needs no message completes on the next loop iteration. */
+static void local_unmap_run(struct vuc_client *c, struct vuc_deferred *d,
+                            int err)
+{
+    struct vuc_dma_map *m =
+        (struct vuc_dma_map *)((char *)d - offsetof(struct vuc_dma_map,
+                                                    deferred));
+    unmap_finish(c, m, 0);
+}
+
+int vuc_dma_unmap_async(struct vuc_client *client, struct vuc_dma_map *map,
+                        int timeout_ms, vuc_done_cb cb, void *arg)
+{
+    struct vuc_client *c = client;
+    struct vuc_dma_map *m = map;
+
+    vuc_begin(c);
+    if (cb == NULL || m == NULL) {
+        return vuc_fail(c, -EINVAL, "dma unmap: needs a map and a callback");
+    }
+    if (m->state == MAP_UNMAPPING || m->unmap_cb != NULL) {
+        return vuc_fail(c, -EBUSY, "dma unmap: 0x%llx is already being "
+                                   "unmapped",
+                        (unsigned long long)m->iova);
+    }
+    if (m->state == MAP_MAPPING) {
+        return vuc_fail(c, -EBUSY, "dma unmap: 0x%llx is still being mapped",
+                        (unsigned long long)m->iova);
+    }
+    m->unmap_cb = cb;
+    m->arg = arg;
+    if (m->state == MAP_LOCAL || !c->connected) {
+        /* Nothing to tell a server that is gone. */
+        m->state = MAP_UNMAPPING;
+        m->deferred.fn = local_unmap_run;
+        vuc_defer(c, &m->deferred);
+        return 0;
+    }
+
+    void *payload;
+    int rc;
+    size_t len = sizeof(struct vfio_user_dma_unmap);
+    struct vuc_req *req =
+        vuc_req_start(c, VFIO_USER_DMA_UNMAP, len, &payload, &rc);
+    if (req == NULL) {
+        m->unmap_cb = NULL;
+        return rc;
+    }
+    ssize_t n = vuc_wire_enc_dma_unmap(payload, len, m->iova, m->size, false,
+                                       0, 0);
+    if (n < 0) {
+        vuc_req_abandon(c, req);
+        m->unmap_cb = NULL;
+        return vuc_fail(c, (int)n, "cannot encode DMA_UNMAP");
+    }
+    req->op = m;
+    rc = vuc_req_submit(c, req, (size_t)n, timeout_ms, unmap_reply, NULL, 0);
+    if (rc < 0) {
+        m->unmap_cb = NULL;
+        return rc;
+    }
+    m->state = MAP_UNMAPPING;
+    return 0;
+}
+
+/* ---- Local access ---------------------------------------------------------- */
+
+int vuc_dma_read(struct vuc_client *client, uint64_t iova, void *buf,
+                 size_t len)
+{
+    struct vuc_dma_map *m = vuc_dma_find(client, iova, len);
+
+    vuc_begin(client);
+    if (m == NULL || len == 0) {
+        return vuc_fail(client, -EFAULT,
+                        "dma read: [0x%llx, +0x%zx) is not inside one map",
+                        (unsigned long long)iova, len);
+    }
+    /* Pair with the device's writes through its own mapping. */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    memcpy(buf, m->vaddr + (iova - m->iova), len);
+    return 0;
+}
+
+int vuc_dma_write(struct vuc_client *client, uint64_t iova, const void *buf,
+                  size_t len)
+{
+    struct vuc_dma_map *m = vuc_dma_find(client, iova, len);
+
+    vuc_begin(client);
+    if (m == NULL || len == 0) {
+        return vuc_fail(client, -EFAULT,
+                        "dma write: [0x%llx, +0x%zx) is not inside one map",
+                        (unsigned long long)iova, len);
+    }
+    memcpy(m->vaddr + (iova - m->iova), buf, len);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    return 0;
+}
+
+int vuc_dma_msg_dirty(struct vuc_client *client,
+                         const struct vuc_dma_map *map, uint64_t *bitmap,
+                         size_t words, bool clear)
+{
+    size_t need = (map->size / DIRTY_PAGE + 63) / 64;
+    if (words < need) {
+        return vuc_fail(client, -EINVAL,
+                        "dirty bitmap: %zu words given, %zu needed", words,
+                        need);
+    }
+    memcpy(bitmap, map->dirty, need * sizeof(uint64_t));
+    memset(bitmap + need, 0, (words - need) * sizeof(uint64_t));
+    if (clear) {
+        memset(map->dirty, 0, need * sizeof(uint64_t));
+    }
+    return 0;
+}
+
+/* ---- Serving the server's DMA requests ----------------------------------- */
+
+static void mark_dirty(struct vuc_dma_map *m, uint64_t off, uint64_t count)
+{
+    uint64_t first = off / DIRTY_PAGE, last = (off + count - 1) / DIRTY_PAGE;
+    for (uint64_t p = first; p <= last; p++) {
+        m->dirty[p / 64] |= 1ull << (p % 64);
+    }
+}
+
+void vuc_dma_serve(struct vuc_client *c, struct vuc_chan *ch,
+                   const struct vfio_user_header *hdr, const uint8_t *payload,
+                   size_t len, int *fds, unsigned nfds)
+{
+    struct vuc_wire_err err;
+    uint64_t addr, count;
+    const uint8_t *data;
+    bool write = hdr->cmd == VFIO_USER_DMA_WRITE;
+
+    int rc = vuc_wire_dec_dma_request(hdr->cmd, payload, len, nfds,
+                                      c->opts.max_data_xfer_size, &addr,
+                                      &count, &data, &err);
+    if (rc < 0) {
+        vuc_log(c, VUC_LOG_WARNING, "refusing %s (id %u): %s",
+                vuc_wire_cmd_name(hdr->cmd), hdr->msg_id, err.text);
+        vuc_conn_reply_error(c, ch, hdr, EINVAL);
+        return;
+    }
+    struct vuc_dma_map *m = vuc_dma_find(c, addr, count);
+    if (m == NULL || m->state == MAP_LOCAL) {
+        vuc_log(c, VUC_LOG_WARNING,
+                "refusing %s (id %u): [0x%llx, +0x%llx) is not inside one "
+                "DMA map",
+                vuc_wire_cmd_name(hdr->cmd), hdr->msg_id,
+                (unsigned long long)addr, (unsigned long long)count);
+        vuc_conn_reply_error(c, ch, hdr, EFAULT);
+        return;
+    }
+    unsigned need = write ? VUC_DMA_WRITE : VUC_DMA_READ;
+    if (!(m->flags & need)) {
+        vuc_log(c, VUC_LOG_WARNING,
+                "refusing %s (id %u): the map at 0x%llx is not %s by the "
+                "device",
+                vuc_wire_cmd_name(hdr->cmd), hdr->msg_id,
+                (unsigned long long)m->iova, write ? "writeable" : "readable");
+        vuc_conn_reply_error(c, ch, hdr, EPERM);
+        return;
+    }
+
+    uint8_t *mem = m->vaddr + (addr - m->iova);
+    if (write) {
+        memcpy(mem, data, count);
+        mark_dirty(m, addr - m->iova, count);
+        if (!(hdr->flags & VFIO_USER_F_NO_REPLY)) {
+            vuc_conn_reply(c, ch, hdr, addr, count, NULL, 0);
+        }
+    } else if (!(hdr->flags & VFIO_USER_F_NO_REPLY)) {
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        vuc_conn_reply(c, ch, hdr, addr, count, mem, count);
+    }
+}
+
+/* ---- Connection changes ---------------------------------------------------- */
+
+void vuc_dma_conn_lost(struct vuc_client *c)
+{
+    /* The server dropped them all; what remains is only our memory. */
+    for (unsigned i = 0; i < c->ndma; i++) {
+        if (c->dma[i]->state == MAP_ACTIVE) {
+            c->dma[i]->state = MAP_LOCAL;
+        }
+    }
+}
+
+void vuc_dma_release_all(struct vuc_client *c)
+{
+    for (unsigned i = 0; i < c->ndma; i++) {
+        map_release(c->dma[i]);
+    }
+    free(c->dma);
+    c->dma = NULL;
+    c->ndma = c->dma_cap = 0;
+}
