@@ -24,15 +24,20 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 echo "== install, then build an example against the installed library"
 rm -rf "$out/prefix" "$out/example"
 cmake --install "$out/release" --prefix "$out/prefix" >/dev/null
-cmake -S "$top/examples" -B "$out/example" -DVUC_WERROR=ON \
-    -DCMAKE_PREFIX_PATH="$out/prefix" -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" >/dev/null
+cmake -S "$top/examples" -B "$out/example" -DCMAKE_PREFIX_PATH="$out/prefix" \
+    -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" >/dev/null
 cmake --build "$out/example" -j "$jobs"
+# The same example through pkg-config, as a Makefile user would build it.
+libdir=$(ls -d "$out/prefix"/lib*/pkgconfig | head -n 1)
+PKG_CONFIG_PATH="$libdir" cc -Wall -Wextra -Werror "$top/examples/peek.c" \
+    $(PKG_CONFIG_PATH="$libdir" pkg-config --cflags --libs libvuc) \
+    -o "$out/example/vuc-peek-pc"
 sock_dir=$(mktemp -d)
 trap 'kill $dev 2>/dev/null || true; rm -rf "$sock_dir"' EXIT
 "$out/prefix/bin/vuc-testdev" --socket-path="$sock_dir/dev.sock" &
 dev=$!
 for _ in $(seq 100); do [ -S "$sock_dir/dev.sock" ] && break; sleep 0.05; done
-LD_LIBRARY_PATH="$out/prefix/lib:$out/prefix/lib64" "$out/example/vuc-peek" "$sock_dir/dev.sock"
-pkg-config --exists --print-errors "$out/prefix/lib/pkgconfig/libvuc.pc" 2>/dev/null ||
-    PKG_CONFIG_PATH="$out/prefix/lib/pkgconfig:$out/prefix/lib64/pkgconfig" pkg-config --cflags --libs libvuc
+export LD_LIBRARY_PATH="$(dirname "$libdir")"
+"$out/example/vuc-peek" "$sock_dir/dev.sock"
+"$out/example/vuc-peek-pc" "$sock_dir/dev.sock" CONFIG 0 >/dev/null
 echo "== all tests passed"
