@@ -37,6 +37,7 @@ static const struct vuc_options default_options = {
     .max_data_xfer_size = VFIO_USER_DEFAULT_MAX_DATA_XFER_SIZE,
     .auto_mmap = true,
     .twin_socket = true,
+    .irq_auto_unmask = true,
     .log_level = VUC_LOG_WARNING,
 };
 
@@ -109,6 +110,12 @@ int vuc_options_set_dma_noshare(struct vuc_options *opts, bool on)
 int vuc_options_set_twin_socket(struct vuc_options *opts, bool on)
 {
     opts->twin_socket = on;
+    return 0;
+}
+
+int vuc_options_set_irq_auto_unmask(struct vuc_options *opts, bool on)
+{
+    opts->irq_auto_unmask = on;
     return 0;
 }
 

@@ -20,6 +20,7 @@
 struct vuc_options {
     bool dma_noshare;
     bool twin_socket;
+    bool irq_auto_unmask;
     int timeout_ms;
     uint16_t major, minor;
     unsigned max_msg_fds;
@@ -84,6 +85,7 @@ struct vuc_deferred {
 struct vuc_io_op;
 struct vuc_connect_op;
 struct vuc_dma_map;
+struct vuc_irq_state;
 
 struct vuc_region_map {
     uint64_t offset, size; /* within the region */
@@ -129,6 +131,7 @@ struct vuc_client {
     bool have_dev;
     struct vuc_region *regions;
     struct vuc_irq_info *irqs;
+    struct vuc_irq_state *irqst; /* one per irq index */
 
     /* DMA maps, sorted by IOVA. */
     struct vuc_dma_map **dma;
@@ -232,6 +235,17 @@ void vuc_discovery_clear(struct vuc_client *c);
 
 void vuc_region_unmap_all(struct vuc_client *c);
 void vuc_io_ops_release(struct vuc_client *c);
+
+/* ---- irq.c --------------------------------------------------------------------- */
+
+/* Send the irq configuration again (after a reset). Returns 1 when there is
+ * none (done is not called), 0 when done will follow, or a negative errno. */
+int vuc_irq_reapply(struct vuc_client *c, vuc_done_cb done, void *arg);
+/* Room for the state of num_irqs indexes (at discovery). */
+int vuc_irq_setup(struct vuc_client *c, uint32_t num_irqs);
+/* The connection ended: the server closed its copies of our eventfds. */
+void vuc_irq_conn_lost(struct vuc_client *c);
+void vuc_irq_release_all(struct vuc_client *c);
 
 /* ---- dma.c --------------------------------------------------------------------- */
 

@@ -217,7 +217,8 @@ static void device_info_reply(struct vuc_client *c, struct vuc_req *req,
     c->regions = calloc(dev.num_regions ? dev.num_regions : 1,
                         sizeof(*c->regions));
     c->irqs = calloc(dev.num_irqs ? dev.num_irqs : 1, sizeof(*c->irqs));
-    if (c->regions == NULL || c->irqs == NULL) {
+    if (c->regions == NULL || c->irqs == NULL ||
+        vuc_irq_setup(c, dev.num_irqs) < 0) {
         connect_finish(c, vuc_fail(c, -ENOMEM, "out of memory"));
         return;
     }
@@ -282,6 +283,7 @@ void vuc_connect_negotiated(struct vuc_client *c, int rc)
 void vuc_discovery_clear(struct vuc_client *c)
 {
     vuc_region_unmap_all(c);
+    vuc_irq_release_all(c);
     if (c->regions != NULL) {
         for (uint32_t i = 0; i < c->dev.num_regions; i++) {
             if (c->regions[i].fd >= 0) {

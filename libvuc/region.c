@@ -462,6 +462,18 @@ int vuc_region_write_async(struct vuc_client *client, uint32_t index,
 
 /* ---- Reset --------------------------------------------------------------- */
 
+static void reset_reapplied(struct vuc_client *c, int rc, void *arg)
+{
+    struct vuc_io_op *op = arg;
+
+    if (rc < 0) {
+        vuc_fail(c, rc, "reset: the device was reset, but setting its "
+                        "interrupts up again failed: %s",
+                 strerror(-rc));
+    }
+    chunk_done(c, op, rc);
+}
+
 static void reset_reply(struct vuc_client *c, struct vuc_req *req,
                         struct vuc_reply *r)
 {
@@ -477,6 +489,15 @@ static void reset_reply(struct vuc_client *c, struct vuc_req *req,
         }
     }
     op->outstanding = 1;
+    if (rc == 0) {
+        /* Servers differ in what a reset does to eventfds; sending ours
+         * again makes every one agree with the library. */
+        rc = vuc_irq_reapply(c, reset_reapplied, op);
+        if (rc == 0) {
+            return;
+        }
+        rc = rc > 0 ? 0 : rc;
+    }
     chunk_done(c, op, rc);
 }
 

@@ -130,6 +130,48 @@ int vuc_dma_unmap(struct vuc_client *client, struct vuc_dma_map *map)
                     &w);
 }
 
+int vuc_irq_enable(struct vuc_client *client, uint32_t index, uint32_t start,
+                   uint32_t count, vuc_irq_cb cb, void *cb_arg)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_irq_enable_async(client, index, start, count, cb,
+                                         cb_arg, VUC_TIMEOUT_DEFAULT,
+                                         sync_done, &w),
+                    &w);
+}
+
+int vuc_irq_set_eventfds(struct vuc_client *client, uint32_t index,
+                         uint32_t start, uint32_t count, const int *fds)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_irq_set_eventfds_async(client, index, start, count,
+                                               fds, VUC_TIMEOUT_DEFAULT,
+                                               sync_done, &w),
+                    &w);
+}
+
+int vuc_irq_disable(struct vuc_client *client, uint32_t index)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_irq_disable_async(client, index, VUC_TIMEOUT_DEFAULT,
+                                          sync_done, &w),
+                    &w);
+}
+
+int vuc_irq_action(struct vuc_client *client, uint32_t index, uint32_t start,
+                   uint32_t count, uint32_t action, const bool *which)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_irq_action_async(client, index, start, count, action,
+                                         which, VUC_TIMEOUT_DEFAULT, sync_done,
+                                         &w),
+                    &w);
+}
+
 int vuc_device_reset(struct vuc_client *client)
 {
     struct sync_wait w = {0};

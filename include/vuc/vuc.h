@@ -150,6 +150,14 @@ int vuc_options_set_dma_noshare(struct vuc_options *opts, bool on);
 int vuc_options_set_twin_socket(struct vuc_options *opts, bool on);
 
 /**
+ * Unmask an AUTOMASKED interrupt (INTx) after each event, once its callback
+ * returned (default true), so a driver's handler can clear the cause first.
+ * Off, the caller unmasks with vuc_irq_action().
+ * @return 0.
+ */
+int vuc_options_set_irq_auto_unmask(struct vuc_options *opts, bool on);
+
+/**
  * Set the log callback. libvuc never prints by itself.
  * @param level the most verbose level passed to fn.
  * @return 0.
@@ -468,6 +476,176 @@ int vuc_dma_msg_dirty(struct vuc_client *client,
                       const struct vuc_dma_map *map, uint64_t *bitmap,
                       size_t words, bool clear);
 
+/* ---- Interrupts ------------------------------------------------------------ */
+/*
+ * Interrupts reach the client as eventfds the server signals. libvuc can own
+ * the eventfds and read them on the event loop (per-vector callbacks, exact
+ * counts of coalesced events, vuc_irq_wait()), or pass eventfds a VMM owns.
+ * SET_IRQS messages are split so that none carries more fds than the
+ * server's max_msg_fds, and each carries either only valid fds or a pure
+ * de-assign run. On a NORESIZE index, growing the enabled set disables the
+ * index and enables the whole new set, as the specification requires;
+ * libvuc does that for the caller.
+ *
+ * After a successful DEVICE_RESET libvuc sends its irq configuration again,
+ * because servers differ in what a reset does to eventfds: callbacks and
+ * eventfds keep working across a reset.
+ */
+
+/** Any index or vector, for vuc_irq_wait(). */
+#define VUC_IRQ_ANY UINT32_MAX
+
+/** Events of one vector: count is how many the server signalled since the
+ * last report (eventfd counters add up, so none is lost). */
+typedef void (*vuc_irq_cb)(struct vuc_client *client, uint32_t index,
+                           uint32_t vector, uint64_t count, void *arg);
+
+/**
+ * Enable vectors [start, start + count) of an irq index with eventfds that
+ * libvuc owns and reads on the event loop.
+ * @param cb called for each signalled vector (may be NULL: then only
+ *        vuc_irq_wait() and vuc_irq_total() see the events).
+ * @return 0 when started; -ENODEV (no such index), -ERANGE (vectors beyond
+ * its count), -ENOTSUP (index without eventfd support), -ENOTCONN.
+ * On failure the vectors this call added are released again.
+ */
+int vuc_irq_enable_async(struct vuc_client *client, uint32_t index,
+                         uint32_t start, uint32_t count, vuc_irq_cb cb,
+                         void *cb_arg, int timeout_ms, vuc_done_cb done,
+                         void *arg);
+
+/**
+ * Assign caller-owned eventfds to vectors [start, start + count): fds[i]
+ * for vector start + i, or -1 to de-assign that vector. libvuc duplicates
+ * them; the caller keeps and reads its own.
+ */
+int vuc_irq_set_eventfds_async(struct vuc_client *client, uint32_t index,
+                               uint32_t start, uint32_t count, const int *fds,
+                               int timeout_ms, vuc_done_cb done, void *arg);
+
+/** Disable every vector of an index (SET_IRQS with count 0) and release
+ * its eventfds. */
+int vuc_irq_disable_async(struct vuc_client *client, uint32_t index,
+                          int timeout_ms, vuc_done_cb done, void *arg);
+
+/**
+ * Mask, unmask or trigger vectors [start, start + count): action is
+ * VFIO_USER_IRQ_SET_ACTION_MASK, _UNMASK or _TRIGGER. With which == NULL
+ * every vector (DATA_NONE); otherwise which[i] says whether vector
+ * start + i is affected (DATA_BOOL).
+ * @return -ENOTSUP for mask/unmask on an index that is not MASKABLE.
+ */
+int vuc_irq_action_async(struct vuc_client *client, uint32_t index,
+                         uint32_t start, uint32_t count, uint32_t action,
+                         const bool *which, int timeout_ms, vuc_done_cb done,
+                         void *arg);
+
+/**
+ * Send one SET_IRQS exactly as given (any DATA/ACTION combination, e.g. an
+ * eventfd signalled when the device masks a vector). fds are duplicated.
+ * Nothing is checked but what the wire format itself needs; for tools and
+ * conformance tests.
+ */
+int vuc_irq_set_raw_async(struct vuc_client *client, uint32_t flags,
+                          uint32_t index, uint32_t start, uint32_t count,
+                          const uint8_t *bools, const int *fds, unsigned nfds,
+                          int timeout_ms, vuc_done_cb done, void *arg);
+
+/** Events seen on a library-owned vector since it was enabled. */
+uint64_t vuc_irq_total(const struct vuc_client *client, uint32_t index,
+                       uint32_t vector);
+
+/** An event reported by vuc_irq_wait(). */
+struct vuc_irq_event {
+    uint32_t index, vector;
+    uint64_t count; /**< events since the last wait that reported it */
+};
+
+/**
+ * Wait for events on a library-owned vector (blocking layer): returns at
+ * once with events not yet reported by an earlier wait, else runs the loop
+ * until one comes.
+ * @param index, vector what to wait for, or VUC_IRQ_ANY.
+ * @param timeout_ms VUC_TIMEOUT_NONE for ever.
+ * @return 0 with *ev filled, -ETIMEDOUT, -ENOTCONN.
+ */
+int vuc_irq_wait(struct vuc_client *client, uint32_t index, uint32_t vector,
+                 int timeout_ms, struct vuc_irq_event *ev);
+
+/* ---- PCI helpers (blocking) ----------------------------------------------- */
+
+/** Typed config-space access (little-endian, as PCI defines). */
+int vuc_cfg_read8(struct vuc_client *client, uint32_t off, uint8_t *val);
+int vuc_cfg_read16(struct vuc_client *client, uint32_t off, uint16_t *val);
+int vuc_cfg_read32(struct vuc_client *client, uint32_t off, uint32_t *val);
+int vuc_cfg_write8(struct vuc_client *client, uint32_t off, uint8_t val);
+int vuc_cfg_write16(struct vuc_client *client, uint32_t off, uint16_t val);
+int vuc_cfg_write32(struct vuc_client *client, uint32_t off, uint32_t val);
+
+struct vuc_pci_cap {
+    uint16_t id;     /**< capability id (8-bit for standard ones) */
+    uint16_t offset; /**< in config space */
+    bool extended;   /**< from the PCI Express extended list (0x100+) */
+    uint8_t version; /**< extended capabilities only */
+};
+
+/**
+ * Walk the standard and extended capability lists into caps (at most max
+ * entries). The walk is bounded and stops with -ELOOP on a list that
+ * revisits an entry, -EPROTO on a pointer into the header or off the
+ * config space.
+ * @return the number found (which may exceed max), or a negative errno.
+ */
+int vuc_pci_caps(struct vuc_client *client, struct vuc_pci_cap *caps,
+                 unsigned max);
+
+/** Offset of the first capability with this id (extended: an extended
+ * one), or -ENOENT. */
+int vuc_pci_find_cap(struct vuc_client *client, uint16_t id, bool extended);
+
+struct vuc_pci_msix {
+    uint16_t offset;       /**< of the capability */
+    uint16_t table_size;   /**< vectors */
+    uint8_t table_bar, pba_bar;
+    uint32_t table_offset, pba_offset;
+    bool enabled, masked;
+};
+
+/** Decode the MSI-X capability; -ENOENT without one. */
+int vuc_pci_msix(struct vuc_client *client, struct vuc_pci_msix *out);
+
+/**
+ * Enable MSI-X the way a driver does: vectors [0, nvec) through SET_IRQS
+ * with library-owned eventfds and cb, then the enable bit in the MSI-X
+ * message control register. vuc_pci_msix_disable() undoes both.
+ */
+int vuc_pci_msix_enable(struct vuc_client *client, uint32_t nvec,
+                        vuc_irq_cb cb, void *cb_arg);
+int vuc_pci_msix_disable(struct vuc_client *client);
+
+struct vuc_pci_bar {
+    bool present; /**< region size > 0 */
+    bool io;      /**< I/O space, else memory */
+    bool is64;    /**< 64-bit memory BAR (takes this slot and the next) */
+    bool prefetchable;
+    uint64_t address; /**< what the BAR register(s) hold */
+    uint64_t size;    /**< from the region info, not by sizing writes */
+};
+
+/** Decode BAR n (0..5) from config space and region info. */
+int vuc_pci_bar(struct vuc_client *client, unsigned n,
+                struct vuc_pci_bar *out);
+
+#define VUC_PCI_COMMAND_IO 0x0001u
+#define VUC_PCI_COMMAND_MEMORY 0x0002u
+#define VUC_PCI_COMMAND_MASTER 0x0004u
+#define VUC_PCI_COMMAND_INTX_DISABLE 0x0400u
+
+/** Read-modify-write of the command register: set, then clear, bits.
+ * @param old receives the previous value (may be NULL). */
+int vuc_pci_command(struct vuc_client *client, uint16_t set, uint16_t clear,
+                    uint16_t *old);
+
 /* ---- Blocking layer ------------------------------------------------------ */
 /* Each runs the client's event base until the matching asynchronous call
  * completes, and returns its result. Do not call them from a callback. */
@@ -500,6 +678,21 @@ int vuc_dma_map(struct vuc_client *client, int fd, uint64_t fd_offset,
 
 /** @see vuc_dma_unmap_async() */
 int vuc_dma_unmap(struct vuc_client *client, struct vuc_dma_map *map);
+
+/** @see vuc_irq_enable_async() */
+int vuc_irq_enable(struct vuc_client *client, uint32_t index, uint32_t start,
+                   uint32_t count, vuc_irq_cb cb, void *cb_arg);
+
+/** @see vuc_irq_set_eventfds_async() */
+int vuc_irq_set_eventfds(struct vuc_client *client, uint32_t index,
+                         uint32_t start, uint32_t count, const int *fds);
+
+/** @see vuc_irq_disable_async() */
+int vuc_irq_disable(struct vuc_client *client, uint32_t index);
+
+/** @see vuc_irq_action_async() */
+int vuc_irq_action(struct vuc_client *client, uint32_t index, uint32_t start,
+                   uint32_t count, uint32_t action, const bool *which);
 
 #pragma GCC visibility pop
 

@@ -237,6 +237,16 @@ void srv_device_info(struct fx *f, uint32_t nregions, uint32_t nirqs,
               nfds);
 }
 
+void srv_device_info_flags(struct fx *f, uint32_t flags, uint32_t nregions,
+                           uint32_t nirqs)
+{
+    struct msg m;
+    struct vfio_user_device_info di = {16, flags, nregions, nirqs};
+    srv_recv(f, &m, VFIO_USER_DEVICE_GET_INFO);
+    srv_reply(f, &m, VFIO_USER_DEVICE_GET_INFO, 0, 0, &di, sizeof(di), NULL,
+              0);
+}
+
 void expect_fail(struct fx *f, int err, const char *text)
 {
     pump(f);

@@ -66,6 +66,9 @@ void srv_version(struct fx *f, uint16_t major, uint16_t minor,
                  const char *json, bool with_nul, int *fds, unsigned nfds);
 void srv_device_info(struct fx *f, uint32_t nregions, uint32_t nirqs,
                      int *fds, unsigned nfds);
+/* As srv_device_info() with VFIO_USER_DEVICE_FLAGS_* of our choosing. */
+void srv_device_info_flags(struct fx *f, uint32_t flags, uint32_t nregions,
+                           uint32_t nirqs);
 /* The connect (or operation) failed with err and a text containing text. */
 void expect_fail(struct fx *f, int err, const char *text);
 
