@@ -96,6 +96,26 @@ struct vuc_region {
     struct vuc_region_info info;
     int fd; /* from GET_REGION_INFO, -1 without */
     struct vuc_region_map maps[VUC_MAX_SPARSE_AREAS];
+    /* Doorbells from GET_REGION_IO_FDS: ioev[i] is signalled on ioev_fd[i]. */
+    struct vuc_ioeventfd *ioev;
+    int *ioev_fd;
+    unsigned niofds;
+};
+
+#define VUC_POSTED_SAFE_MAX 64u
+#define VUC_POSTED_RING 256u
+
+struct vuc_safe_range {
+    uint32_t index;
+    uint64_t offset, len;
+};
+
+/* A recent posted message, to name it if the server reports it failed. */
+struct vuc_posted_rec {
+    uint16_t id, cmd;
+    uint32_t region;
+    uint64_t offset;
+    uint32_t len;
 };
 
 struct vuc_client {
@@ -132,6 +152,21 @@ struct vuc_client {
     struct vuc_region *regions;
     struct vuc_irq_info *irqs;
     struct vuc_irq_state *irqst; /* one per irq index */
+
+    /* Posted writes. posted_seq counts posted messages, fenced_seq those a
+     * fence confirmed. */
+    enum vuc_posting posting;
+    bool bar_mem[6]; /* memory BARs (from config space at connect) */
+    struct vuc_safe_range safe[VUC_POSTED_SAFE_MAX];
+    unsigned nsafe;
+    uint64_t posted_seq, fenced_seq;
+    int posted_err;
+    char posted_errtext[256];
+    struct vuc_posted_rec posted_ring[VUC_POSTED_RING];
+    unsigned posted_pos;
+    struct vfio_user_write_multi_entry batch[VFIO_USER_MULTI_MAX];
+    unsigned nbatch;
+    struct vuc_posting_stats pstats;
 
     /* DMA maps, sorted by IOVA. */
     struct vuc_dma_map **dma;
@@ -207,6 +242,9 @@ void vuc_conn_reply(struct vuc_client *c, struct vuc_chan *ch,
 /* Open the server-to-client channel on the socket VERSION passed. */
 int vuc_conn_open_twin(struct vuc_client *c, int fd);
 
+/* A message id no request in flight uses, for a message without reply. */
+int vuc_conn_free_id(struct vuc_client *c, uint16_t *id);
+
 /* Give back a started request that will not be submitted. */
 void vuc_req_abandon(struct vuc_client *c, struct vuc_req *req);
 
@@ -246,6 +284,30 @@ int vuc_irq_setup(struct vuc_client *c, uint32_t num_irqs);
 /* The connection ended: the server closed its copies of our eventfds. */
 void vuc_irq_conn_lost(struct vuc_client *c);
 void vuc_irq_release_all(struct vuc_client *c);
+
+/* ---- posting.c ------------------------------------------------------------------- */
+
+/* May this write be posted under the current policy? */
+bool vuc_may_post(const struct vuc_client *c, uint32_t index, uint64_t offset,
+                  size_t len);
+/* Posted writes not yet confirmed by a fence (or a failure to report). */
+bool vuc_posted_pending(const struct vuc_client *c);
+/* Post a write (alone, batched, or through a doorbell); 0 or -errno. */
+int vuc_post_write(struct vuc_client *c, uint32_t index, uint64_t offset,
+                   const uint8_t *data, size_t len);
+/* The ioeventfd entry a write would ring (fenced/posted only), or -1. */
+int vuc_doorbell_find(const struct vuc_client *c, uint32_t index,
+                      uint64_t offset, const uint8_t *data, size_t len);
+/* Send the batch of small posted writes as one REGION_WRITE_MULTI. */
+int vuc_post_flush_batch(struct vuc_client *c);
+/* Fence, then fn(c, rc, arg) from the loop (at once-deferred when nothing
+ * is outstanding). Returns 0 or -errno (fn not called). */
+int vuc_fence_then(struct vuc_client *c, int timeout_ms,
+                   void (*fn)(struct vuc_client *, int, void *), void *arg);
+/* A reply to a posted message: record its failure. False if it was none. */
+bool vuc_posted_reply(struct vuc_client *c,
+                      const struct vfio_user_header *hdr);
+void vuc_posting_conn_lost(struct vuc_client *c);
 
 /* ---- dma.c --------------------------------------------------------------------- */
 

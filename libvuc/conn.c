@@ -155,6 +155,18 @@ static void req_complete(struct vuc_client *c, struct vuc_req *req,
     req_release(c, req);
 }
 
+int vuc_conn_free_id(struct vuc_client *c, uint16_t *id)
+{
+    for (unsigned tries = 0; tries <= c->nslots; tries++) {
+        uint16_t cand = c->next_id++;
+        if (c->nslots == 0 || c->slots[cand & (c->nslots - 1)] == NULL) {
+            *id = cand;
+            return 0;
+        }
+    }
+    return -EBUSY;
+}
+
 struct vuc_req *vuc_req_start(struct vuc_client *c, uint16_t cmd,
                               size_t payload_len, void **payload, int *rc)
 {
@@ -166,6 +178,10 @@ struct vuc_req *vuc_req_start(struct vuc_client *c, uint16_t cmd,
     if (VFIO_USER_HDR_SIZE + payload_len > UINT32_MAX) {
         *rc = vuc_fail(c, -EINVAL, "%s: message too large",
                        vuc_wire_cmd_name(cmd));
+        return NULL;
+    }
+    /* Batched posted writes were issued first, so they go first. */
+    if (c->nbatch > 0 && (*rc = vuc_post_flush_batch(c)) < 0) {
         return NULL;
     }
     uint16_t id;
@@ -275,6 +291,10 @@ static void on_reply(struct vuc_client *c, const struct vfio_user_header *hdr,
         c->nslots ? c->slots[hdr->msg_id & (c->nslots - 1)] : NULL;
 
     if (req == NULL || req->id != hdr->msg_id || req->state == REQ_STARTED) {
+        if (vuc_posted_reply(c, hdr)) {
+            close_fds(fds, nfds);
+            return;
+        }
         vuc_log(c, VUC_LOG_WARNING,
                 "dropping a %s reply with id %u that answers no request",
                 vuc_wire_cmd_name(hdr->cmd), hdr->msg_id);
@@ -411,6 +431,17 @@ static void on_chan_err(struct vuc_chan *ch, int err, const char *text,
     vuc_conn_fail(arg, err, "%s", text);
 }
 
+/* The socket can take more: small posted writes held back while it was
+ * busy go out now, ahead of anything queued after them. */
+static void on_writable(void *arg)
+{
+    struct vuc_client *c = arg;
+
+    if (c->nbatch > 0) {
+        vuc_post_flush_batch(c);
+    }
+}
+
 static void on_hold(void *arg, bool hold)
 {
     if (hold) {
@@ -434,6 +465,7 @@ int vuc_conn_open(struct vuc_client *c, int fd)
 
     int rc = vuc_chan_open(&c->main, c->base, fd, max, c->opts.max_msg_fds,
                            on_msg, on_chan_err, on_hold, c);
+    c->main.on_writable = on_writable;
     if (rc < 0) {
         return vuc_fail(c, rc, "cannot set up the socket: %s", strerror(-rc));
     }
@@ -468,6 +500,7 @@ void vuc_conn_close(struct vuc_client *c, int err)
     }
     vuc_dma_conn_lost(c);
     vuc_irq_conn_lost(c);
+    vuc_posting_conn_lost(c);
     /* Handlers may start requests (refused now) or free the client (then
      * this runs nested and the outer pass finds the slots empty). */
     for (unsigned i = 0; i < c->nslots; i++) {

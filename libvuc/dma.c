@@ -561,6 +561,16 @@ int vuc_dma_read(struct vuc_client *client, uint64_t iova, void *buf,
     struct vuc_dma_map *m = vuc_dma_find(client, iova, len);
 
     vuc_begin(client);
+    /* Fenced: what the device wrote after our posted writes is visible
+     * only once they were processed. From a callback the loop cannot run;
+     * the caller fences there itself. */
+    if (client->posting == VUC_POSTING_FENCED && client->connected &&
+        vuc_posted_pending(client) && client->depth == 0) {
+        int rc = vuc_fence(client);
+        if (rc < 0) {
+            return rc;
+        }
+    }
     if (m == NULL || len == 0) {
         return vuc_fail(client, -EFAULT,
                         "dma read: [0x%llx, +0x%zx) is not inside one map",

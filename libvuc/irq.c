@@ -67,6 +67,43 @@ static void vec_release(struct vuc_irq_vec *v)
 
 static void send_unmask(struct vuc_client *c, uint32_t index, uint32_t vector);
 
+static void deliver(struct vuc_client *c, uint32_t index, uint32_t vector,
+                    uint64_t n)
+{
+    struct vuc_irq_state *st = &c->irqst[index];
+
+    if (st->cb != NULL) {
+        st->cb(c, index, vector, n, st->cb_arg);
+    }
+    /* After the handler: it may have to clear a level-triggered cause
+     * before the line may fire again. */
+    if (!c->free_requested && c->connected && c->opts.irq_auto_unmask &&
+        (c->irqs[index].flags & VFIO_USER_IRQ_INFO_AUTOMASKED)) {
+        send_unmask(c, index, vector);
+    }
+}
+
+/* An event held until a fence confirmed the writes posted before it. */
+struct held_event {
+    uint32_t index, vector;
+    uint64_t n;
+};
+
+static void deliver_held(struct vuc_client *c, int rc, void *arg)
+{
+    struct held_event h = *(struct held_event *)arg;
+
+    free(arg);
+    if (rc < 0) {
+        vuc_log(c, VUC_LOG_WARNING,
+                "fence before %s vector %u's interrupt failed: %s",
+                vuc_irq_name(h.index), h.vector, c->errbuf);
+    }
+    if (!c->free_requested && c->irqst != NULL) {
+        deliver(c, h.index, h.vector, h.n);
+    }
+}
+
 static void vec_event(evutil_socket_t fd, short what, void *arg)
 {
     struct vuc_irq_vec *v = arg;
@@ -81,15 +118,17 @@ static void vec_event(evutil_socket_t fd, short what, void *arg)
     vuc_enter(c);
     v->total += n;
     v->unseen += n;
-    struct vuc_irq_state *st = &c->irqst[index];
-    if (st->cb != NULL) {
-        st->cb(c, index, vector, n, st->cb_arg);
+    struct held_event *h = NULL;
+    if (c->posting == VUC_POSTING_FENCED && vuc_posted_pending(c) &&
+        (h = malloc(sizeof(*h))) != NULL) {
+        *h = (struct held_event){index, vector, n};
+        if (vuc_fence_then(c, VUC_TIMEOUT_DEFAULT, deliver_held, h) < 0) {
+            free(h);
+            h = NULL;
+        }
     }
-    /* After the handler: it may have to clear a level-triggered cause
-     * before the line may fire again. */
-    if (!c->free_requested && c->connected && c->opts.irq_auto_unmask &&
-        (c->irqs[index].flags & VFIO_USER_IRQ_INFO_AUTOMASKED)) {
-        send_unmask(c, index, vector);
+    if (h == NULL) {
+        deliver(c, index, vector, n);
     }
     vuc_leave(c);
 }
@@ -641,11 +680,22 @@ int vuc_irq_wait(struct vuc_client *client, uint32_t index, uint32_t vector,
     if (ev == NULL) {
         return vuc_fail(c, -EINVAL, "irq wait: needs an event to fill");
     }
+    if (!c->connected) {
+        return take_unseen(c, index, vector, ev)
+                   ? 0
+                   : vuc_fail(c, -ENOTCONN, "irq wait: not connected");
+    }
+    /* Fenced: the writes posted before the wait are processed first, so
+     * whatever they make the device do comes after them. */
+    if (c->connected && c->posting == VUC_POSTING_FENCED &&
+        vuc_posted_pending(c)) {
+        int rc = vuc_fence(c);
+        if (rc < 0) {
+            return rc;
+        }
+    }
     if (take_unseen(c, index, vector, ev)) {
         return 0;
-    }
-    if (!c->connected) {
-        return vuc_fail(c, -ENOTCONN, "irq wait: not connected");
     }
     if (timeout_ms > 0) {
         struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};

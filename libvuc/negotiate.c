@@ -38,6 +38,11 @@ char *vuc_negotiate_proposal(const struct vuc_options *o)
     if (root == NULL) {
         return NULL;
     }
+    if (json_object_set_new(json_object_get(root, "capabilities"),
+                            "write_multiple", json_true()) < 0) {
+        json_decref(root);
+        return NULL;
+    }
     if (o->twin_socket &&
         json_object_set_new(json_object_get(root, "capabilities"),
                             "twin_socket",
@@ -211,6 +216,13 @@ int vuc_negotiate_parse(const char *json, size_t len,
             caps->pgsizes = n;
         } else if (strcmp(key, "migration") == 0) {
             rc = parse_migration(v, caps, err);
+        } else if (strcmp(key, "write_multiple") == 0) {
+            if (!json_is_boolean(v)) {
+                rc = vuc_wire_fail(err, "VERSION reply: capability "
+                                        "\"write_multiple\" is not a "
+                                        "boolean");
+            }
+            caps->write_multiple = json_is_true(v);
         } else if (strcmp(key, "twin_socket") == 0 && opts->twin_socket) {
             rc = parse_twin(v, caps, twin_fd_index, err);
         } else {

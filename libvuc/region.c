@@ -26,6 +26,15 @@ struct vuc_io_op {
     void *arg;
     unsigned outstanding; /* chunks in flight */
     int result;           /* the first failure */
+    /* An access that waits for a fence (fenced policy). A write's data is
+     * copied here, since the caller may reuse its buffer at once. */
+    bool write;
+    uint32_t index;
+    uint64_t offset;
+    size_t len;
+    void *mapped;
+    uint8_t *buf;
+    uint8_t small[64];
 };
 
 /* ---- Operation pool ------------------------------------------------------ */
@@ -44,11 +53,16 @@ static struct vuc_io_op *op_get(struct vuc_client *c, vuc_done_cb cb,
     op->arg = arg;
     op->outstanding = 0;
     op->result = 0;
+    op->buf = NULL;
     return op;
 }
 
 static void op_put(struct vuc_client *c, struct vuc_io_op *op)
 {
+    if (op->buf != NULL && op->buf != op->small && op->write) {
+        free(op->buf);
+    }
+    op->buf = NULL;
     op->next_free = c->free_ops;
     c->free_ops = op;
 }
@@ -144,6 +158,20 @@ int vuc_region_mmap(struct vuc_client *client, uint32_t index)
     }
     if (c->regions == NULL || index >= c->dev.num_regions) {
         return vuc_fail(c, -ENODEV, "mmap: region %u does not exist", index);
+    }
+    /* Writes posted while nothing was mapped must land before a read
+     * through the new mapping can overtake them. */
+    if (vuc_posted_pending(c)) {
+        if (c->depth > 0) {
+            return vuc_fail(c, -EBUSY,
+                            "mmap %s: posted writes are unconfirmed; fence "
+                            "first",
+                            name);
+        }
+        int rc = vuc_fence(c);
+        if (rc < 0) {
+            return rc;
+        }
     }
     struct vuc_region *reg = &c->regions[index];
     const struct vuc_region_info *ri = &reg->info;
@@ -395,6 +423,51 @@ static int region_check(struct vuc_client *c, uint32_t index, uint64_t offset,
     return 0;
 }
 
+/* The fence an access waited for is done: do the access. */
+static void after_fence(struct vuc_client *c, int rc, void *arg)
+{
+    struct vuc_io_op *op = arg;
+
+    if (rc == 0 && op->mapped != NULL) {
+        if (op->write) {
+            mapped_write(op->mapped, op->buf, op->len);
+        } else {
+            mapped_read(op->buf, op->mapped, op->len);
+        }
+    } else if (rc == 0) {
+        rc = vuc_post_write(c, op->index, op->offset, op->buf, op->len);
+    }
+    op->result = rc;
+    op_finish(c, op);
+}
+
+static int fence_first(struct vuc_client *c, struct vuc_io_op *op, bool write,
+                       uint32_t index, uint64_t offset, uint8_t *buf,
+                       size_t len, void *mapped, int timeout_ms)
+{
+    op->write = write;
+    op->index = index;
+    op->offset = offset;
+    op->len = len;
+    op->mapped = mapped;
+    if (!write) {
+        op->buf = buf;
+    } else if (len <= sizeof(op->small)) {
+        op->buf = op->small;
+        memcpy(op->buf, buf, len);
+    } else if ((op->buf = malloc(len)) != NULL) {
+        memcpy(op->buf, buf, len);
+    } else {
+        op_put(c, op);
+        return vuc_fail(c, -ENOMEM, "out of memory");
+    }
+    int rc = vuc_fence_then(c, timeout_ms, after_fence, op);
+    if (rc < 0) {
+        op_put(c, op);
+    }
+    return rc;
+}
+
 static int region_io(struct vuc_client *c, bool write, uint32_t index,
                      uint64_t offset, uint8_t *buf, size_t len, int timeout_ms,
                      vuc_done_cb cb, void *arg)
@@ -410,11 +483,30 @@ static int region_io(struct vuc_client *c, bool write, uint32_t index,
     }
 
     void *mapped = vuc_region_ptr(c, index, offset, len);
+    bool post = write && mapped == NULL && vuc_may_post(c, index, offset, len);
+    /* Under the fenced policy, anything that reaches the device other than
+     * through the socket waits until earlier posted writes are processed:
+     * a mapped access, and a doorbell's eventfd. */
+    if (c->posting == VUC_POSTING_FENCED && vuc_posted_pending(c) &&
+        (mapped != NULL ||
+         (post && vuc_doorbell_find(c, index, offset, buf, len) >= 0))) {
+        return fence_first(c, op, write, index, offset, buf, len, mapped,
+                           timeout_ms);
+    }
     if (mapped != NULL) {
         if (write) {
             mapped_write(mapped, buf, len);
         } else {
             mapped_read(buf, mapped, len);
+        }
+        op_defer(c, op);
+        return 0;
+    }
+    if (post) {
+        rc = vuc_post_write(c, index, offset, buf, len);
+        if (rc < 0) {
+            op_put(c, op);
+            return rc;
         }
         op_defer(c, op);
         return 0;

@@ -172,6 +172,15 @@ int vuc_irq_action(struct vuc_client *client, uint32_t index, uint32_t start,
                     &w);
 }
 
+int vuc_fence(struct vuc_client *client)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_fence_async(client, VUC_TIMEOUT_DEFAULT, sync_done,
+                                    &w),
+                    &w);
+}
+
 int vuc_device_reset(struct vuc_client *client)
 {
     struct sync_wait w = {0};

@@ -369,6 +369,9 @@ static void tx_event(evutil_socket_t fd, short what, void *arg)
     void *owner = ch->arg;
 
     hold(owner, true);
+    if (ch->on_writable != NULL && vuc_chan_is_open(ch)) {
+        ch->on_writable(owner);
+    }
     int rc = vuc_chan_is_open(ch) ? tx_flush(ch) : 0;
     if (rc < 0) {
         chan_fail(ch, -ECONNRESET, "sending to the server failed: %s",

@@ -88,6 +88,7 @@ struct vuc_chan {
     vuc_chan_msg_fn on_msg;
     vuc_chan_err_fn on_err;
     vuc_chan_hold_fn hold;
+    void (*on_writable)(void *arg); /* before queued bytes go out */
     void *arg;
 };
 

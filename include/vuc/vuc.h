@@ -364,6 +364,89 @@ int vuc_region_write_async(struct vuc_client *client, uint32_t index,
 int vuc_device_reset_async(struct vuc_client *client, int timeout_ms,
                            vuc_done_cb cb, void *arg);
 
+/* ---- Write ordering ------------------------------------------------------- */
+/*
+ * A posted write is sent with No_reply and completes at once; the protocol's
+ * one ordering rule ("Command Concurrency") is that it is processed before
+ * the reply to any later message. A read through a mapping, an interrupt or
+ * DMA memory can observe the device by another path and overtake it, so
+ * posting is a policy, chosen per client:
+ *
+ *  - VUC_POSTING_STRICT (default): PCI ordering. Writes to memory BARs are
+ *    posted only while no region has a live mapping (the socket then keeps
+ *    them in order); config space and I/O BARs never are.
+ *  - VUC_POSTING_FENCED: memory-BAR writes are posted, and libvuc fences
+ *    before anything that can observe the device another way: an access
+ *    through a mapping by libvuc's accessors, waiting for or delivering an
+ *    interrupt, reading DMA memory with vuc_dma_read(), and vuc_fence().
+ *  - VUC_POSTING_POSTED: memory-BAR writes are posted and ordering is the
+ *    caller's job (vuc_fence() when it matters).
+ *
+ * vuc_posted_safe() marks ranges (doorbells) that are posted under every
+ * policy. A fence is one round trip that confirms every earlier posted
+ * write was processed, and costs nothing when none is outstanding.
+ *
+ * A posted write cannot return its own error. The next fence reports it
+ * (naming the write when the server said which one failed), and so does
+ * the disconnect callback's log line when the connection ends first.
+ *
+ * When the server offers write_multiple, posted writes of up to 8 bytes
+ * that queue up behind a busy socket travel together in
+ * REGION_WRITE_MULTI; a write on an idle socket is never held back. When
+ * the server gives ioeventfds (GET_REGION_IO_FDS), a posted write that
+ * matches one is delivered by signalling it: the doorbell fast path.
+ */
+enum vuc_posting {
+    VUC_POSTING_STRICT = 0,
+    VUC_POSTING_FENCED = 1,
+    VUC_POSTING_POSTED = 2,
+};
+
+/** Choose the posting policy. Switching to a stricter one fences first.
+ * @return 0, or the fence's error. */
+int vuc_set_posting(struct vuc_client *client, enum vuc_posting policy);
+
+/** The current policy. */
+enum vuc_posting vuc_get_posting(const struct vuc_client *client);
+
+/**
+ * Mark [offset, offset + len) of a region as safe to post under every
+ * policy (at most 64 ranges per client).
+ * @return 0, -ENODEV, -ERANGE, -ENOSPC.
+ */
+int vuc_posted_safe(struct vuc_client *client, uint32_t index, uint64_t offset,
+                    uint64_t len);
+
+/**
+ * Confirm that every write posted so far was processed.
+ * @return 0 when started (cb gets 0, or the error of a failed posted
+ * write, then forgotten).
+ */
+int vuc_fence_async(struct vuc_client *client, int timeout_ms, vuc_done_cb cb,
+                    void *arg);
+
+/** Posting statistics, for tools and benchmarks. */
+struct vuc_posting_stats {
+    uint64_t posted;      /**< writes sent with No_reply */
+    uint64_t multi_msgs;  /**< REGION_WRITE_MULTI messages sent */
+    uint64_t multi_writes; /**< writes carried in them */
+    uint64_t doorbells;   /**< writes delivered through an ioeventfd */
+    uint64_t fences;      /**< fences that needed a round trip */
+};
+void vuc_get_posting_stats(const struct vuc_client *client,
+                           struct vuc_posting_stats *out);
+
+/** An ioeventfd the server offered for a region (GET_REGION_IO_FDS). */
+struct vuc_ioeventfd {
+    uint64_t offset, size; /**< size 0: any access width */
+    bool datamatch;
+    uint64_t data;
+};
+
+/** The ioeventfds of a region, for tools; NULL and *n = 0 without any. */
+const struct vuc_ioeventfd *vuc_region_ioeventfds(
+    const struct vuc_client *client, uint32_t index, unsigned *n);
+
 /* ---- DMA memory ----------------------------------------------------------- */
 /*
  * Memory the device may access, each piece announced to the server with
@@ -666,6 +749,9 @@ int vuc_region_write(struct vuc_client *client, uint32_t index,
 
 /** @see vuc_device_reset_async() */
 int vuc_device_reset(struct vuc_client *client);
+
+/** @see vuc_fence_async() */
+int vuc_fence(struct vuc_client *client);
 
 /** @see vuc_dma_alloc_async(); *map receives the map. */
 int vuc_dma_alloc(struct vuc_client *client, size_t size, uint64_t iova,

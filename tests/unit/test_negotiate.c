@@ -48,7 +48,8 @@ static void test_proposal(void **state)
                         "{\"capabilities\":{\"max_data_xfer_size\":1048576,"
                         "\"max_dma_maps\":65535,\"max_msg_fds\":16,"
                         "\"migration\":{\"pgsize\":4096},\"pgsizes\":4096,"
-                        "\"twin_socket\":{\"supported\":true}}}");
+                        "\"twin_socket\":{\"supported\":true},"
+                        "\"write_multiple\":true}}");
     free(json);
     /* Without twin-socket mode it is not proposed at all. */
     vuc_options_set_twin_socket(o, false);

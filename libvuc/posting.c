@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Posted writes: which writes may be posted under each policy, sending them
+ * with No_reply (alone, batched into REGION_WRITE_MULTI behind a busy
+ * socket, or through an ioeventfd), fences, and what a posted write's
+ * failure turns into.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "wire.h"
+
+#define CFG VFIO_USER_PCI_CONFIG_REGION_INDEX
+
+/* ---- Policy ------------------------------------------------------------- */
+
+enum vuc_posting vuc_get_posting(const struct vuc_client *client)
+{
+    return client->posting;
+}
+
+void vuc_get_posting_stats(const struct vuc_client *client,
+                           struct vuc_posting_stats *out)
+{
+    *out = client->pstats;
+}
+
+int vuc_posted_safe(struct vuc_client *client, uint32_t index, uint64_t offset,
+                    uint64_t len)
+{
+    struct vuc_client *c = client;
+
+    vuc_begin(c);
+    const struct vuc_region_info *ri = vuc_get_region_info(c, index);
+    if (ri == NULL) {
+        return vuc_fail(c, -ENODEV, "posted-safe: region %u does not exist",
+                        index);
+    }
+    if (len == 0 || offset > ri->size || len > ri->size - offset) {
+        return vuc_fail(c, -ERANGE,
+                        "posted-safe: [0x%llx, +0x%llx) is outside %s",
+                        (unsigned long long)offset, (unsigned long long)len,
+                        vuc_region_name(index));
+    }
+    if (c->nsafe == VUC_POSTED_SAFE_MAX) {
+        return vuc_fail(c, -ENOSPC, "posted-safe: at most %u ranges",
+                        VUC_POSTED_SAFE_MAX);
+    }
+    c->safe[c->nsafe++] = (struct vuc_safe_range){index, offset, len};
+    return 0;
+}
+
+static bool any_mapping(const struct vuc_client *c)
+{
+    for (uint32_t i = 0; c->regions != NULL && i < c->dev.num_regions; i++) {
+        if (c->regions[i].info.nr_mapped > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool vuc_may_post(const struct vuc_client *c, uint32_t index, uint64_t offset,
+                  size_t len)
+{
+    for (unsigned i = 0; i < c->nsafe; i++) {
+        const struct vuc_safe_range *r = &c->safe[i];
+        if (r->index == index && offset >= r->offset &&
+            len <= r->len && offset - r->offset <= r->len - len) {
+            return true;
+        }
+    }
+    /* Only memory BARs: config space and I/O BARs keep PCI's non-posted
+     * semantics whatever the policy. */
+    if (index > VFIO_USER_PCI_BAR5_REGION_INDEX || !c->bar_mem[index]) {
+        return false;
+    }
+    if (c->posting == VUC_POSTING_STRICT) {
+        return !any_mapping(c);
+    }
+    return true;
+}
+
+bool vuc_posted_pending(const struct vuc_client *c)
+{
+    return c->posted_seq != c->fenced_seq || c->nbatch > 0 ||
+           c->posted_err != 0;
+}
+
+/* ---- Remembering posted writes ------------------------------------------ */
+
+static void remember(struct vuc_client *c, uint16_t id, uint16_t cmd,
+                     uint32_t region, uint64_t offset, uint32_t len)
+{
+    struct vuc_posted_rec *r = &c->posted_ring[c->posted_pos++ %
+                                               VUC_POSTED_RING];
+    *r = (struct vuc_posted_rec){id, cmd, region, offset, len};
+    c->posted_seq++;
+    c->pstats.posted++;
+}
+
+bool vuc_posted_reply(struct vuc_client *c, const struct vfio_user_header *hdr)
+{
+    /* A server may answer a No_reply message that failed; name it. */
+    for (unsigned i = 0; i < VUC_POSTED_RING && i < c->posted_pos; i++) {
+        const struct vuc_posted_rec *r =
+            &c->posted_ring[(c->posted_pos - 1 - i) % VUC_POSTED_RING];
+        if (r->id != hdr->msg_id || r->cmd != hdr->cmd) {
+            continue;
+        }
+        if ((hdr->flags & VFIO_USER_F_ERROR) && c->posted_err == 0) {
+            c->posted_err = vuc_wire_reply_errno(hdr);
+            if (r->cmd == VFIO_USER_REGION_WRITE_MULTI) {
+                snprintf(c->posted_errtext, sizeof(c->posted_errtext),
+                         "a posted REGION_WRITE_MULTI of %u writes failed: "
+                         "%s",
+                         r->len, strerror(-c->posted_err));
+            } else {
+                snprintf(c->posted_errtext, sizeof(c->posted_errtext),
+                         "the posted write of %u bytes to %s+0x%llx failed: "
+                         "%s",
+                         r->len, vuc_region_name(r->region),
+                         (unsigned long long)r->offset,
+                         strerror(-c->posted_err));
+            }
+        }
+        return true;
+    }
+    return false;
+}
+
+/* ---- Sending ----------------------------------------------------------------- */
+
+/* One No_reply message whose payload the caller writes. */
+static uint8_t *post_start(struct vuc_client *c, size_t payload_len,
+                           uint16_t *id)
+{
+    if (!c->chan_open || !vuc_chan_is_open(&c->main)) {
+        vuc_fail(c, -ENOTCONN, "posted write: not connected");
+        return NULL;
+    }
+    if (vuc_conn_free_id(c, id) < 0) {
+        vuc_fail(c, -EBUSY, "posted write: every message id is in use");
+        return NULL;
+    }
+    uint8_t *msg = vuc_chan_reserve(&c->main, VFIO_USER_HDR_SIZE + payload_len);
+    if (msg == NULL) {
+        vuc_fail(c, -ENOMEM, "posted write: out of memory");
+    }
+    return msg;
+}
+
+int vuc_post_flush_batch(struct vuc_client *c)
+{
+    unsigned n = c->nbatch;
+    size_t len = sizeof(struct vfio_user_write_multi) +
+                 n * sizeof(struct vfio_user_write_multi_entry);
+    uint16_t id;
+
+    if (n == 0) {
+        return 0;
+    }
+    c->nbatch = 0;
+    uint8_t *msg = post_start(c, len, &id);
+    if (msg == NULL) {
+        return -ENOMEM;
+    }
+    ssize_t pl = vuc_wire_enc_write_multi(msg + VFIO_USER_HDR_SIZE, len,
+                                          c->batch, n);
+    if (pl < 0) {
+        return vuc_fail(c, (int)pl, "cannot encode REGION_WRITE_MULTI");
+    }
+    vuc_wire_put_header((struct vfio_user_header *)msg, id,
+                        VFIO_USER_REGION_WRITE_MULTI,
+                        (uint32_t)(VFIO_USER_HDR_SIZE + pl),
+                        VFIO_USER_F_TYPE_COMMAND | VFIO_USER_F_NO_REPLY, 0);
+    remember(c, id, VFIO_USER_REGION_WRITE_MULTI, 0, 0, n);
+    c->pstats.posted += n - 1; /* remember() counted the message as one */
+    c->pstats.multi_msgs++;
+    c->pstats.multi_writes += n;
+    return vuc_chan_commit(&c->main, VFIO_USER_HDR_SIZE + (size_t)pl, NULL, 0);
+}
+
+int vuc_doorbell_find(const struct vuc_client *c, uint32_t index,
+                      uint64_t offset, const uint8_t *data, size_t len)
+{
+    const struct vuc_region *reg = &c->regions[index];
+    uint64_t value = 0;
+
+    if (c->posting == VUC_POSTING_STRICT || len > 8) {
+        return -1;
+    }
+    memcpy(&value, data, len);
+    for (unsigned i = 0; i < reg->niofds; i++) {
+        const struct vuc_ioeventfd *e = &reg->ioev[i];
+        if (e->offset == offset && (e->size == 0 || e->size == len) &&
+            (!e->datamatch || e->data == value)) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+int vuc_post_write(struct vuc_client *c, uint32_t index, uint64_t offset,
+                   const uint8_t *data, size_t len)
+{
+    /* The doorbell bypasses the socket, so it is used only where ordering
+     * against earlier socket traffic is the caller's business (posted) or
+     * has just been established (fenced, by the caller of this function). */
+    int bell = vuc_doorbell_find(c, index, offset, data, len);
+    if (bell >= 0) {
+        /* KVM's ioeventfd semantics: the write itself is the event. */
+        uint64_t one = 1;
+        if (write(c->regions[index].ioev_fd[bell], &one, sizeof(one)) !=
+            (ssize_t)sizeof(one)) {
+            return vuc_fail(c, -errno, "doorbell ioeventfd for %s+0x%llx: %s",
+                            vuc_region_name(index), (unsigned long long)offset,
+                            strerror(errno));
+        }
+        c->pstats.doorbells++;
+        return 0;
+    }
+    if (len <= VFIO_USER_MULTI_DATA && c->caps.write_multiple &&
+        vuc_chan_tx_pending(&c->main) > 0) {
+        /* The socket is busy: ride along with the next batch. */
+        if (c->nbatch == VFIO_USER_MULTI_MAX) {
+            int rc = vuc_post_flush_batch(c);
+            if (rc < 0) {
+                return rc;
+            }
+        }
+        struct vfio_user_write_multi_entry *e = &c->batch[c->nbatch++];
+        memset(e, 0, sizeof(*e));
+        e->offset = offset;
+        e->region = index;
+        e->count = (uint32_t)len;
+        memcpy(e->data, data, len);
+        return 0;
+    }
+    int rc = vuc_post_flush_batch(c);
+    for (size_t done = 0; rc == 0 && done < len;) {
+        uint32_t n = len - done > c->xfer_chunk ? c->xfer_chunk
+                                                : (uint32_t)(len - done);
+        size_t plen = sizeof(struct vfio_user_region_access);
+        uint16_t id;
+        uint8_t *msg = post_start(c, plen + n, &id);
+        if (msg == NULL) {
+            return -ENOMEM;
+        }
+        vuc_wire_enc_region_read(msg + VFIO_USER_HDR_SIZE, plen, index,
+                                 offset + done, n); /* the same 16-byte head */
+        vuc_wire_put_header((struct vfio_user_header *)msg, id,
+                            VFIO_USER_REGION_WRITE,
+                            (uint32_t)(VFIO_USER_HDR_SIZE + plen + n),
+                            VFIO_USER_F_TYPE_COMMAND | VFIO_USER_F_NO_REPLY,
+                            0);
+        remember(c, id, VFIO_USER_REGION_WRITE, index, offset + done, n);
+        rc = vuc_chan_commit_data(&c->main, VFIO_USER_HDR_SIZE + plen,
+                                  data + done, n);
+        done += n;
+    }
+    return rc;
+}
+
+/* ---- Fences ------------------------------------------------------------- */
+
+struct fence_op {
+    struct vuc_deferred deferred;
+    uint64_t target;
+    void (*fn)(struct vuc_client *c, int rc, void *arg);
+    void *arg;
+};
+
+/* What a fence reports: the first posted failure since the last one. */
+static int fence_result(struct vuc_client *c, int rc)
+{
+    if (rc == 0 && c->posted_err != 0) {
+        rc = c->posted_err;
+        vuc_fail(c, rc, "%s", c->posted_errtext);
+        c->posted_err = 0;
+    }
+    return rc;
+}
+
+static void fence_finish(struct vuc_client *c, struct fence_op *op, int rc)
+{
+    void (*fn)(struct vuc_client *, int, void *) = op->fn;
+    void *arg = op->arg;
+
+    free(op);
+    fn(c, fence_result(c, rc), arg);
+}
+
+static void fence_reply(struct vuc_client *c, struct vuc_req *req,
+                        struct vuc_reply *r)
+{
+    struct fence_op *op = req->op;
+
+    /* Any reply, even an error one, means the earlier messages were
+     * processed ("Command Concurrency"). */
+    if (r->hdr != NULL && c->fenced_seq < op->target) {
+        c->fenced_seq = op->target;
+        c->pstats.fences++;
+    }
+    int rc = r->hdr != NULL ? 0 : r->err;
+    if (rc < 0 && c->posted_seq != c->fenced_seq) {
+        vuc_fail(c, rc, "fence: %llu posted writes were not confirmed: %s",
+                 (unsigned long long)(c->posted_seq - c->fenced_seq),
+                 strerror(-rc));
+    }
+    fence_finish(c, op, rc);
+}
+
+static void fence_deferred(struct vuc_client *c, struct vuc_deferred *d,
+                           int err)
+{
+    fence_finish(c, (struct fence_op *)d, err);
+}
+
+int vuc_fence_then(struct vuc_client *c, int timeout_ms,
+                   void (*fn)(struct vuc_client *, int, void *), void *arg)
+{
+    void *payload;
+    int rc;
+
+    int frc = vuc_post_flush_batch(c);
+    if (frc < 0) {
+        return frc;
+    }
+    struct fence_op *op = calloc(1, sizeof(*op));
+    if (op == NULL) {
+        return vuc_fail(c, -ENOMEM, "fence: out of memory");
+    }
+    op->fn = fn;
+    op->arg = arg;
+    op->target = c->posted_seq;
+    if (c->posted_seq == c->fenced_seq) {
+        /* Nothing outstanding: no round trip. */
+        op->deferred.fn = fence_deferred;
+        vuc_defer(c, &op->deferred);
+        return 0;
+    }
+    /* A read of the vendor id: allowed in every device state and free of
+     * side effects; DEVICE_GET_INFO where there is no config space. */
+    const struct vuc_region_info *cfg = vuc_get_region_info(c, CFG);
+    bool use_cfg = cfg != NULL && cfg->size >= 2 &&
+                   (cfg->flags & VFIO_USER_REGION_INFO_FLAG_READ);
+    uint16_t cmd = use_cfg ? VFIO_USER_REGION_READ : VFIO_USER_DEVICE_GET_INFO;
+    size_t len = use_cfg ? sizeof(struct vfio_user_region_access)
+                         : sizeof(struct vfio_user_device_info);
+    struct vuc_req *req = vuc_req_start(c, cmd, len, &payload, &rc);
+    if (req == NULL) {
+        free(op);
+        return rc;
+    }
+    ssize_t n = use_cfg ? vuc_wire_enc_region_read(payload, len, CFG, 0, 2)
+                        : vuc_wire_enc_device_info(payload, len);
+    req->op = op;
+    rc = vuc_req_submit(c, req, (size_t)n, timeout_ms, fence_reply, NULL, 0);
+    if (rc < 0) {
+        free(op);
+    }
+    return rc;
+}
+
+struct fence_user {
+    vuc_done_cb cb;
+    void *arg;
+};
+
+static void fence_user_done(struct vuc_client *c, int rc, void *arg)
+{
+    struct fence_user u = *(struct fence_user *)arg;
+
+    free(arg);
+    u.cb(c, rc, u.arg);
+}
+
+int vuc_fence_async(struct vuc_client *client, int timeout_ms, vuc_done_cb cb,
+                    void *arg)
+{
+    struct vuc_client *c = client;
+
+    vuc_begin(c);
+    if (cb == NULL) {
+        return vuc_fail(c, -EINVAL, "fence: needs a callback");
+    }
+    if (!c->connected && vuc_posted_pending(c)) {
+        return vuc_fail(c, -ENOTCONN,
+                        "fence: the connection was lost with %llu posted "
+                        "writes unconfirmed",
+                        (unsigned long long)(c->posted_seq - c->fenced_seq));
+    }
+    struct fence_user *u = malloc(sizeof(*u));
+    if (u == NULL) {
+        return vuc_fail(c, -ENOMEM, "fence: out of memory");
+    }
+    u->cb = cb;
+    u->arg = arg;
+    int rc = vuc_fence_then(c, timeout_ms, fence_user_done, u);
+    if (rc < 0) {
+        free(u);
+    }
+    return rc;
+}
+
+int vuc_set_posting(struct vuc_client *client, enum vuc_posting policy)
+{
+    struct vuc_client *c = client;
+
+    vuc_begin(c);
+    if (policy != VUC_POSTING_STRICT && policy != VUC_POSTING_FENCED &&
+        policy != VUC_POSTING_POSTED) {
+        return vuc_fail(c, -EINVAL, "posting: unknown policy %d", policy);
+    }
+    /* Writes posted under the old policy must not be overtaken under a
+     * stricter one. */
+    if (policy < c->posting && c->connected && vuc_posted_pending(c) &&
+        c->depth == 0) {
+        int rc = vuc_fence(c);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    c->posting = policy;
+    return 0;
+}
+
+void vuc_posting_conn_lost(struct vuc_client *c)
+{
+    c->nbatch = 0;
+    if (c->posted_seq != c->fenced_seq) {
+        vuc_log(c, VUC_LOG_WARNING,
+                "%llu posted writes were not confirmed before the "
+                "connection ended",
+                (unsigned long long)(c->posted_seq - c->fenced_seq));
+    }
+    if (c->posted_err != 0) {
+        vuc_log(c, VUC_LOG_WARNING, "%s", c->posted_errtext);
+    }
+}
+
+const struct vuc_ioeventfd *vuc_region_ioeventfds(
+    const struct vuc_client *client, uint32_t index, unsigned *n)
+{
+    *n = 0;
+    if (client->regions == NULL || index >= client->dev.num_regions ||
+        client->regions[index].niofds == 0) {
+        return NULL;
+    }
+    *n = client->regions[index].niofds;
+    return client->regions[index].ioev;
+}
