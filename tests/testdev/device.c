@@ -9,7 +9,10 @@
  * like a PCI function-level reset. BAR1 keeps its contents: it stands for
  * device memory whose contents a reset does not define, clients may have it
  * mapped, and keeping it lets a test tell a reset from a reconnection.
- * DMA maps and IRQ eventfds belong to the client and are untouched.
+ * DMA maps and IRQ eventfds belong to the client and are untouched, and so
+ * are the INTx mask and pending state, which are part of the client's
+ * interrupt setup. The DMA engine and interrupt hook registers are BAR0
+ * registers and return to 0 (the engine to IDLE).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -90,16 +93,38 @@ void dev_reset(struct td_device *dev)
     memset(dev->bar0, 0, sizeof(dev->bar0));
     dev->access_count = 0;
     dev->last_write = 0;
+    dev->dmae = (struct td_dma_engine){.status = TESTDEV_DMA_STATUS_IDLE};
+    dev->irqh = (struct td_irq_hooks){.select = 0};
 }
 
 /* ---- BAR0 registers ------------------------------------------------------ */
 
-/* The registers with behaviour; every other BAR0 byte is plain memory in
- * dev->bar0. Accesses of any width and alignment are split into bytes, so
- * a register straddled by an access behaves the same as one hit exactly. */
-static const uint32_t special_regs[] = {
-    TESTDEV_REG_MAGIC,      TESTDEV_REG_VERSION,  TESTDEV_REG_ACCESS_COUNT,
-    TESTDEV_REG_LAST_WRITE, TESTDEV_REG_STALL_MS, TESTDEV_REG_CRASH,
+/*
+ * The registers with behaviour, in address order (a write that covers
+ * several applies them in this order); every other BAR0 byte is plain
+ * memory in dev->bar0. Accesses of any width and alignment are split into
+ * bytes, so a register straddled by an access behaves the same as one hit
+ * exactly.
+ */
+enum reg_kind {
+    REG_RO, /* writes are dropped, as on hardware */
+    REG_RW, /* a partial write changes only the bytes written */
+    REG_WO, /* a command: the bytes not written count as 0 */
+};
+
+static const struct {
+    uint32_t off;
+    enum reg_kind kind;
+} special_regs[] = {
+    {TESTDEV_REG_MAGIC, REG_RO},          {TESTDEV_REG_VERSION, REG_RO},
+    {TESTDEV_REG_ACCESS_COUNT, REG_RO},   {TESTDEV_REG_LAST_WRITE, REG_RO},
+    {TESTDEV_REG_STALL_MS, REG_WO},       {TESTDEV_REG_CRASH, REG_WO},
+    {TESTDEV_REG_DMA_SRC_LO, REG_RW},     {TESTDEV_REG_DMA_SRC_HI, REG_RW},
+    {TESTDEV_REG_DMA_DST_LO, REG_RW},     {TESTDEV_REG_DMA_DST_HI, REG_RW},
+    {TESTDEV_REG_DMA_LEN, REG_RW},        {TESTDEV_REG_DMA_CTRL, REG_RW},
+    {TESTDEV_REG_DMA_STATUS, REG_RO},     {TESTDEV_REG_DMA_ERRNO, REG_RO},
+    {TESTDEV_REG_DMA_DONE_COUNT, REG_RO}, {TESTDEV_REG_IRQ_SELECT, REG_RW},
+    {TESTDEV_REG_IRQ_FIRE, REG_WO},       {TESTDEV_REG_IRQ_DELIVERED, REG_RO},
 };
 #define NUM_SPECIAL (sizeof(special_regs) / sizeof(special_regs[0]))
 
@@ -114,8 +139,81 @@ static uint32_t special_read(const struct td_device *dev, uint32_t reg)
         return dev->access_count;
     case TESTDEV_REG_LAST_WRITE:
         return dev->last_write;
+    case TESTDEV_REG_DMA_SRC_LO:
+        return dev->dmae.src_lo;
+    case TESTDEV_REG_DMA_SRC_HI:
+        return dev->dmae.src_hi;
+    case TESTDEV_REG_DMA_DST_LO:
+        return dev->dmae.dst_lo;
+    case TESTDEV_REG_DMA_DST_HI:
+        return dev->dmae.dst_hi;
+    case TESTDEV_REG_DMA_LEN:
+        return dev->dmae.len;
+    case TESTDEV_REG_DMA_CTRL:
+        return dev->dmae.ctrl;
+    case TESTDEV_REG_DMA_STATUS:
+        return dev->dmae.status;
+    case TESTDEV_REG_DMA_ERRNO:
+        return dev->dmae.err;
+    case TESTDEV_REG_DMA_DONE_COUNT:
+        return dev->dmae.done_count;
+    case TESTDEV_REG_IRQ_SELECT:
+        return dev->irqh.select;
+    case TESTDEV_REG_IRQ_FIRE:
+        return dev->irqh.fired;
+    case TESTDEV_REG_IRQ_DELIVERED:
+        return dev->irqh.delivered;
     default:
         return 0; /* write-only registers */
+    }
+}
+
+static void special_write(struct testdev *td, uint32_t reg, uint32_t v)
+{
+    struct td_device *dev = &td->dev;
+    struct td_dma_engine *e = &dev->dmae;
+
+    switch (reg) {
+    case TESTDEV_REG_STALL_MS:
+        dev->stall_ms = v > TESTDEV_STALL_MS_MAX ? TESTDEV_STALL_MS_MAX : v;
+        break;
+    case TESTDEV_REG_CRASH:
+        if (v == TESTDEV_CRASH_MAGIC)
+            dev->crash = true;
+        break;
+    case TESTDEV_REG_DMA_SRC_LO:
+        e->src_lo = v;
+        break;
+    case TESTDEV_REG_DMA_SRC_HI:
+        e->src_hi = v;
+        break;
+    case TESTDEV_REG_DMA_DST_LO:
+        e->dst_lo = v;
+        break;
+    case TESTDEV_REG_DMA_DST_HI:
+        e->dst_hi = v;
+        break;
+    case TESTDEV_REG_DMA_LEN:
+        e->len = v;
+        break;
+    case TESTDEV_REG_DMA_CTRL:
+        e->ctrl = v & ~TESTDEV_DMA_CTRL_START;
+        /* proto.c runs the job once this write is answered. */
+        if (v & TESTDEV_DMA_CTRL_START)
+            e->start = true;
+        break;
+    case TESTDEV_REG_IRQ_SELECT:
+        dev->irqh.select = v;
+        break;
+    case TESTDEV_REG_IRQ_FIRE:
+        /* Fired before the reply, so the client finds every signal in its
+         * eventfd as soon as the write completes. */
+        if (v >= 1 && v <= TESTDEV_IRQ_FIRE_MAX)
+            irq_fire_n(&td->irqs, &dev->irqh, dev->irqh.select >> 16,
+                       dev->irqh.select & 0xffffu, v);
+        break;
+    default:
+        break; /* read-only */
     }
 }
 
@@ -133,7 +231,7 @@ static void bar0_read(struct td_device *dev, uint32_t off, uint32_t count,
 
     memcpy(buf, dev->bar0 + off, count);
     for (i = 0; i < NUM_SPECIAL; i++) {
-        uint32_t reg = special_regs[i];
+        uint32_t reg = special_regs[i].off;
         uint32_t val = special_read(dev, reg);
         uint32_t a = off > reg ? off : reg;
         uint32_t b = end < reg + 4 ? end : reg + 4;
@@ -150,16 +248,15 @@ static int special_index(uint32_t addr)
     size_t i;
 
     for (i = 0; i < NUM_SPECIAL; i++)
-        if (addr >= special_regs[i] && addr < special_regs[i] + 4)
+        if (addr >= special_regs[i].off && addr < special_regs[i].off + 4)
             return (int)i;
     return -1;
 }
 
-static void bar0_write(struct td_device *dev, uint32_t off, uint32_t count,
+static void bar0_write(struct testdev *td, uint32_t off, uint32_t count,
                        const uint8_t *buf)
 {
-    /* Bytes written to each special register; bytes not written are 0,
-     * so a 1-byte write of 5 to STALL_MS means 5 ms. */
+    struct td_device *dev = &td->dev;
     uint8_t staged[NUM_SPECIAL][4] = {{0}};
     bool hit[NUM_SPECIAL] = {false};
     uint8_t first[4] = {0};
@@ -171,28 +268,25 @@ static void bar0_write(struct td_device *dev, uint32_t off, uint32_t count,
 
         if (s < 0) {
             dev->bar0[a] = buf[i];
-        } else {
-            staged[s][a - special_regs[s]] = buf[i];
-            hit[s] = true;
+            continue;
         }
+        if (!hit[s] && special_regs[s].kind == REG_RW) {
+            uint32_t cur = special_read(dev, special_regs[s].off);
+            unsigned int k;
+
+            for (k = 0; k < 4; k++)
+                staged[s][k] = (uint8_t)(cur >> (8 * k));
+        }
+        staged[s][a - special_regs[s].off] = buf[i];
+        hit[s] = true;
     }
     memcpy(first, buf, count < 4 ? count : 4);
     dev->last_write = le32(first);
     dev->access_count++;
 
-    for (i = 0; i < NUM_SPECIAL; i++) {
-        uint32_t v = le32(staged[i]);
-
-        if (!hit[i])
-            continue;
-        if (special_regs[i] == TESTDEV_REG_STALL_MS)
-            dev->stall_ms = v > TESTDEV_STALL_MS_MAX ? TESTDEV_STALL_MS_MAX : v;
-        else if (special_regs[i] == TESTDEV_REG_CRASH &&
-                 v == TESTDEV_CRASH_MAGIC)
-            dev->crash = true;
-        /* MAGIC, VERSION, ACCESS_COUNT and LAST_WRITE are read-only:
-         * the write is dropped, as on hardware. */
-    }
+    for (i = 0; i < NUM_SPECIAL; i++)
+        if (hit[i] && special_regs[i].kind != REG_RO)
+            special_write(td, special_regs[i].off, le32(staged[i]));
 }
 
 /* ---- Region access ------------------------------------------------------- */
@@ -227,16 +321,17 @@ static int check_access(const struct testdev *td,
 }
 
 /* Only called after check_access(): offset and count fit the region. */
-static void region_access(struct td_device *dev,
+static void region_access(struct testdev *td,
                           const struct vfio_user_region_access *a, uint8_t *buf,
                           bool write)
 {
+    struct td_device *dev = &td->dev;
     uint32_t off = (uint32_t)a->offset;
 
     switch (a->region) {
     case VFIO_USER_PCI_BAR0_REGION_INDEX:
         if (write)
-            bar0_write(dev, off, a->count, buf);
+            bar0_write(td, off, a->count, buf);
         else
             bar0_read(dev, off, a->count, buf);
         break;
@@ -276,7 +371,7 @@ int handle_region_read(struct testdev *td, struct td_msg *m, struct td_reply *r)
         return td_fail(ENOMEM, "REGION_READ: out of memory for %u bytes",
                        a.count);
     memcpy(out, &a, sizeof(a));
-    region_access(&td->dev, &a, out + sizeof(a), false);
+    region_access(td, &a, out + sizeof(a), false);
     return 0;
 }
 
@@ -298,13 +393,17 @@ int handle_region_write(struct testdev *td, struct td_msg *m,
     err = check_access(td, &a, true);
     if (err)
         return err;
-    region_access(&td->dev, &a, m->data + sizeof(a), true);
+    region_access(td, &a, m->data + sizeof(a), true);
 
     if (td->dev.crash) {
+        /* No reply, and so no doorbell job either: the connection ends. */
         td->dev.crash = false;
+        td->dev.dmae.start = false;
         r->vanish = true;
         return 0;
     }
+    if (td->dev.dmae.start)
+        td_note("DMA doorbell: the job runs after this reply");
     memcpy(td_reply_alloc(r, sizeof(a)), &a, sizeof(a));
     return 0;
 }

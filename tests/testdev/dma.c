@@ -1,14 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The DMA map table: DMA_MAP and DMA_UNMAP.
+ * The DMA map table: DMA_MAP and DMA_UNMAP, lookups for the DMA engine,
+ * direct access to the client memory of maps that came with an fd, and the
+ * record of pages written that way (for dirty page logging).
  *
- * Maps are kept sorted by address so that overlap checks and later lookups
- * by a DMA engine only ever look at neighbours. A map with an fd is mmap()ed
- * at once, so that a bad fd, offset or size is refused when the client can
- * still be told, not when the device first touches the memory.
+ * Maps are kept sorted by address so that overlap checks and lookups only
+ * ever look at neighbours. A map with an fd is mmap()ed at once, so that a
+ * bad fd, offset or size is refused when the client can still be told, not
+ * when the device first touches the memory.
+ *
+ * The table changes only while a client message is handled, and the DMA
+ * engine runs its job to completion before the next one is, so a map the
+ * engine found stays valid for the whole job: an unmap sent mid-job is
+ * handled after it ("DMA_UNMAP" lets the server finish its accesses
+ * before it replies).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,10 +29,51 @@
 
 #define DMA_RW (VFIO_USER_F_DMA_REGION_READ | VFIO_USER_F_DMA_REGION_WRITE)
 
+/*
+ * A client may shrink the file behind an unsealed map under our mapping;
+ * touching the lost pages then raises SIGBUS. Direct accesses run with a
+ * jump buffer set so the handler can turn that into EFAULT for the job.
+ * Anywhere else SIGBUS is a bug of ours and keeps its default action.
+ */
+static sigjmp_buf *volatile bus_jump;
+
+static void on_sigbus(int sig, siginfo_t *si, void *ctx)
+{
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+
+    (void)si;
+    (void)ctx;
+    if (bus_jump)
+        siglongjmp(*bus_jump, 1);
+    /* Returning re-executes the access, which now kills us. */
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+}
+
+static int guarded_copy(void *dst, const void *src, size_t len)
+{
+    sigjmp_buf jump;
+
+    /* Saving the mask restores it on the jump: SIGBUS is blocked while
+     * its handler runs. */
+    if (sigsetjmp(jump, 1)) {
+        bus_jump = NULL;
+        return EFAULT;
+    }
+    bus_jump = &jump;
+    memcpy(dst, src, len);
+    bus_jump = NULL;
+    return 0;
+}
+
 void dma_init(struct td_dma *dma)
 {
+    struct sigaction sa = {.sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO};
+
     memset(dma, 0, sizeof(*dma));
     dma->limit = TESTDEV_DEFAULT_MAX_DMA_MAPS;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, NULL);
 }
 
 static void map_release(struct td_dma_map *mp)
@@ -31,8 +82,10 @@ static void map_release(struct td_dma_map *mp)
         munmap(mp->mem, (size_t)mp->size);
     if (mp->fd >= 0)
         close(mp->fd);
+    free(mp->dirty);
     mp->mem = NULL;
     mp->fd = -1;
+    mp->dirty = NULL;
 }
 
 void dma_release_all(struct td_dma *dma)
@@ -91,6 +144,76 @@ static int check_range(const char *cmd, uint64_t address, uint64_t size)
         return td_fail(EINVAL, "%s: address 0x%llx + size 0x%llx wraps", cmd,
                        (unsigned long long)address, (unsigned long long)size);
     return 0;
+}
+
+int dma_lookup(struct td_dma *dma, uint64_t address, uint64_t len,
+               struct td_dma_map **mp)
+{
+    size_t pos = first_ending_after(dma, address);
+    struct td_dma_map *m;
+
+    *mp = NULL;
+    if (pos >= dma->count || dma->maps[pos].address > address)
+        return ENOENT;
+    m = &dma->maps[pos];
+    /* Inclusive ends again; len >= 1 is the caller's. */
+    *mp = m;
+    if (len - 1 > UINT64_MAX - address ||
+        address + (len - 1) > m->address + (m->size - 1))
+        return EFAULT;
+    return 0;
+}
+
+size_t dma_dirty_words(const struct td_dma_map *mp)
+{
+    uint64_t pages = mp->size / TD_PAGE_SIZE; /* sizes are page multiples */
+
+    return (size_t)((pages + 63) / 64);
+}
+
+int dma_mem_read(struct td_dma_map *mp, uint64_t offset, void *buf, size_t len)
+{
+    return guarded_copy(buf, (uint8_t *)mp->mem + offset, len);
+}
+
+int dma_mem_write(struct td_dma_map *mp, uint64_t offset, const void *buf,
+                  size_t len)
+{
+    uint64_t page, last;
+
+    if (!len)
+        return 0;
+    if (!mp->dirty) {
+        mp->dirty = calloc(dma_dirty_words(mp), sizeof(*mp->dirty));
+        if (!mp->dirty)
+            return ENOMEM;
+    }
+    /* Recorded first: a write cut short by a fault may still have changed
+     * some of the pages, and a record may say too much, never too little. */
+    last = (offset + len - 1) / TD_PAGE_SIZE;
+    for (page = offset / TD_PAGE_SIZE; page <= last; page++)
+        mp->dirty[page / 64] |= 1ull << (page % 64);
+    return guarded_copy((uint8_t *)mp->mem + offset, buf, len);
+}
+
+long dma_dirty_get(struct td_dma_map *mp, uint64_t *bitmap, size_t words,
+                   bool clear)
+{
+    size_t need = dma_dirty_words(mp), i;
+    long pages = 0;
+
+    if (words < need)
+        return -EINVAL;
+    memset(bitmap, 0, words * sizeof(*bitmap));
+    if (!mp->dirty)
+        return 0;
+    for (i = 0; i < need; i++) {
+        bitmap[i] = mp->dirty[i];
+        pages += __builtin_popcountll(mp->dirty[i]);
+    }
+    if (clear)
+        memset(mp->dirty, 0, need * sizeof(*mp->dirty));
+    return pages;
 }
 
 /* Check the client's fd against the request and map it. */
@@ -268,6 +391,7 @@ int handle_dma_unmap(struct testdev *td, struct td_msg *m, struct td_reply *r)
                        (unsigned long long)dma->maps[pos].address,
                        (unsigned long long)dma->maps[pos].size);
 
+    /* No DMA job can be using it: a job ends before the next message. */
     map_release(&dma->maps[pos]);
     memmove(&dma->maps[pos], &dma->maps[pos + 1],
             (dma->count - pos - 1) * sizeof(*dma->maps));

@@ -112,6 +112,11 @@ int td_wait_fd(int fd, short events)
     return rc < 0 ? rc : pfd.revents;
 }
 
+int td_wait_fds(struct pollfd *pfd, nfds_t n)
+{
+    return wait_until(pfd, n, NULL);
+}
+
 int td_sleep_ms(unsigned int ms, int watch_fd)
 {
     /* POLLRDHUP alone: data the peer pipelines must not end the sleep. */
@@ -138,7 +143,8 @@ static void usage(FILE *out)
             "Usage: vuc-testdev (--socket-path=PATH | --fd=N) [options]\n"
             "\n"
             "A vfio-user test device server (a PCI device with a register\n"
-            "BAR, a memory BAR and MSI/MSI-X/INTx interrupts).\n"
+            "BAR, a memory BAR, a DMA engine and MSI/MSI-X/INTx "
+            "interrupts).\n"
             "\n"
             "  --socket-path=PATH       listen on a new UNIX socket at PATH "
             "and serve\n"
@@ -154,6 +160,7 @@ static void usage(FILE *out)
             "  --minor=N                highest protocol minor version "
             "(default 0)\n"
             "  --no-reset               do not support DEVICE_RESET\n"
+            "  --no-twin                never grant twin-socket mode\n"
             "  -v, --verbose            log every message handled\n"
             "  -h, --help               show this help\n",
             TESTDEV_DEFAULT_MAX_DATA_XFER_SIZE, TESTDEV_DEFAULT_MAX_MSG_FDS,
@@ -200,6 +207,7 @@ enum {
     OPT_MAX_DMA_MAPS,
     OPT_MINOR,
     OPT_NO_RESET,
+    OPT_NO_TWIN,
 };
 
 static void parse_options(int argc, char **argv, struct td_options *opt)
@@ -212,6 +220,7 @@ static void parse_options(int argc, char **argv, struct td_options *opt)
         {"max-dma-maps", required_argument, NULL, OPT_MAX_DMA_MAPS},
         {"minor", required_argument, NULL, OPT_MINOR},
         {"no-reset", no_argument, NULL, OPT_NO_RESET},
+        {"no-twin", no_argument, NULL, OPT_NO_TWIN},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -256,6 +265,9 @@ static void parse_options(int argc, char **argv, struct td_options *opt)
             break;
         case OPT_NO_RESET:
             opt->no_reset = true;
+            break;
+        case OPT_NO_TWIN:
+            opt->no_twin = true;
             break;
         case 'v':
             td_verbose = true;

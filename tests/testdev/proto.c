@@ -8,6 +8,17 @@
  * anything is allocated or read, fds are counted and closed unless a
  * handler keeps them, and a message that cannot be framed ends the
  * connection rather than desynchronising the stream.
+ *
+ * The server also sends commands of its own (the DMA engine's DMA_READ and
+ * DMA_WRITE, see proto_request()). Without twin-socket mode their replies
+ * share the main socket with the client's commands, which the client may
+ * send at any time; so each socket is read by a receiver that assembles one
+ * message at a time without blocking, and commands that arrive while a
+ * request waits are queued and handled, in order, once the DMA job has
+ * ended. A job thus holds back command processing until the client has
+ * answered its DMA requests, in either mode: a test device may ask that of
+ * its clients, but it is the stall the "Socket" section warns servers
+ * about, so a client that serves DMA requests only when idle deadlocks.
  */
 #include <errno.h>
 #include <poll.h>
@@ -16,14 +27,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "testdev.h"
 
 /* Large enough for any REGION_WRITE we may accept (payload header plus
- * max_data_xfer_size) and for a generous VERSION JSON; anything larger
- * cannot be a valid request. */
+ * max_data_xfer_size), for a generous VERSION JSON and for a DMA_READ
+ * reply to our largest request; anything larger cannot be valid. */
 #define TD_FRAME_FLOOR (16u * 1024u * 1024u)
+_Static_assert(TESTDEV_DMA_MAX_LEN <= TD_FRAME_FLOOR,
+               "a DMA_READ reply must fit a frame");
+
+/* How much a DMA job lets the client queue on the main socket before we
+ * give up on it: the queue holds whole messages and their fds. */
+#define TD_QUEUE_MAX_MSGS 1024u
+#define TD_QUEUE_MAX_BYTES (64u * 1024u * 1024u)
+#define TD_QUEUE_MAX_FDS 512u
 
 static char fail_reason[256];
 static char note[256];
@@ -92,8 +112,23 @@ void *td_reply_alloc(struct td_reply *r, size_t len)
 
 /* ---- Receiving ----------------------------------------------------------- */
 
-static void collect_fds(struct td_msg *m, const struct msghdr *mh,
-                        bool *fds_lost)
+void td_msg_release(struct td_msg *m)
+{
+    size_t i;
+
+    for (i = 0; i < m->nfds; i++) {
+        if (m->fds[i] >= 0)
+            close(m->fds[i]);
+        m->fds[i] = -1;
+    }
+    m->nfds = 0;
+    m->fds_lost = false;
+    free(m->data);
+    m->data = NULL;
+    m->len = 0;
+}
+
+static void collect_fds(struct td_msg *m, const struct msghdr *mh)
 {
     struct cmsghdr *cmsg;
 
@@ -113,70 +148,266 @@ static void collect_fds(struct td_msg *m, const struct msghdr *mh,
                 m->fds[m->nfds++] = fd;
             } else {
                 close(fd);
-                *fds_lost = true;
+                m->fds_lost = true;
             }
         }
     }
     if (mh->msg_flags & MSG_CTRUNC)
-        *fds_lost = true;
+        m->fds_lost = true;
 }
 
+static void rx_init(struct td_rx *rx, int fd)
+{
+    rx->fd = fd;
+    rx->got = 0;
+    rx->m.hdr = (struct vfio_user_header){.msg_id = 0};
+    rx->m.data = NULL;
+    rx->m.len = 0;
+    rx->m.nfds = 0;
+    rx->m.fds_lost = false;
+}
+
+static void rx_fini(struct td_rx *rx)
+{
+    td_msg_release(&rx->m);
+    rx->got = 0;
+    rx->fd = -1;
+}
+
+/* Hand the message rx has assembled over to @p m; rx starts the next. */
+static void rx_take(struct td_rx *rx, struct td_msg *m)
+{
+    m->hdr = rx->m.hdr;
+    m->data = rx->m.data;
+    m->len = rx->m.len;
+    m->nfds = rx->m.nfds;
+    memcpy(m->fds, rx->m.fds, rx->m.nfds * sizeof(int));
+    m->fds_lost = rx->m.fds_lost;
+    rx_init(rx, rx->fd);
+}
+
+static uint32_t frame_max(const struct testdev *td)
+{
+    uint32_t data = td->opt.max_data_xfer_size > TD_FRAME_FLOOR
+                        ? td->opt.max_data_xfer_size
+                        : TD_FRAME_FLOOR;
+
+    return VFIO_USER_HDR_SIZE + sizeof(struct vfio_user_region_access) + data;
+}
+
+enum rx_result {
+    RX_AGAIN, /* nothing more to read for now */
+    RX_MSG,   /* a whole message is in rx->m */
+    RX_EOF,   /* the peer closed between messages */
+};
+
 /*
- * Read exactly @p len bytes, collecting fds from every piece (a client may
- * split a message over several sendmsg() calls).
- * @return len, 0 on EOF before the first byte, -ECONNRESET on EOF inside,
- * -EINTR on stop, or another negative errno.
+ * Read what the socket has of the message under way, without blocking,
+ * collecting fds from every piece (a client may split a message over
+ * several sendmsg() calls). Reads never go past the message's end, so fds
+ * always arrive with the message they were sent with.
+ * @return an enum rx_result, or a negative errno when the connection must
+ * end (the reason is logged unless the client merely left).
  */
-static ssize_t recv_full(int fd, void *buf, size_t len, struct td_msg *m,
-                         bool *fds_lost)
+static int rx_step(const struct testdev *td, struct td_rx *rx)
 {
     union {
         char buf[CMSG_SPACE(TD_FDS_CAP * sizeof(int))];
         struct cmsghdr align;
     } ctrl;
-    size_t got = 0;
+    struct td_msg *m = &rx->m;
 
-    while (got < len) {
-        struct iovec iov = {.iov_base = (char *)buf + got,
-                            .iov_len = len - got};
+    for (;;) {
+        struct iovec iov;
         struct msghdr mh = {
             .msg_iov = &iov,
             .msg_iovlen = 1,
             .msg_control = ctrl.buf,
             .msg_controllen = sizeof(ctrl.buf),
         };
-        ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        ssize_t n;
 
-        if (n > 0) {
-            collect_fds(m, &mh, fds_lost);
-            got += (size_t)n;
-        } else if (n == 0) {
-            return got ? -ECONNRESET : 0;
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            int rc = td_wait_fd(fd, POLLIN);
+        if (rx->got < VFIO_USER_HDR_SIZE) {
+            iov.iov_base = (char *)&m->hdr + rx->got;
+            iov.iov_len = VFIO_USER_HDR_SIZE - rx->got;
+        } else if (rx->got < m->hdr.msg_size) {
+            iov.iov_base = m->data + (rx->got - VFIO_USER_HDR_SIZE);
+            iov.iov_len = m->hdr.msg_size - rx->got;
+        } else {
+            return RX_MSG;
+        }
 
-            if (rc < 0)
-                return rc;
-        } else if (errno != EINTR) {
-            return -errno;
+        n = recvmsg(rx->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (n < 0) {
+            int err = errno;
+
+            if (err == EINTR)
+                continue;
+            if (err == EAGAIN || err == EWOULDBLOCK)
+                return RX_AGAIN;
+            /* A reset between messages is just an abrupt disconnection. */
+            if (err != ECONNRESET || rx->got >= VFIO_USER_HDR_SIZE)
+                td_log("receive: %s", strerror(err));
+            return -err;
+        }
+        if (n == 0) {
+            if (rx->got >= VFIO_USER_HDR_SIZE)
+                td_log("id %u %s: client left in the middle of the message",
+                       m->hdr.msg_id, td_cmd_name(m->hdr.cmd));
+            /* Inside the header it is an abrupt disconnection too. */
+            return rx->got ? -ECONNRESET : RX_EOF;
+        }
+        collect_fds(m, &mh);
+        rx->got += (size_t)n;
+        if (rx->got != VFIO_USER_HDR_SIZE)
+            continue;
+
+        if (m->hdr.msg_size < VFIO_USER_HDR_SIZE ||
+            m->hdr.msg_size > frame_max(td)) {
+            /* Without a trustworthy size there is no next message to
+             * find. */
+            td_log("id %u %s: msg_size %u is outside [%u, %u]; dropping the "
+                   "client",
+                   m->hdr.msg_id, td_cmd_name(m->hdr.cmd), m->hdr.msg_size,
+                   VFIO_USER_HDR_SIZE, frame_max(td));
+            return -EPROTO;
+        }
+        m->len = m->hdr.msg_size - VFIO_USER_HDR_SIZE;
+        if (m->len) {
+            m->data = malloc(m->len);
+            if (!m->data) {
+                td_log("id %u: no memory for a %zu-byte message; dropping "
+                       "the client",
+                       m->hdr.msg_id, m->len);
+                return -ENOMEM;
+            }
         }
     }
-    return (ssize_t)got;
 }
 
-static void close_msg_fds(struct td_msg *m)
-{
-    size_t i;
+/* ---- The queue of client commands held back by a DMA job ---------------- */
 
-    for (i = 0; i < m->nfds; i++) {
-        if (m->fds[i] >= 0)
-            close(m->fds[i]);
-        m->fds[i] = -1;
+struct td_qmsg {
+    struct td_qmsg *next;
+    struct vfio_user_header hdr;
+    uint8_t *data;
+    size_t len;
+    bool fds_lost;
+    size_t nfds;
+    int fds[]; /* nfds of them */
+};
+
+/* Takes @p m's payload and fds, or leaves them in @p m on failure. */
+static int queue_push(struct td_conn *c, struct td_msg *m)
+{
+    struct td_qmsg *q;
+
+    if (c->queue_count >= TD_QUEUE_MAX_MSGS ||
+        m->len > TD_QUEUE_MAX_BYTES - c->queue_bytes ||
+        m->nfds > TD_QUEUE_MAX_FDS - c->queue_fds) {
+        td_log("id %u %s: the client sent more than %u commands, %u bytes "
+               "or %u fds while a DMA job waited for its reply; dropping the "
+               "client",
+               m->hdr.msg_id, td_cmd_name(m->hdr.cmd), TD_QUEUE_MAX_MSGS,
+               TD_QUEUE_MAX_BYTES, TD_QUEUE_MAX_FDS);
+        return -EPROTO;
     }
+    q = malloc(sizeof(*q) + m->nfds * sizeof(int));
+    if (!q) {
+        td_log("id %u: no memory to queue a command during a DMA job; "
+               "dropping the client",
+               m->hdr.msg_id);
+        return -ENOMEM;
+    }
+    q->next = NULL;
+    q->hdr = m->hdr;
+    q->data = m->data;
+    q->len = m->len;
+    q->fds_lost = m->fds_lost;
+    q->nfds = m->nfds;
+    memcpy(q->fds, m->fds, m->nfds * sizeof(int));
+    m->data = NULL;
+    m->len = 0;
     m->nfds = 0;
+
+    if (c->queue_tail)
+        c->queue_tail->next = q;
+    else
+        c->queue_head = q;
+    c->queue_tail = q;
+    c->queue_count++;
+    c->queue_bytes += q->len;
+    c->queue_fds += q->nfds;
+    td_debug("id %u %s queued behind the DMA job (%zu queued)", q->hdr.msg_id,
+             td_cmd_name(q->hdr.cmd), c->queue_count);
+    return 0;
+}
+
+static bool queue_pop(struct td_conn *c, struct td_msg *m)
+{
+    struct td_qmsg *q = c->queue_head;
+
+    if (!q)
+        return false;
+    c->queue_head = q->next;
+    if (!c->queue_head)
+        c->queue_tail = NULL;
+    c->queue_count--;
+    c->queue_bytes -= q->len;
+    c->queue_fds -= q->nfds;
+
+    m->hdr = q->hdr;
+    m->data = q->data;
+    m->len = q->len;
+    m->fds_lost = q->fds_lost;
+    m->nfds = q->nfds;
+    memcpy(m->fds, q->fds, q->nfds * sizeof(int));
+    free(q);
+    return true;
+}
+
+static void queue_clear(struct td_conn *c)
+{
+    static struct td_msg m; /* 1 KiB of fd slots */
+
+    while (queue_pop(c, &m))
+        td_msg_release(&m);
 }
 
 /* ---- Sending ------------------------------------------------------------- */
+
+/*
+ * Send what the socket takes of @p mh without blocking, advancing its iovs.
+ * Any fd goes with the first byte; later pieces carry none.
+ * @return 1 when all is sent, 0 when the socket is full, or a negative
+ * errno.
+ */
+static int send_some(int fd, struct msghdr *mh)
+{
+    while (mh->msg_iovlen > 0) {
+        ssize_t n = sendmsg(fd, mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return 0;
+            return -errno;
+        }
+        mh->msg_control = NULL;
+        mh->msg_controllen = 0;
+        while (mh->msg_iovlen > 0 && (size_t)n >= mh->msg_iov[0].iov_len) {
+            n -= (ssize_t)mh->msg_iov[0].iov_len;
+            mh->msg_iov++;
+            mh->msg_iovlen--;
+        }
+        if (mh->msg_iovlen > 0) {
+            mh->msg_iov[0].iov_base = (char *)mh->msg_iov[0].iov_base + n;
+            mh->msg_iov[0].iov_len -= (size_t)n;
+        }
+    }
+    return 1;
+}
 
 /*
  * Header, payload and fd go out in one sendmsg() so the fd is attached to
@@ -223,34 +454,224 @@ static int send_reply(int fd, const struct vfio_user_header *req, int err,
         memcpy(CMSG_DATA(cmsg), &send_fd, sizeof(int));
     }
 
-    while (mh.msg_iovlen > 0) {
-        ssize_t n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+    for (;;) {
+        int rc = send_some(fd, &mh);
 
-        if (n < 0) {
-            int rc;
+        if (rc != 0)
+            return rc < 0 ? rc : 0;
+        rc = td_wait_fd(fd, POLLOUT);
+        if (rc < 0)
+            return rc;
+    }
+}
 
-            if (errno == EINTR)
-                continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                return -errno;
-            rc = td_wait_fd(fd, POLLOUT);
-            if (rc < 0)
-                return rc;
-            continue;
-        }
-        mh.msg_control = NULL;
-        mh.msg_controllen = 0;
-        while (mh.msg_iovlen > 0 && (size_t)n >= mh.msg_iov[0].iov_len) {
-            n -= (ssize_t)mh.msg_iov[0].iov_len;
-            mh.msg_iov++;
-            mh.msg_iovlen--;
-        }
-        if (mh.msg_iovlen > 0) {
-            mh.msg_iov[0].iov_base = (char *)mh.msg_iov[0].iov_base + n;
-            mh.msg_iov[0].iov_len -= (size_t)n;
+/* ---- Requests to the client ---------------------------------------------- */
+
+static void abandon(struct td_conn *c, uint16_t id)
+{
+    if (c->nabandoned == TD_ABANDONED_MAX) {
+        /* The oldest is the least likely to be answered still. */
+        memmove(&c->abandoned[0], &c->abandoned[1],
+                (TD_ABANDONED_MAX - 1) * sizeof(c->abandoned[0]));
+        c->nabandoned--;
+    }
+    c->abandoned[c->nabandoned++] = id;
+}
+
+static bool take_abandoned(struct td_conn *c, uint16_t id)
+{
+    size_t i;
+
+    for (i = 0; i < c->nabandoned; i++) {
+        if (c->abandoned[i] == id) {
+            memmove(&c->abandoned[i], &c->abandoned[i + 1],
+                    (c->nabandoned - i - 1) * sizeof(c->abandoned[0]));
+            c->nabandoned--;
+            return true;
         }
     }
+    return false;
+}
+
+struct request {
+    struct vfio_user_header hdr; /* the request we sent */
+    bool sent;                   /* all of it */
+    bool done;                   /* got_reply or err */
+    int err;                     /* positive: the request failed */
+    struct td_msg *reply;
+};
+
+/* Check the reply to our request and keep it, or say why it is wrong. */
+static void take_reply(struct request *rq, struct td_msg *m)
+{
+    const char *name = td_cmd_name(rq->hdr.cmd);
+
+    rq->done = true;
+    if (m->hdr.cmd != rq->hdr.cmd) {
+        td_log("id %u %s: the client's reply is for %s; failing the request",
+               rq->hdr.msg_id, name, td_cmd_name(m->hdr.cmd));
+        rq->err = EIO;
+    } else if (m->hdr.flags & ~(VFIO_USER_F_TYPE_MASK | VFIO_USER_F_ERROR)) {
+        td_log("id %u %s: invalid flags 0x%x in the client's reply",
+               rq->hdr.msg_id, name, m->hdr.flags);
+        rq->err = EIO;
+    } else if (m->nfds || m->fds_lost) {
+        td_log("id %u %s: the client's reply carries file descriptors",
+               rq->hdr.msg_id, name);
+        rq->err = EIO;
+    } else if (m->hdr.flags & VFIO_USER_F_ERROR) {
+        /* "Header": errno 0 in an error reply still means failure. */
+        rq->err = m->hdr.error_no ? (int)m->hdr.error_no : EIO;
+        if (m->hdr.error_no > 4095)
+            rq->err = EIO;
+        td_log("id %u %s: the client replied with error %u (%s)",
+               rq->hdr.msg_id, name, m->hdr.error_no, strerror(rq->err));
+    } else {
+        *rq->reply = *m;
+        m->data = NULL;
+        m->len = 0;
+        return;
+    }
+    td_msg_release(m);
+}
+
+/*
+ * A message that arrived on the request's channel while it is under way.
+ * @return 0, or a negative errno when the connection must end.
+ */
+static int request_incoming(struct testdev *td, struct request *rq, bool twin,
+                            struct td_msg *m)
+{
+    struct td_conn *c = &td->conn;
+
+    if ((m->hdr.flags & VFIO_USER_F_TYPE_MASK) != VFIO_USER_F_TYPE_REPLY) {
+        if (twin) {
+            td_log("id %u %s: the client sent a command on the twin socket, "
+                   "which carries only our commands and their replies; "
+                   "dropping the client",
+                   m->hdr.msg_id, td_cmd_name(m->hdr.cmd));
+            td_msg_release(m);
+            return -EPROTO;
+        }
+        /* Handled in order once the job is over. */
+        if (queue_push(c, m) < 0) {
+            td_msg_release(m);
+            return -EPROTO;
+        }
+        return 0;
+    }
+
+    if (rq->sent && !rq->done && m->hdr.msg_id == rq->hdr.msg_id) {
+        take_reply(rq, m);
+        return 0;
+    }
+    if (take_abandoned(c, m->hdr.msg_id)) {
+        td_debug("dropping the late reply to id %u %s, given up before",
+                 m->hdr.msg_id, td_cmd_name(m->hdr.cmd));
+    } else if (!rq->done) {
+        td_log("id %u %s: unexpected reply (id %u %s) while waiting for it; "
+               "failing the request",
+               rq->hdr.msg_id, td_cmd_name(rq->hdr.cmd), m->hdr.msg_id,
+               td_cmd_name(m->hdr.cmd));
+        rq->done = true;
+        rq->err = EIO;
+        /* Its own reply may still come: drop it when it does. */
+        abandon(c, rq->hdr.msg_id);
+    } else {
+        td_log("ignoring an unexpected reply (id %u, %s) from the client",
+               m->hdr.msg_id, td_cmd_name(m->hdr.cmd));
+    }
+    td_msg_release(m);
     return 0;
+}
+
+int proto_request(struct testdev *td, uint16_t cmd, const struct iovec *iov,
+                  size_t niov, struct td_msg *reply)
+{
+    struct td_conn *c = &td->conn;
+    bool twin = c->twin_rx.fd >= 0;
+    struct td_rx *rx = twin ? &c->twin_rx : &c->rx;
+    struct request rq = {.reply = reply};
+    struct iovec out[4];
+    struct msghdr mh = {.msg_iov = out, .msg_iovlen = 1 + niov};
+    static struct td_msg m; /* 1 KiB of fd slots; one message at a time */
+    size_t i, size = VFIO_USER_HDR_SIZE;
+
+    if (niov >= sizeof(out) / sizeof(out[0]))
+        return -EINVAL;
+    for (i = 0; i < niov; i++) {
+        out[1 + i] = iov[i];
+        size += iov[i].iov_len;
+    }
+    rq.hdr = (struct vfio_user_header){
+        .msg_id = c->next_id++,
+        .cmd = cmd,
+        .msg_size = (uint32_t)size,
+        .flags = VFIO_USER_F_TYPE_COMMAND,
+    };
+    out[0] = (struct iovec){.iov_base = &rq.hdr, .iov_len = sizeof(rq.hdr)};
+    *reply = (struct td_msg){.nfds = 0};
+
+    for (;;) {
+        struct pollfd pfd[2];
+        nfds_t n = 1;
+        int rc;
+
+        if (!rq.sent) {
+            rc = send_some(rx->fd, &mh);
+            if (rc < 0) {
+                if (rc != -EPIPE && rc != -ECONNRESET)
+                    td_log("sending id %u %s: %s", rq.hdr.msg_id,
+                           td_cmd_name(cmd), strerror(-rc));
+                else
+                    td_debug("client left before id %u %s was sent",
+                             rq.hdr.msg_id, td_cmd_name(cmd));
+                return -ECONNRESET;
+            }
+            rq.sent = rc == 1;
+        }
+        /* Drain what has come in; once the outcome is known, the rest
+         * waits for the serve loop (or the next request). */
+        while (!(rq.sent && rq.done)) {
+            rc = rx_step(td, rx);
+            if (rc == RX_AGAIN)
+                break;
+            if (rc == RX_EOF) {
+                td_debug("client left while id %u %s was under way",
+                         rq.hdr.msg_id, td_cmd_name(cmd));
+                return -ECONNRESET;
+            }
+            if (rc < 0)
+                return rc == -ENOMEM ? rc : -ECONNRESET;
+            rx_take(rx, &m);
+            rc = request_incoming(td, &rq, twin, &m);
+            if (rc < 0)
+                return rc;
+        }
+        if (rq.sent && rq.done)
+            break;
+
+        pfd[0] = (struct pollfd){
+            .fd = rx->fd,
+            .events = (short)(POLLIN | (rq.sent ? 0 : POLLOUT)),
+        };
+        if (twin) {
+            /* The main socket is not read during a job, but a client that
+             * closed it is gone and will not answer. */
+            pfd[1] = (struct pollfd){.fd = c->fd, .events = POLLRDHUP};
+            n = 2;
+        }
+        rc = td_wait_fds(pfd, n);
+        if (rc < 0)
+            return rc;
+        if (twin && (pfd[1].revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+            td_debug("client closed its main socket while id %u %s was "
+                     "under way",
+                     rq.hdr.msg_id, td_cmd_name(cmd));
+            return -ECONNRESET;
+        }
+    }
+    return rq.err;
 }
 
 /* ---- Dispatch ------------------------------------------------------------ */
@@ -276,19 +697,24 @@ static const struct cmd_desc commands[VFIO_USER_MAX_COMMAND] = {
     [VFIO_USER_DEVICE_RESET] = {handle_device_reset, false},
 };
 
-static int dispatch(struct testdev *td, struct td_msg *m, struct td_reply *r,
-                    bool fds_lost)
+static int dispatch(struct testdev *td, struct td_msg *m, struct td_reply *r)
 {
     uint32_t type = m->hdr.flags & VFIO_USER_F_TYPE_MASK;
     uint16_t cmd = m->hdr.cmd;
     const struct cmd_desc *desc;
 
     if (type == VFIO_USER_F_TYPE_REPLY) {
-        /* We never send requests yet, so no reply can be expected; answering
-         * it could match one of the client's own pending ids. */
-        td_log("ignoring an unsolicited reply (id %u, %s) from the client",
-               m->hdr.msg_id, td_cmd_name(cmd));
+        /* Replies to our requests are taken while the request waits, so
+         * this one was given up on or never asked for; answering it could
+         * match one of the client's own pending ids. */
         r->silent = true;
+        if (take_abandoned(&td->conn, m->hdr.msg_id))
+            td_debug("dropping the late reply to id %u %s, given up before",
+                     m->hdr.msg_id, td_cmd_name(cmd));
+        else
+            td_log("ignoring an unsolicited reply (id %u, %s) from the "
+                   "client",
+                   m->hdr.msg_id, td_cmd_name(cmd));
         return 0;
     }
     if (type != VFIO_USER_F_TYPE_COMMAND)
@@ -296,7 +722,7 @@ static int dispatch(struct testdev *td, struct td_msg *m, struct td_reply *r,
                        type);
     if (m->hdr.flags & ~(VFIO_USER_F_TYPE_MASK | VFIO_USER_F_NO_REPLY))
         return td_fail(EINVAL, "invalid flags 0x%x in a command", m->hdr.flags);
-    if (fds_lost)
+    if (m->fds_lost)
         return td_fail(EINVAL,
                        "more file descriptors than the %u a "
                        "message can carry",
@@ -322,15 +748,6 @@ static int dispatch(struct testdev *td, struct td_msg *m, struct td_reply *r,
     return desc->handler(td, m, r);
 }
 
-static uint32_t frame_max(const struct testdev *td)
-{
-    uint32_t data = td->opt.max_data_xfer_size > TD_FRAME_FLOOR
-                        ? td->opt.max_data_xfer_size
-                        : TD_FRAME_FLOOR;
-
-    return VFIO_USER_HDR_SIZE + sizeof(struct vfio_user_region_access) + data;
-}
-
 static void log_result(const struct td_msg *m, int err,
                        const struct td_reply *r)
 {
@@ -351,56 +768,44 @@ static void log_result(const struct td_msg *m, int err,
     }
 }
 
+/*
+ * The next client message to handle: those a DMA job queued come first, in
+ * the order they arrived, then the main socket.
+ * @return 1 with the message in @p m, 0 when the client left (or must be
+ * dropped, already logged), or -EINTR on stop.
+ */
+static int next_msg(struct testdev *td, struct td_msg *m)
+{
+    struct td_conn *c = &td->conn;
+
+    if (queue_pop(c, m))
+        return 1;
+    for (;;) {
+        int rc = rx_step(td, &c->rx);
+
+        if (rc == RX_MSG) {
+            rx_take(&c->rx, m);
+            return 1;
+        }
+        if (rc == RX_EOF || rc < 0)
+            return 0;
+        rc = td_wait_fd(c->fd, POLLIN);
+        if (rc < 0)
+            return rc;
+    }
+}
+
 /* @return 0 for the next message, 1 to end the connection, -EINTR on stop. */
 static int serve_one(struct testdev *td)
 {
     static struct td_msg m; /* 1 KiB of fd slots; one message at a time */
     struct td_reply r = {.fd = -1};
-    bool fds_lost = false;
     int fd = td->conn.fd;
-    ssize_t n;
-    int err, rc = 0;
+    int err, rc;
 
-    m = (struct td_msg){.nfds = 0};
-    n = recv_full(fd, &m.hdr, sizeof(m.hdr), &m, &fds_lost);
-    if (n <= 0) {
-        close_msg_fds(&m);
-        if (n == -EINTR)
-            return -EINTR;
-        /* A reset between messages is just an abrupt disconnection. */
-        if (n < 0 && n != -ECONNRESET)
-            td_log("receive: %s", strerror((int)-n));
-        return 1;
-    }
-    if (m.hdr.msg_size < VFIO_USER_HDR_SIZE || m.hdr.msg_size > frame_max(td)) {
-        /* Without a trustworthy size there is no next message to find. */
-        td_log("id %u %s: msg_size %u is outside [%u, %u]; dropping the "
-               "client",
-               m.hdr.msg_id, td_cmd_name(m.hdr.cmd), m.hdr.msg_size,
-               VFIO_USER_HDR_SIZE, frame_max(td));
-        close_msg_fds(&m);
-        return 1;
-    }
-    m.len = m.hdr.msg_size - VFIO_USER_HDR_SIZE;
-    if (m.len) {
-        m.data = malloc(m.len);
-        if (!m.data) {
-            td_log("id %u: no memory for a %zu-byte message; dropping the "
-                   "client",
-                   m.hdr.msg_id, m.len);
-            close_msg_fds(&m);
-            return 1;
-        }
-        n = recv_full(fd, m.data, m.len, &m, &fds_lost);
-        if (n <= 0) {
-            if (n != -EINTR)
-                td_log("id %u %s: client left in the middle of the message",
-                       m.hdr.msg_id, td_cmd_name(m.hdr.cmd));
-            free(m.data);
-            close_msg_fds(&m);
-            return n == -EINTR ? -EINTR : 1;
-        }
-    }
+    rc = next_msg(td, &m);
+    if (rc <= 0)
+        return rc < 0 ? rc : 1;
 
     if (td->dev.stall_ms) {
         unsigned int ms = td->dev.stall_ms;
@@ -414,20 +819,18 @@ static int serve_one(struct testdev *td)
             if (rc > 0)
                 td_debug("client left during the stall; id %u dropped",
                          m.hdr.msg_id);
-            free(m.data);
-            close_msg_fds(&m);
+            td_msg_release(&m);
             return rc < 0 ? rc : 1;
         }
     }
 
     fail_reason[0] = '\0';
     note[0] = '\0';
-    err = dispatch(td, &m, &r, fds_lost);
+    err = dispatch(td, &m, &r);
     log_result(&m, err, &r);
-    close_msg_fds(&m);
-    free(m.data);
-    m.data = NULL;
+    td_msg_release(&m);
 
+    rc = 0;
     if (r.vanish) {
         rc = 1;
     } else if (!r.silent && !(m.hdr.flags & VFIO_USER_F_NO_REPLY)) {
@@ -442,21 +845,38 @@ static int serve_one(struct testdev *td)
             rc = 1;
         }
     }
+    if (r.close_fd && r.fd >= 0)
+        close(r.fd);
     if (rc == 0 && r.close_after)
         rc = 1;
     free(r.data);
+
+    /* The doorbell's job runs once its write has been answered, and before
+     * the next message: that is what makes the engine's results visible to
+     * whatever the client sends next. */
+    if (td->dev.dmae.start) {
+        if (rc == 0) {
+            rc = dmae_run(td);
+            if (rc < 0 && rc != -EINTR)
+                rc = 1;
+        }
+        td->dev.dmae.start = false;
+    }
     return rc;
 }
 
 int proto_serve(struct testdev *td, int fd)
 {
+    struct td_conn *c = &td->conn;
     int rc;
 
-    td->conn = (struct td_conn){
+    *c = (struct td_conn){
         .fd = fd,
         .peer_max_msg_fds = VFIO_USER_DEFAULT_MAX_MSG_FDS,
         .peer_max_data_xfer_size = VFIO_USER_DEFAULT_MAX_DATA_XFER_SIZE,
     };
+    rx_init(&c->rx, fd);
+    rx_init(&c->twin_rx, -1);
     td->dma.limit = td->opt.max_dma_maps;
 
     do {
@@ -466,10 +886,16 @@ int proto_serve(struct testdev *td, int fd)
     /* "Client Disconnection": the client's memory and interrupt fds go,
      * the device state stays. The test hooks belong to the connection that
      * armed them and must not surprise the next client. */
+    queue_clear(c);
+    rx_fini(&c->rx);
+    if (c->twin_rx.fd >= 0)
+        close(c->twin_rx.fd);
+    rx_fini(&c->twin_rx);
     dma_release_all(&td->dma);
     irq_release_all(&td->irqs);
     td->dev.stall_ms = 0;
     td->dev.crash = false;
-    td->conn.fd = -1;
+    td->dev.dmae.start = false;
+    c->fd = -1;
     return rc < 0 ? rc : 0;
 }

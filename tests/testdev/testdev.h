@@ -8,7 +8,9 @@
  *   device.c   regions: BAR0 registers, BAR1 memory, device info, reset
  *   pci.c      PCI configuration space
  *   irq.c      interrupt info, SET_IRQS and eventfd signalling
- *   dma.c      the DMA map table
+ *   dma.c      the DMA map table, direct access to mapped client memory
+ *              and the record of pages written through it
+ *   dmaengine.c  the DMA engine's jobs (BAR0 0x100..0x1ff)
  *
  * The server depends only on include/vuc/protocol.h, never on libvuc, so
  * that it tests the library rather than agreeing with it by construction.
@@ -16,9 +18,11 @@
 #ifndef VUC_TESTDEV_H
 #define VUC_TESTDEV_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include <vuc/protocol.h>
 
@@ -40,6 +44,7 @@ struct td_options {
     uint32_t max_dma_maps;
     uint16_t minor;
     bool no_reset;
+    bool no_twin;
 };
 
 extern bool td_verbose;
@@ -54,6 +59,9 @@ void td_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 /** @return revents (> 0), or -EINTR once a stop was requested. */
 int td_wait_fd(int fd, short events);
+/** As td_wait_fd() on several fds. @return the number ready (> 0), or
+ * -EINTR once a stop was requested. */
+int td_wait_fds(struct pollfd *pfd, nfds_t n);
 /**
  * Sleep @p ms milliseconds, cut short if @p watch_fd (unless -1) hangs up.
  * @return 0 after the full time, 1 if watch_fd hung up, or -EINTR once a
@@ -70,7 +78,11 @@ struct td_msg {
     size_t len;
     int fds[TD_FDS_CAP]; /* a handler that keeps one sets its slot to -1 */
     size_t nfds;
+    bool fds_lost; /* more fds came than a message can carry */
 };
+
+/** Close the message's fds and free its payload. */
+void td_msg_release(struct td_msg *m);
 
 #define TD_REPLY_INLINE 64u
 
@@ -78,7 +90,8 @@ struct td_reply {
     void *data; /* NULL: the payload is in inline_buf */
     size_t len;
     uint8_t inline_buf[TD_REPLY_INLINE];
-    int fd;           /* borrowed, sent with the reply; -1 for none */
+    int fd;           /* sent with the reply; -1 for none */
+    bool close_fd;    /* fd is ours: close it once the reply is gone */
     bool silent;      /* send nothing (the message was not a command) */
     bool close_after; /* close the connection once the reply is sent */
     bool vanish;      /* close the connection without replying */
@@ -133,6 +146,13 @@ struct td_irqs {
     struct td_irq_index index[VFIO_USER_PCI_NUM_IRQS];
 };
 
+/* The interrupt hook registers (BAR0 0x200..0x2ff). */
+struct td_irq_hooks {
+    uint32_t select; /* (index << 16) | vector */
+    uint32_t fired;
+    uint32_t delivered;
+};
+
 void irq_init(struct td_irqs *irqs);
 /** Close every eventfd and forget masks (client disconnection). */
 void irq_release_all(struct td_irqs *irqs);
@@ -143,6 +163,14 @@ void irq_release_all(struct td_irqs *irqs);
  * or a negative errno when the eventfd could not be written.
  */
 int irq_fire(struct td_irqs *irqs, uint32_t index, uint32_t vector);
+/**
+ * Raise a vector @p n times with irq_fire(), as the interrupt hooks and the
+ * DMA engine's completion interrupt do, and count the fires in @p hooks.
+ * A vector the device does not have is ignored; a failed eventfd write
+ * ends the burst.
+ */
+void irq_fire_n(struct td_irqs *irqs, struct td_irq_hooks *hooks,
+                uint32_t index, uint32_t vector, uint32_t n);
 
 /* ---- DMA map table (dma.c) ----------------------------------------------- */
 
@@ -154,6 +182,9 @@ struct td_dma_map {
     int fd;      /* -1: message-based access only */
     void *mem;   /* our mapping of fd, or NULL */
     bool sealed; /* fd cannot shrink, so touching mem cannot SIGBUS */
+    /* Pages written through mem, one bit per TD_PAGE_SIZE page from the
+     * map's start (bit i % 64 of word i / 64); NULL until the first. */
+    uint64_t *dirty;
 };
 
 struct td_dma {
@@ -163,18 +194,60 @@ struct td_dma {
     uint32_t limit; /* max_dma_maps negotiated with this client */
 };
 
+/** Also installs the SIGBUS guard of dma_mem_read()/dma_mem_write(). */
 void dma_init(struct td_dma *dma);
 /** Unmap and close everything (client disconnection). */
 void dma_release_all(struct td_dma *dma);
 void dma_fini(struct td_dma *dma);
+/**
+ * The map that holds all of [@p address, @p address + @p len), @p len >= 1.
+ * @return 0, ENOENT when no map holds the first byte (*mp NULL), or EFAULT
+ * when the map that does (*mp) ends before the range or the range wraps.
+ */
+int dma_lookup(struct td_dma *dma, uint64_t address, uint64_t len,
+               struct td_dma_map **mp);
+/**
+ * Copy between a map's mapping (mp->mem, which must be set and cover
+ * [@p offset, @p offset + @p len)) and @p buf. A fault (the client shrank
+ * an unsealed file under us) is caught and reported instead of killing us.
+ * Writes record the pages they touch in mp->dirty first.
+ * @return 0, EFAULT on a fault, or ENOMEM when the dirty record cannot be
+ * allocated (nothing is written then).
+ */
+int dma_mem_read(struct td_dma_map *mp, uint64_t offset, void *buf, size_t len);
+int dma_mem_write(struct td_dma_map *mp, uint64_t offset, const void *buf,
+                  size_t len);
+/** Words of a map's dirty record: ceil(size / TD_PAGE_SIZE / 64). */
+size_t dma_dirty_words(const struct td_dma_map *mp);
+/**
+ * Copy a map's dirty record into @p bitmap (@p words of it, at least
+ * dma_dirty_words(); the rest is zeroed), then forget it if @p clear.
+ * @return the number of dirty pages, or -EINVAL when bitmap is too small.
+ */
+long dma_dirty_get(struct td_dma_map *mp, uint64_t *bitmap, size_t words,
+                   bool clear);
 
 /* ---- The device (device.c) ----------------------------------------------- */
+
+/* The DMA engine registers (BAR0 0x100..0x1ff). */
+struct td_dma_engine {
+    uint32_t src_lo, src_hi;
+    uint32_t dst_lo, dst_hi;
+    uint32_t len;
+    uint32_t ctrl; /* as written, START clear */
+    uint32_t status;
+    uint32_t err;
+    uint32_t done_count;
+    bool start; /* doorbell rung: proto.c runs the job after the reply */
+};
 
 struct td_device {
     struct td_pci pci;
     uint8_t bar0[TESTDEV_BAR0_SIZE]; /* backing of plain BAR0 registers */
     uint32_t access_count;
     uint32_t last_write;
+    struct td_dma_engine dmae;
+    struct td_irq_hooks irqh;
     int bar1_fd;   /* sealed memfd, shared with clients */
     uint8_t *bar1; /* our mapping of it */
     /* Test hooks armed by BAR0 writes, consumed by proto.c. */
@@ -188,6 +261,20 @@ void dev_reset(struct td_device *dev);
 
 /* ---- Per-connection state and the whole server --------------------------- */
 
+/* A message being received, a piece at a time, from one socket. */
+struct td_rx {
+    int fd;     /* -1: no such socket */
+    size_t got; /* bytes of m received so far, header included */
+    struct td_msg m;
+};
+
+/* A client command that arrived while a DMA job waited for a reply. */
+struct td_qmsg;
+
+/* Ids of our requests whose replies are still due though we gave up on
+ * them: their late replies are dropped quietly. */
+#define TD_ABANDONED_MAX 16u
+
 struct td_conn {
     int fd;
     bool negotiated;
@@ -195,6 +282,14 @@ struct td_conn {
     /* What the client told us about itself in VERSION. */
     uint32_t peer_max_msg_fds;
     uint64_t peer_max_data_xfer_size;
+    struct td_rx rx;      /* the main socket (fd) */
+    struct td_rx twin_rx; /* the twin socket; fd -1 without twin mode */
+    /* Client commands queued during a DMA job, oldest first. */
+    struct td_qmsg *queue_head, *queue_tail;
+    size_t queue_count, queue_bytes, queue_fds;
+    uint16_t next_id; /* of our next server-to-client request */
+    uint16_t abandoned[TD_ABANDONED_MAX];
+    size_t nabandoned;
 };
 
 struct testdev {
@@ -208,6 +303,31 @@ struct testdev {
 /** Serve one connected client until it disconnects or a stop is requested.
  * @return 0 on disconnect, -EINTR on stop. Per-client state is released. */
 int proto_serve(struct testdev *td, int fd);
+
+/**
+ * Send a server-to-client command, its payload in @p iov, and wait for the
+ * client's reply: on the twin socket in twin-socket mode, else on the main
+ * socket, where client commands arriving meanwhile are queued for the
+ * serve loop.
+ * @return 0 with the reply (a successful one, no fds) in @p reply, to be
+ * released with td_msg_release(); a positive errno when this request
+ * failed but the connection goes on (the client's error reply, EIO for an
+ * error reply with errno 0 or a reply that breaks the protocol; logged);
+ * or a negative errno when the connection must end (-ECONNRESET, -EPROTO,
+ * -ENOMEM; logged) or -EINTR on stop.
+ */
+int proto_request(struct testdev *td, uint16_t cmd, const struct iovec *iov,
+                  size_t niov, struct td_msg *reply);
+
+/* ---- The DMA engine (dmaengine.c) ---------------------------------------- */
+
+/**
+ * Run the job whose doorbell was rung (td->dev.dmae.start), to completion,
+ * and raise its completion interrupt if asked.
+ * @return 0, or a negative errno from proto_request() when the connection
+ * must end.
+ */
+int dmae_run(struct testdev *td);
 
 /* Command handlers: return 0 with the reply payload in @p r, or a positive
  * errno (after td_fail()) for an error reply. */

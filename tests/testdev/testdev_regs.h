@@ -67,8 +67,159 @@
 #define TESTDEV_REG_CRASH 0x034u
 #define TESTDEV_CRASH_MAGIC 0xdeadu
 
-/* 0x100..0x1ff and 0x200..0x2ff are kept free for a DMA engine and an
- * interrupt trigger block; today they are plain memory. */
+/*
+ * Write semantics shared by every register with behaviour: an access of any
+ * width or alignment is split into bytes. A write that covers part of a
+ * read-write (RW) register changes only the bytes written; a write-only
+ * (WO) register takes the bytes not written as 0; writes to read-only (RO)
+ * registers are dropped. A write that covers several registers applies
+ * them in address order, so one REGION_WRITE may program the whole DMA
+ * engine and ring its doorbell, or select a vector and fire it.
+ */
+
+/* ---- DMA engine (0x100..0x1ff) --------------------------------------------
+ *
+ * Copies DMA_LEN bytes of client memory from IOVA DMA_SRC to IOVA DMA_DST.
+ * Writing DMA_CTRL with START set rings the doorbell: the server first
+ * replies to that REGION_WRITE (the doorbell never blocks the client), then
+ * runs the job to completion before it handles any further message from the
+ * client. A message sent after the doorbell write therefore always sees the
+ * job finished (DMA_STATUS 2 or 3).
+ *
+ * Each side of the copy is reached on its own terms:
+ *  - directly, through the server's mapping, when the DMA map holding the
+ *    range came with an fd and DMA_CTRL_FORCE_MSG is clear;
+ *  - otherwise with VFIO_USER_DMA_READ (source) or VFIO_USER_DMA_WRITE
+ *    (destination) messages of at most the client's max_data_xfer_size
+ *    (1 MiB when its VERSION did not say), each waiting for the client's
+ *    reply: on the twin socket in twin-socket mode, else on the main socket.
+ *    Client commands that arrive on the main socket meanwhile are queued and
+ *    handled in order once the job has ended; so are a DMA_UNMAP or a
+ *    DEVICE_RESET sent mid-job. A client that queues more than 1024
+ *    commands, 64 MiB of payload or 512 fds during one wait is dropped. In
+ *    twin-socket mode the main socket is not read during a job, and a
+ *    command on the twin socket drops the client. The server waits for
+ *    each reply without a time limit (until the reply, a disconnection or
+ *    SIGTERM).
+ * The whole source is read before the destination is written, so
+ * overlapping ranges copy like memmove().
+ *
+ * A DMA_READ reply must be the exact {address, count} echo of the request
+ * followed by count bytes; a DMA_WRITE reply the 16-byte echo (the 12-byte
+ * layout with a 32-bit count is accepted too). A reply carrying fds, with
+ * the wrong command or id, or of any other size fails the job with EIO; the
+ * stream stays in step (a late reply to a request given up is dropped).
+ */
+#define TESTDEV_REG_DMA_SRC_LO 0x100u /* RW: source IOVA, bits 31..0 */
+#define TESTDEV_REG_DMA_SRC_HI 0x104u /* RW: source IOVA, bits 63..32 */
+#define TESTDEV_REG_DMA_DST_LO 0x108u /* RW: destination IOVA, bits 31..0 */
+#define TESTDEV_REG_DMA_DST_HI 0x10cu /* RW: destination IOVA, bits 63..32 */
+/* RW: bytes to copy, 1..TESTDEV_DMA_MAX_LEN. */
+#define TESTDEV_REG_DMA_LEN 0x110u
+#define TESTDEV_DMA_MAX_LEN (16u * 1024u * 1024u)
+/* RW: control. Reads back the last value written with START clear; the
+ * bits not defined here are kept but have no effect. The job uses the value
+ * of the doorbell write itself. */
+#define TESTDEV_REG_DMA_CTRL 0x114u
+#define TESTDEV_DMA_CTRL_START (1u << 0) /* doorbell: run a job */
+/* Use DMA_READ/DMA_WRITE messages even where the map came with an fd. */
+#define TESTDEV_DMA_CTRL_FORCE_MSG (1u << 1)
+/* When the job ends (done or error), raise MSI-X vector
+ * TESTDEV_DMA_CTRL_VECTOR once, exactly as one IRQ_FIRE of 1 would (same
+ * rules and counters; see the interrupt hooks). A vector of
+ * TESTDEV_MSIX_COUNT or more raises nothing. */
+#define TESTDEV_DMA_CTRL_IRQ (1u << 2)
+#define TESTDEV_DMA_CTRL_VECTOR_SHIFT 8u
+#define TESTDEV_DMA_CTRL_VECTOR_MASK 0xff00u
+#define TESTDEV_DMA_CTRL_VECTOR(v)                                             \
+    (((v)&0xffu) << TESTDEV_DMA_CTRL_VECTOR_SHIFT)
+/* RO: state of the engine. BUSY is the state while a job runs; since no
+ * client message is handled during a job, a client never reads it. */
+#define TESTDEV_REG_DMA_STATUS 0x118u
+#define TESTDEV_DMA_STATUS_IDLE 0u /* no job since power-on or reset */
+#define TESTDEV_DMA_STATUS_BUSY 1u
+#define TESTDEV_DMA_STATUS_DONE 2u  /* the last job succeeded */
+#define TESTDEV_DMA_STATUS_ERROR 3u /* the last job failed: see DMA_ERRNO */
+/*
+ * RO: the (Linux) errno of the last job, 0 after a success or a reset.
+ * Checked before any data moves: first EINVAL, then ENOENT, EFAULT and
+ * EPERM for the source, then the same for the destination:
+ *   EINVAL (22)  DMA_LEN is 0 or above TESTDEV_DMA_MAX_LEN;
+ *   ENOENT (2)   no DMA map holds the first byte of the range;
+ *   EFAULT (14)  the map holding the first byte ends before the range does
+ *                (ranges never span maps, even adjacent ones);
+ *   EPERM (1)    the source's map lacks VFIO_USER_F_DMA_REGION_READ, or
+ *                the destination's lacks VFIO_USER_F_DMA_REGION_WRITE.
+ * During the copy (the destination may then be partly written):
+ *   ENOMEM (12)  the server ran out of memory (before the destination is
+ *                touched);
+ *   the errno of the client's error reply to a DMA message (EIO for an
+ *                error reply with errno 0 or above 4095);
+ *   EIO (5)      a reply that breaks the rules above;
+ *   EFAULT (14)  a direct access faulted (the client shrank the file of an
+ *                unsealed map under the server's mapping);
+ *   ECONNRESET (104) the client disconnected, or was dropped (broken
+ *                framing, queue limits, a command on the twin socket)
+ *                mid-job; the connection is closed and the next client
+ *                sees this.
+ */
+#define TESTDEV_REG_DMA_ERRNO 0x11cu
+/* RO: jobs completed successfully since power-on or reset (mod 2^32). */
+#define TESTDEV_REG_DMA_DONE_COUNT 0x120u
+
+/* ---- Interrupt hooks (0x200..0x2ff) ---------------------------------------
+ *
+ * Raise any interrupt vector on demand. A fire does what the device does
+ * when it raises that vector (irq indexes are the VFIO PCI ones: 0 INTx,
+ * 1 MSI, 2 MSI-X, 3 ERR, 4 REQ):
+ *  - if the vector is masked (only INTx can be: SET_IRQS ACTION_MASK, or
+ *    its automask), the fire is latched as pending -- one latch however
+ *    many fires -- and nothing is signalled; a later SET_IRQS
+ *    ACTION_UNMASK of that vector clears the latch and raises it once more
+ *    by these same rules (so with an eventfd: signalled once, and INTx,
+ *    being automasked, masked again);
+ *  - else, if no eventfd is assigned to the vector, the fire is dropped;
+ *  - else 1 is written to the eventfd (delivered), and INTx then masks
+ *    itself (VFIO_USER_IRQ_INFO_AUTOMASKED) until the client unmasks it.
+ * MSI, MSI-X, ERR and REQ are not maskable here (the MSI-X table and PBA
+ * are plain memory, not modelled), so their fires are delivered whenever
+ * an eventfd is assigned. Eventfd counters add up: N delivered fires read
+ * as N from the eventfd.
+ *
+ * So IRQ_FIRE = N on an unmasked INTx with an eventfd delivers 1 (eventfd
+ * reads 1, IRQ_DELIVERED + 1), masks INTx and latches the other N - 1 as
+ * one pending interrupt; the client's UNMASK then signals once more. On an
+ * already masked INTx, N fires deliver nothing and leave it pending.
+ */
+/* RW: the vector IRQ_FIRE raises: (irq index << 16) | vector. */
+#define TESTDEV_REG_IRQ_SELECT 0x200u
+#define TESTDEV_IRQ_SELECT(index, vector) (((index) << 16) | (vector))
+/* WO: writing N in 1..TESTDEV_IRQ_FIRE_MAX fires the selected vector N
+ * times before the write is answered (when REGION_WRITE completes, the
+ * eventfd already holds every delivered signal). Other values, and a
+ * selected index or vector the device does not have, do nothing.
+ * RO: fires performed since power-on or reset, by IRQ_FIRE and by DMA
+ * completion interrupts, all vectors (mod 2^32). Should an eventfd write
+ * fail (its counter saturated), the burst stops after that fire. */
+#define TESTDEV_REG_IRQ_FIRE 0x204u
+#define TESTDEV_IRQ_FIRE_MAX 1000000u
+/* RO: of those fires, the ones that signalled the eventfd at the time of
+ * the fire (not latched, dropped or failed). An UNMASK that later delivers
+ * a pending latch does not count here. */
+#define TESTDEV_REG_IRQ_DELIVERED 0x208u
+
+/* The other bytes of 0x100..0x2ff are plain memory. */
+
+/* ---- Reset ------------------------------------------------------------------
+ *
+ * DEVICE_RESET returns every BAR0 register (the DMA engine to IDLE with all
+ * its registers and counters 0, the interrupt hooks to 0), the MSI-X table
+ * and config space to their power-on values. It keeps what belongs to the
+ * client's setup: DMA maps (and the server's record of the pages it wrote
+ * through them), IRQ eventfds and the INTx mask and pending state. BAR1
+ * keeps its contents. A disconnection releases maps, eventfds and masks,
+ * but the registers keep their values for the next client.
+ */
 
 /* MSI-X table (16 entries of 16 bytes) and pending bit array, in BAR0 as
  * the MSI-X capability says. Plain memory. */

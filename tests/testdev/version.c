@@ -3,15 +3,23 @@
  * VFIO_USER_VERSION: protocol version and capability negotiation.
  *
  * The reply's capabilities are a subset of the proposal ("VFIO_USER_VERSION"
- * rules), so each key appears only if the client sent it. twin_socket,
- * write_multiple and migration are not offered by this device and are left
- * out even when proposed, which the client must accept as "not supported".
+ * rules), so each key appears only if the client sent it. write_multiple
+ * and migration are not offered by this device and are left out even when
+ * proposed, which the client must accept as "not supported".
+ *
+ * Twin-socket mode is granted whenever the client supports it, can take
+ * the socket's fd (max_msg_fds >= 1) and wants a reply to carry it, unless
+ * --no-twin: the server keeps one end of a fresh socket pair for its DMA
+ * requests and passes the other as fd 0 of the reply.
+ *
  * Any failure ends the connection after the error reply: the client cannot
  * send anything else before a successful VERSION.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -23,6 +31,7 @@ struct proposal {
     bool has_max_data_xfer_size;
     bool has_max_dma_maps;
     bool has_pgsizes;
+    bool twin_supported;
     json_int_t max_msg_fds;
     json_int_t max_data_xfer_size;
     json_int_t max_dma_maps;
@@ -48,6 +57,28 @@ static int get_int_cap(json_t *caps, const char *key, json_int_t min,
                        "VERSION: capability \"%s\" is %" JSON_INTEGER_FORMAT
                        ", less than %" JSON_INTEGER_FORMAT,
                        key, *value, min);
+    return 0;
+}
+
+/* "twin_socket": {"supported": bool}; fd_index belongs in a reply only. */
+static int get_twin_cap(json_t *caps, bool *supported)
+{
+    json_t *twin = json_object_get(caps, "twin_socket"), *v;
+
+    *supported = false;
+    if (!twin)
+        return 0;
+    if (!json_is_object(twin))
+        return td_fail(EINVAL, "VERSION: capability \"twin_socket\" is not "
+                               "an object");
+    if (json_object_get(twin, "fd_index"))
+        return td_fail(EINVAL, "VERSION: \"twin_socket.fd_index\" is only "
+                               "valid in the reply");
+    v = json_object_get(twin, "supported");
+    if (v && !json_is_boolean(v))
+        return td_fail(EINVAL, "VERSION: \"twin_socket.supported\" is not "
+                               "a boolean");
+    *supported = v && json_is_true(v);
     return 0;
 }
 
@@ -99,6 +130,8 @@ static int parse_proposal(const uint8_t *data, size_t len, struct proposal *p)
                           &p->max_dma_maps);
     if (!err)
         err = get_int_cap(caps, "pgsizes", 1, &p->has_pgsizes, &p->pgsizes);
+    if (!err)
+        err = get_twin_cap(caps, &p->twin_supported);
     if (!err && p->has_pgsizes && !(p->pgsizes & TD_PAGE_SIZE))
         err = td_fail(EINVAL,
                       "VERSION: pgsizes 0x%llx has no page size in common "
@@ -110,7 +143,7 @@ out:
 }
 
 static int build_reply(struct testdev *td, const struct proposal *p,
-                       uint16_t minor, struct td_reply *r)
+                       uint16_t minor, bool twin, struct td_reply *r)
 {
     struct vfio_user_version *v;
     json_t *root, *caps;
@@ -133,6 +166,13 @@ static int build_reply(struct testdev *td, const struct proposal *p,
                                 json_integer(td->dma.limit));
         if (p->has_pgsizes)
             json_object_set_new(caps, "pgsizes", json_integer(TD_PAGE_SIZE));
+        /* The socket is the reply's only fd, so its index is 0. */
+        if (twin && json_object_set_new(caps, "twin_socket",
+                                        json_pack("{s:b, s:i}", "supported", 1,
+                                                  "fd_index", 0)) < 0) {
+            json_decref(root);
+            return td_fail(ENOMEM, "VERSION: out of memory");
+        }
         text = json_dumps(root, JSON_COMPACT);
         json_decref(root);
         if (!text)
@@ -158,6 +198,9 @@ int handle_version(struct testdev *td, struct td_msg *m, struct td_reply *r)
     struct vfio_user_version req;
     struct proposal p;
     uint16_t minor;
+    uint32_t peer_fds = VFIO_USER_DEFAULT_MAX_MSG_FDS;
+    int sv[2] = {-1, -1};
+    bool twin;
     int err;
 
     /* Whatever happens next, a failed negotiation leaves the client with
@@ -177,15 +220,39 @@ int handle_version(struct testdev *td, struct td_msg *m, struct td_reply *r)
     minor = req.minor < td->opt.minor ? req.minor : td->opt.minor;
     if (p.has_max_dma_maps && (uint64_t)p.max_dma_maps < td->dma.limit)
         td->dma.limit = (uint32_t)p.max_dma_maps;
-    err = build_reply(td, &p, minor, r);
-    if (err)
+    if (p.has_max_msg_fds)
+        peer_fds =
+            p.max_msg_fds > TD_FDS_CAP ? TD_FDS_CAP : (uint32_t)p.max_msg_fds;
+
+    /* Without a reply the client would never get its end. */
+    twin = p.twin_supported && peer_fds >= 1 && !td->opt.no_twin &&
+           !(m->hdr.flags & VFIO_USER_F_NO_REPLY);
+    if (twin && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        /* Declining is always allowed; the client falls back or leaves. */
+        td_log("VERSION: socketpair for the twin socket: %s; replying "
+               "without twin-socket mode",
+               strerror(errno));
+        twin = false;
+    }
+    err = build_reply(td, &p, minor, twin, r);
+    if (err) {
+        if (twin) {
+            close(sv[0]);
+            close(sv[1]);
+        }
         return err;
+    }
 
     td->conn.negotiated = true;
     td->conn.minor = minor;
-    if (p.has_max_msg_fds)
-        td->conn.peer_max_msg_fds =
-            p.max_msg_fds > TD_FDS_CAP ? TD_FDS_CAP : (uint32_t)p.max_msg_fds;
+    td->conn.peer_max_msg_fds = peer_fds;
+    if (twin) {
+        /* proto.c reads the twin socket with td_rx from here on. */
+        td->conn.twin_rx.fd = sv[0];
+        r->fd = sv[1];
+        r->close_fd = true;
+        td_note("twin socket granted");
+    }
     if (p.has_max_data_xfer_size)
         td->conn.peer_max_data_xfer_size = (uint64_t)p.max_data_xfer_size;
     r->close_after = false;
