@@ -22,161 +22,9 @@
 
 #include <vuc/vuc.h>
 
+#include "testdev_fixture.h"
 #include "testdev_regs.h"
 
-#ifndef VUC_TESTDEV
-#error "VUC_TESTDEV must name the vuc-testdev binary"
-#endif
-
-struct fx {
-    char dir[64];
-    char sock[128];
-    pid_t dev;
-    struct event_base *base;
-    struct vuc_client *c;
-    char log[16384];
-    int fds_before;
-    int disconnects;
-    int disconnect_result;
-};
-
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    assert_non_null(d);
-    while (readdir(d) != NULL) {
-        n++;
-    }
-    closedir(d);
-    return n;
-}
-
-static void log_cb(void *arg, enum vuc_log_level level, const char *msg)
-{
-    struct fx *f = arg;
-    size_t used = strlen(f->log);
-    snprintf(f->log + used, sizeof(f->log) - used, "%s\n", msg);
-}
-
-static void disconnect_cb(struct vuc_client *c, int result, void *arg)
-{
-    struct fx *f = arg;
-    f->disconnects++;
-    f->disconnect_result = result;
-}
-
-/* Start vuc-testdev with extra options (NULL-terminated). */
-static void dev_start(struct fx *f, ...)
-{
-    const char *argv[16];
-    char sockarg[160];
-    va_list ap;
-    int n = 0;
-
-    snprintf(sockarg, sizeof(sockarg), "--socket-path=%s", f->sock);
-    argv[n++] = VUC_TESTDEV;
-    argv[n++] = sockarg;
-    va_start(ap, f);
-    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < 15;) {
-        argv[n++] = a;
-    }
-    va_end(ap);
-    argv[n] = NULL;
-
-    unlink(f->sock);
-    f->dev = fork();
-    assert_true(f->dev >= 0);
-    if (f->dev == 0) {
-        execv(argv[0], (char **)argv);
-        _exit(127);
-    }
-    struct stat st;
-    for (int i = 0; i < 500 && stat(f->sock, &st) != 0; i++) {
-        poll(NULL, 0, 10);
-    }
-    assert_int_equal(stat(f->sock, &st), 0);
-}
-
-static void dev_stop(struct fx *f)
-{
-    if (f->dev > 0) {
-        kill(f->dev, SIGTERM);
-        waitpid(f->dev, NULL, 0);
-        f->dev = 0;
-    }
-}
-
-static struct vuc_client *client_new(struct fx *f, bool auto_mmap,
-                                     int timeout_ms)
-{
-    struct vuc_options *o = vuc_options_new();
-    assert_non_null(o);
-    vuc_options_set_log(o, log_cb, f, VUC_LOG_DEBUG);
-    vuc_options_set_auto_mmap(o, auto_mmap);
-    if (timeout_ms > 0) {
-        vuc_options_set_timeout(o, timeout_ms);
-    }
-    struct vuc_client *c = vuc_client_new(f->base, o);
-    vuc_options_free(o);
-    assert_non_null(c);
-    vuc_set_disconnect_cb(c, disconnect_cb, f);
-    return c;
-}
-
-static void connect_ok(struct fx *f, struct vuc_client *c)
-{
-    int rc = vuc_connect_path(c, f->sock);
-    if (rc != 0) {
-        fail_msg("connect: %d %s", rc, vuc_strerror(c));
-    }
-}
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-    f->fds_before = count_fds();
-    strcpy(f->dir, "/tmp/vuc-test-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->sock, sizeof(f->sock), "%s/dev.sock", f->dir);
-    f->base = event_base_new();
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    vuc_client_free(f->c);
-    dev_stop(f);
-    unlink(f->sock);
-    rmdir(f->dir);
-    event_base_free(f->base);
-    assert_int_equal(count_fds(), f->fds_before);
-    free(f);
-    return 0;
-}
-
-static uint32_t read32(struct vuc_client *c, uint32_t region, uint64_t off)
-{
-    uint32_t v = 0;
-    int rc = vuc_region_read(c, region, off, &v, 4);
-    if (rc != 0) {
-        fail_msg("read %u+0x%llx: %d %s", region, (unsigned long long)off, rc,
-                 vuc_strerror(c));
-    }
-    return v;
-}
-
-static void write32(struct vuc_client *c, uint32_t region, uint64_t off,
-                    uint32_t v)
-{
-    int rc = vuc_region_write(c, region, off, &v, 4);
-    if (rc != 0) {
-        fail_msg("write %u+0x%llx: %d %s", region, (unsigned long long)off,
-                 rc, vuc_strerror(c));
-    }
-}
 
 /* ---- Negotiation and discovery ------------------------------------------- */
 
@@ -592,7 +440,7 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
         T(test_discovery),
         T(test_minor_versions),
         T(test_chunked_io),
