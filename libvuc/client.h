@@ -64,6 +64,7 @@ struct vuc_req {
     void *op;
     uint8_t *buf;
     uint64_t offset;
+    uint64_t length;
     uint32_t count;
     uint32_t argsz;
     uint32_t index;
@@ -167,6 +168,10 @@ struct vuc_client {
     struct vfio_user_write_multi_entry batch[VFIO_USER_MULTI_MAX];
     unsigned nbatch;
     struct vuc_posting_stats pstats;
+
+    /* Dirty-page logging. */
+    enum vuc_dirty_mode dirty_mode;
+    uint64_t dirty_pgsize;
 
     /* DMA maps, sorted by IOVA. */
     struct vuc_dma_map **dma;
@@ -309,7 +314,22 @@ bool vuc_posted_reply(struct vuc_client *c,
                       const struct vfio_user_header *hdr);
 void vuc_posting_conn_lost(struct vuc_client *c);
 
+/* ---- migration.c and dirty.c ------------------------------------------------- */
+
+/* Send DEVICE_FEATURE with flags and data; fn gets the reply, req->op = op,
+ * req->index = flags. */
+int vuc_feature_send(struct vuc_client *c, uint32_t flags, uint32_t argsz,
+                     const void *data, size_t len, int timeout_ms,
+                     vuc_req_fn fn, void *op);
+void vuc_dirty_conn_lost(struct vuc_client *c);
+
 /* ---- dma.c --------------------------------------------------------------------- */
+
+/* OR into bitmap (bit i = page iova + i * page_size) the pages of
+ * [iova, iova + length) written by DMA_WRITE messages, and forget them. */
+void vuc_dma_msg_dirty_merge(struct vuc_client *c, uint64_t iova,
+                             uint64_t length, uint64_t page_size,
+                             uint64_t *bitmap);
 
 /* Serve DMA_READ or DMA_WRITE from the map table. */
 void vuc_dma_serve(struct vuc_client *c, struct vuc_chan *ch,

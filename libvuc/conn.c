@@ -501,6 +501,7 @@ void vuc_conn_close(struct vuc_client *c, int err)
     vuc_dma_conn_lost(c);
     vuc_irq_conn_lost(c);
     vuc_posting_conn_lost(c);
+    vuc_dirty_conn_lost(c);
     /* Handlers may start requests (refused now) or free the client (then
      * this runs nested and the outer pass finds the slots empty). */
     for (unsigned i = 0; i < c->nslots; i++) {

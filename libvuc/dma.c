@@ -616,6 +616,27 @@ int vuc_dma_msg_dirty(struct vuc_client *client,
     return 0;
 }
 
+void vuc_dma_msg_dirty_merge(struct vuc_client *c, uint64_t iova,
+                             uint64_t length, uint64_t page_size,
+                             uint64_t *bitmap)
+{
+    uint64_t end = iova + length;
+
+    for (unsigned i = 0; i < c->ndma; i++) {
+        struct vuc_dma_map *m = c->dma[i];
+        uint64_t lo = m->iova > iova ? m->iova : iova;
+        uint64_t hi = m->iova + m->size < end ? m->iova + m->size : end;
+        for (uint64_t a = lo; a < hi; a += DIRTY_PAGE) {
+            uint64_t p = (a - m->iova) / DIRTY_PAGE;
+            if (m->dirty[p / 64] & (1ull << (p % 64))) {
+                uint64_t bit = (a - iova) / page_size;
+                bitmap[bit / 64] |= 1ull << (bit % 64);
+                m->dirty[p / 64] &= ~(1ull << (p % 64));
+            }
+        }
+    }
+}
+
 /* ---- Serving the server's DMA requests ----------------------------------- */
 
 static void mark_dirty(struct vuc_dma_map *m, uint64_t off, uint64_t count)

@@ -181,6 +181,84 @@ int vuc_fence(struct vuc_client *client)
                     &w);
 }
 
+int vuc_dirty_start(struct vuc_client *client,
+                    const struct vuc_dirty_range *ranges, unsigned n,
+                    uint64_t page_size)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_dirty_start_async(client, ranges, n, page_size,
+                                          VUC_TIMEOUT_DEFAULT, sync_done, &w),
+                    &w);
+}
+
+int vuc_dirty_stop(struct vuc_client *client)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_dirty_stop_async(client, VUC_TIMEOUT_DEFAULT,
+                                         sync_done, &w),
+                    &w);
+}
+
+int vuc_dirty_report(struct vuc_client *client, uint64_t iova, uint64_t length,
+                     uint64_t page_size, uint64_t *bitmap, size_t words)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_dirty_report_async(client, iova, length, page_size,
+                                           bitmap, words, VUC_TIMEOUT_DEFAULT,
+                                           sync_done, &w),
+                    &w);
+}
+
+int vuc_mig_probe(struct vuc_client *client, uint64_t *flags)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_mig_probe_async(client, flags, VUC_TIMEOUT_DEFAULT,
+                                        sync_done, &w),
+                    &w);
+}
+
+int vuc_mig_get_state(struct vuc_client *client, uint32_t *state)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_mig_get_state_async(client, state, VUC_TIMEOUT_DEFAULT,
+                                            sync_done, &w),
+                    &w);
+}
+
+int vuc_mig_set_state(struct vuc_client *client, uint32_t target)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_mig_set_state_async(client, target,
+                                            VUC_TIMEOUT_DEFAULT, sync_done,
+                                            &w),
+                    &w);
+}
+
+int vuc_mig_read(struct vuc_client *client, void *buf, uint32_t size,
+                 uint32_t *got)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_mig_read_async(client, buf, size, got,
+                                       VUC_TIMEOUT_DEFAULT, sync_done, &w),
+                    &w);
+}
+
+int vuc_mig_write(struct vuc_client *client, const void *buf, size_t len)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_mig_write_async(client, buf, len, VUC_TIMEOUT_DEFAULT,
+                                        sync_done, &w),
+                    &w);
+}
+
 int vuc_device_reset(struct vuc_client *client)
 {
     struct sync_wait w = {0};

@@ -1483,15 +1483,23 @@ int vuc_wire_dec_mig_data_read_reply(const void *payload, size_t len,
                              "MIG_DATA_READ reply has size %" PRIu32
                              ", more than the %" PRIu32 " asked for",
                              m.size, asked);
-    if (len - sizeof(m) != m.size)
+    if (len - sizeof(m) < m.size)
         return vuc_wire_fail(err,
                              "MIG_DATA_READ reply carries %zu data bytes, its "
                              "size says %" PRIu32,
                              len - sizeof(m), m.size);
-    if (m.argsz != len)
+    /* libvfio-user pads a short read with zeros up to the size asked; its
+     * argsz and size still give the real amount. Padding beyond what was
+     * asked is not a reply to this request. */
+    if (len - sizeof(m) > asked)
+        return vuc_wire_fail(err,
+                             "MIG_DATA_READ reply carries %zu data bytes, "
+                             "more than the %" PRIu32 " asked for",
+                             len - sizeof(m), asked);
+    if (m.argsz != sizeof(m) + m.size)
         return vuc_wire_fail(
             err, "MIG_DATA_READ reply has argsz %" PRIu32 ", expected %zu",
-            m.argsz, len);
+            m.argsz, sizeof(m) + m.size);
     *data = p + sizeof(m);
     *size = m.size;
     return 0;

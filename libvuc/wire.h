@@ -363,7 +363,9 @@ uint64_t vuc_wire_bitmap_size(uint64_t length, uint64_t page_size);
 /** argsz is 8 + size, the reply that a full read needs. */
 ssize_t vuc_wire_enc_mig_data_read(void *buf, size_t cap, uint32_t size);
 
-/** Reply: len >= 8, size <= asked, len == 8 + size, argsz == len, no fds. */
+/** Reply: len >= 8, size <= asked, argsz == 8 + size, no fds, and
+ * 8 + size <= len <= 8 + asked (libvfio-user zero-pads a short read up to
+ * the size asked). */
 int vuc_wire_dec_mig_data_read_reply(const void *payload, size_t len,
                                      unsigned nfds, uint32_t asked,
                                      const uint8_t **data, uint32_t *size,

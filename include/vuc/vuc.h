@@ -729,6 +729,124 @@ int vuc_pci_bar(struct vuc_client *client, unsigned n,
 int vuc_pci_command(struct vuc_client *client, uint16_t set, uint16_t clear,
                     uint16_t *old);
 
+/* ---- Dirty pages ------------------------------------------------------------ */
+/*
+ * Pages of DMA memory the device wrote, for live migration. libvuc uses the
+ * DMA logging device features of the current specification, or, on
+ * 0.9.1-era servers without them, the legacy VFIO_USER_DIRTY_PAGES
+ * command. A report ORs the server's bitmap with the client's own record of
+ * pages written through DMA_WRITE messages (which the specification leaves
+ * to the client). Both are clear-on-read: a page reported once is reported
+ * again only if written again.
+ */
+enum vuc_dirty_mode {
+    VUC_DIRTY_OFF = 0,
+    VUC_DIRTY_LOGGING = 1, /**< DEVICE_FEATURE DMA_LOGGING_* */
+    VUC_DIRTY_LEGACY = 2,  /**< VFIO_USER_DIRTY_PAGES (command 14) */
+};
+
+struct vuc_dirty_range {
+    uint64_t iova, length;
+};
+
+/**
+ * Start logging writes to ranges (n 0: everything) at page_size (0: the
+ * negotiated migration page size, else 4 KiB). The device may choose
+ * another page size; vuc_dirty_page_size() says which.
+ * @return 0 when started; -EBUSY when logging already runs.
+ */
+int vuc_dirty_start_async(struct vuc_client *client,
+                          const struct vuc_dirty_range *ranges, unsigned n,
+                          uint64_t page_size, int timeout_ms, vuc_done_cb cb,
+                          void *arg);
+
+/** Stop logging. */
+int vuc_dirty_stop_async(struct vuc_client *client, int timeout_ms,
+                         vuc_done_cb cb, void *arg);
+
+/**
+ * Report the pages written in [iova, iova + length) since the last report:
+ * bit i of bitmap (word i / 64) is the page at iova + i * page_size. Large
+ * ranges are fetched in pieces that fit the transfer size. page_size must
+ * be a power of two of at least 4 KiB, and iova and length multiples of it.
+ * @param bitmap caller memory of words 64-bit words, valid until cb.
+ * @return 0 when started; -EINVAL (sizes), -ENOSPC (bitmap too small),
+ * -ENOTCONN, -ENOENT when logging is off.
+ */
+int vuc_dirty_report_async(struct vuc_client *client, uint64_t iova,
+                           uint64_t length, uint64_t page_size,
+                           uint64_t *bitmap, size_t words, int timeout_ms,
+                           vuc_done_cb cb, void *arg);
+
+/** How logging runs now, and at which page size (0 when off). */
+enum vuc_dirty_mode vuc_dirty_get_mode(const struct vuc_client *client);
+uint64_t vuc_dirty_page_size(const struct vuc_client *client);
+
+/* ---- Migration ------------------------------------------------------------ */
+/*
+ * Device state migration as the current specification defines it
+ * (DEVICE_FEATURE MIGRATION and MIG_DEVICE_STATE, MIG_DATA_READ/WRITE).
+ * States are enum vfio_user_device_mig_state. Asked for a state that is not
+ * one arc away, libvuc walks the shortest path the specification allows
+ * ("Complex State Transitions": no saving state as an interior step).
+ */
+
+/** A state's name ("RUNNING", "STOP_COPY", ...) or "UNKNOWN". */
+const char *vuc_mig_state_name(uint32_t state);
+
+/** Parse a state name (case-insensitive); -EINVAL when unknown. */
+int vuc_mig_state_parse(const char *name, uint32_t *state);
+
+/**
+ * The device's migration support: VFIO_USER_MIGRATION_* flags.
+ * @param flags caller memory, valid until cb.
+ * @return 0 when started; cb gets -ENOTSUP for a device without migration.
+ */
+int vuc_mig_probe_async(struct vuc_client *client, uint64_t *flags,
+                        int timeout_ms, vuc_done_cb cb, void *arg);
+
+/** The device's current state, into *state (valid until cb). */
+int vuc_mig_get_state_async(struct vuc_client *client, uint32_t *state,
+                            int timeout_ms, vuc_done_cb cb, void *arg);
+
+/**
+ * Move the device to target, through the states the path needs. A failed
+ * step stops the walk; vuc_strerror() names the arc.
+ * @return -EINVAL at once for a target that cannot be asked for (ERROR, the
+ * P2P states, PRE_COPY on a device without it).
+ */
+int vuc_mig_set_state_async(struct vuc_client *client, uint32_t target,
+                            int timeout_ms, vuc_done_cb cb, void *arg);
+
+/**
+ * Read up to size bytes of migration data (one MIG_DATA_READ, size at most
+ * the server's max_data_xfer_size); *got < size means no more data.
+ */
+int vuc_mig_read_async(struct vuc_client *client, void *buf, uint32_t size,
+                       uint32_t *got, int timeout_ms, vuc_done_cb cb,
+                       void *arg);
+
+/** Write len bytes of migration data, split at the transfer size. The data
+ * is copied before this returns. */
+int vuc_mig_write_async(struct vuc_client *client, const void *buf,
+                        size_t len, int timeout_ms, vuc_done_cb cb, void *arg);
+
+/**
+ * Save the device into a file (blocking): move to STOP_COPY, read every
+ * byte of migration data, end in STOP. The file is self-describing: a
+ * header with a format version, the PCI ids, the page size and a CRC-32 of
+ * the data, then the data. fd must be a regular file open for writing.
+ */
+int vuc_mig_save(struct vuc_client *client, int fd);
+
+/**
+ * Load a file made by vuc_mig_save() into the device (blocking): the whole
+ * file is checked first (header, size, CRC-32, PCI ids against this
+ * device), so a truncated or foreign file is refused before anything is
+ * sent; then RESUMING, the data, and RUNNING.
+ */
+int vuc_mig_load(struct vuc_client *client, int fd);
+
 /* ---- Blocking layer ------------------------------------------------------ */
 /* Each runs the client's event base until the matching asynchronous call
  * completes, and returns its result. Do not call them from a callback. */
@@ -764,6 +882,34 @@ int vuc_dma_map(struct vuc_client *client, int fd, uint64_t fd_offset,
 
 /** @see vuc_dma_unmap_async() */
 int vuc_dma_unmap(struct vuc_client *client, struct vuc_dma_map *map);
+
+/** @see vuc_dirty_start_async() */
+int vuc_dirty_start(struct vuc_client *client,
+                    const struct vuc_dirty_range *ranges, unsigned n,
+                    uint64_t page_size);
+
+/** @see vuc_dirty_stop_async() */
+int vuc_dirty_stop(struct vuc_client *client);
+
+/** @see vuc_dirty_report_async() */
+int vuc_dirty_report(struct vuc_client *client, uint64_t iova, uint64_t length,
+                     uint64_t page_size, uint64_t *bitmap, size_t words);
+
+/** @see vuc_mig_probe_async() */
+int vuc_mig_probe(struct vuc_client *client, uint64_t *flags);
+
+/** @see vuc_mig_get_state_async() */
+int vuc_mig_get_state(struct vuc_client *client, uint32_t *state);
+
+/** @see vuc_mig_set_state_async() */
+int vuc_mig_set_state(struct vuc_client *client, uint32_t target);
+
+/** @see vuc_mig_read_async() */
+int vuc_mig_read(struct vuc_client *client, void *buf, uint32_t size,
+                 uint32_t *got);
+
+/** @see vuc_mig_write_async() */
+int vuc_mig_write(struct vuc_client *client, const void *buf, size_t len);
 
 /** @see vuc_irq_enable_async() */
 int vuc_irq_enable(struct vuc_client *client, uint32_t index, uint32_t start,

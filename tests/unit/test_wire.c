@@ -1626,6 +1626,17 @@ static void test_dec_mig_data(void **state)
         vuc_wire_dec_mig_data_read_reply(p, 12, 0, 0x1000, &data, &size, &err),
         -EPROTO, &err, "has argsz 8, expected 12");
     free(p);
+    /* libvfio-user's short read: 4 bytes of data, padded to the 16 asked. */
+    p = dup_exact((const uint8_t[]){U32(12), U32(4), 1, 2, 3, 4, 0, 0, 0, 0,
+                                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+                  24);
+    assert_int_equal(
+        vuc_wire_dec_mig_data_read_reply(p, 24, 0, 16, &data, &size, &err), 0);
+    assert_int_equal(size, 4);
+    expect_fail(
+        vuc_wire_dec_mig_data_read_reply(p, 24, 0, 8, &data, &size, &err),
+        -EPROTO, &err, "carries 16 data bytes, more than the 8 asked for");
+    free(p);
     /* A server with no more data answers with size 0. */
     p = dup_exact((const uint8_t[]){U32(8), U32(0)}, 8);
     assert_int_equal(
