@@ -325,6 +325,10 @@ void vuc_dirty_conn_lost(struct vuc_client *c);
 
 /* ---- dma.c --------------------------------------------------------------------- */
 
+/* Whether [iova, iova + length) lies in maps whose fd the server never
+ * got (no-share or fd-less), and in at least one map. */
+bool vuc_dma_range_unshared(const struct vuc_client *c, uint64_t iova,
+                            uint64_t length);
 /* OR into bitmap (bit i = page iova + i * page_size) the pages of
  * [iova, iova + length) written by DMA_WRITE messages, and forget them. */
 void vuc_dma_msg_dirty_merge(struct vuc_client *c, uint64_t iova,

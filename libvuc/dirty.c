@@ -15,6 +15,7 @@
 #define MIN_PAGE 4096ull
 
 struct dirty_op {
+    struct vuc_deferred deferred; /* a report that needed no message */
     vuc_done_cb cb;
     void *arg;
     int timeout_ms;
@@ -328,6 +329,12 @@ int vuc_dirty_stop_async(struct vuc_client *client, int timeout_ms,
 
 /* ---- Report ------------------------------------------------------------------ */
 
+static void report_local_done(struct vuc_client *c, struct vuc_deferred *d,
+                              int err)
+{
+    op_done(c, (struct dirty_op *)d, err);
+}
+
 static void report_piece_done(struct vuc_client *c, struct dirty_op *op,
                               int rc)
 {
@@ -472,6 +479,20 @@ int vuc_dirty_report_async(struct vuc_client *client, uint64_t iova,
                         (unsigned long long)((pages + 63) / 64), words);
     }
     memset(bitmap, 0, words * 8);
+
+    /* A server can reach memory it got no fd for only by DMA_WRITE, which
+     * the client records itself; asking it about such maps is pointless,
+     * and libvfio-user refuses to. */
+    if (vuc_dma_range_unshared(c, iova, length)) {
+        vuc_dma_msg_dirty_merge(c, iova, length, page_size, bitmap);
+        struct dirty_op *op = op_new(c, cb, arg, timeout_ms);
+        if (op == NULL) {
+            return -ENOMEM;
+        }
+        op->deferred.fn = report_local_done;
+        vuc_defer(c, &op->deferred);
+        return 0;
+    }
 
     /* Each reply must fit what either side can carry in one message. */
     uint64_t room = c->xfer_chunk > 4096 ? c->xfer_chunk - 64 : 4096 - 64;

@@ -616,6 +616,25 @@ int vuc_dma_msg_dirty(struct vuc_client *client,
     return 0;
 }
 
+bool vuc_dma_range_unshared(const struct vuc_client *c, uint64_t iova,
+                            uint64_t length)
+{
+    uint64_t end = iova + length;
+    bool any = false;
+
+    for (unsigned i = 0; i < c->ndma; i++) {
+        const struct vuc_dma_map *m = c->dma[i];
+        if (m->iova >= end || m->iova + m->size <= iova) {
+            continue;
+        }
+        if (m->fd >= 0 && !(m->flags & VUC_DMA_NOSHARE)) {
+            return false;
+        }
+        any = true;
+    }
+    return any;
+}
+
 void vuc_dma_msg_dirty_merge(struct vuc_client *c, uint64_t iova,
                              uint64_t length, uint64_t page_size,
                              uint64_t *bitmap)

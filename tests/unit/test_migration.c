@@ -393,6 +393,63 @@ static void test_legacy_fallback(void **state)
     assert_int_equal(vuc_dirty_get_mode(f->c), VUC_DIRTY_OFF);
 }
 
+static void map_cb(struct vuc_client *c, int result, struct vuc_dma_map *map,
+                   void *arg)
+{
+    done_cb(c, result, arg);
+}
+
+static void test_report_of_unshared_map_is_local(void **state)
+{
+    struct fx *f = *state;
+    struct msg m;
+
+    /* Logging on (legacy, to keep the script short). */
+    assert_int_equal(vuc_dirty_start_async(f->c, NULL, 0, 0,
+                                           VUC_TIMEOUT_DEFAULT, done_cb, f),
+                     0);
+    recv_feature(f, &m,
+                 PROBE | SET | VFIO_USER_DEVICE_FEATURE_DMA_LOGGING_START);
+    srv_reply(f, &m, m.hdr.cmd, VFIO_USER_F_ERROR, EINVAL, NULL, 0, NULL, 0);
+    srv_recv(f, &m, VFIO_USER_DIRTY_PAGES);
+    srv_reply(f, &m, m.hdr.cmd, 0, 0, NULL, 0, NULL, 0);
+    pump(f);
+
+    f->done = false;
+    assert_int_equal(vuc_dma_alloc_async(f->c, 8192, 0x40000,
+                                         VUC_DMA_WRITE | VUC_DMA_NOSHARE,
+                                         VUC_TIMEOUT_DEFAULT, map_cb, f),
+                     0);
+    srv_recv(f, &m, VFIO_USER_DMA_MAP);
+    srv_reply(f, &m, m.hdr.cmd, 0, 0, NULL, 0, NULL, 0);
+    pump(f);
+    assert_int_equal(f->result, 0);
+
+    /* The server writes the second page by message... */
+    uint8_t w[32 + 4] = {0};
+    struct vfio_user_header h = {0x99, VFIO_USER_DMA_WRITE, sizeof(w),
+                                 VFIO_USER_F_TYPE_COMMAND, 0};
+    struct vfio_user_dma_access a = {0x41000, 4};
+    memcpy(w, &h, 16);
+    memcpy(w + 16, &a, 16);
+    srv_send_raw(f, w, sizeof(w), NULL, 0);
+    srv_recv(f, &m, VFIO_USER_DMA_WRITE);
+
+    /* ...and the report comes from the client's record alone. */
+    uint64_t bits[1] = {~0ull};
+    f->done = false;
+    assert_int_equal(vuc_dirty_report_async(f->c, 0x40000, 8192, 4096, bits,
+                                            1, VUC_TIMEOUT_DEFAULT, done_cb,
+                                            f),
+                     0);
+    assert_false(f->done);
+    pump(f);
+    assert_int_equal(f->result, 0);
+    assert_int_equal(bits[0], 0x2);
+    struct pollfd p = {f->srv, POLLIN, 0};
+    assert_int_equal(poll(&p, 1, 0), 0);
+}
+
 /* ---- Save files ------------------------------------------------------------ */
 
 static void refuse_file(struct fx *f, const void *bytes, size_t len,
@@ -437,6 +494,7 @@ int main(void)
         T(test_data_read_padded),
         T(test_logging_and_report_pieces),
         T(test_legacy_fallback),
+        T(test_report_of_unshared_map_is_local),
         T(test_bad_files_refused_before_sending),
 #undef T
     };
