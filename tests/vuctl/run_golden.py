@@ -5,9 +5,17 @@
 Each case in cases.json runs vuctl once, against a vuc-testdev of its own
 listening on a socket in a fresh temporary directory, and compares exit
 status, stdout and stderr with what the case expects. In the arguments, the
-stdin text and the expected text, @SOCK@ stands for the socket path and @TMP@
-for the temporary directory; vuctl runs in the cases directory, so that -f
-names (and the file:line in its messages) are relative.
+stdin text and the expected text, @SOCK@ stands for the socket path, @TMP@
+for the temporary directory and @TESTDEV@ for vuc-testdev; vuctl runs in the
+cases directory, so that -f names (and the file:line in its messages) are
+relative, with TMPDIR set to the temporary directory, and the random part of
+the directories --spawn makes there reads XXXXXX in what it prints. After
+every case, no such directory may remain.
+
+What vuc-testdev negotiates changes as it grows; only the cases about it
+(basic, connect-options) spell it out. Elsewhere, @CAPS@ in an expected
+output stands for the capabilities that connect prints: the "protocol ..."
+line of text mode, the "caps" object of JSON mode.
 
 Case fields:
   name      test name
@@ -15,15 +23,24 @@ Case fields:
   stdin     file (in the cases directory) to feed on stdin; default: nothing
   status    expected exit status
   stdout    expected stdout: a file name in the cases directory, or
-  stdout_text   the expected stdout inline
+  stdout_text   the expected stdout inline, or
+  stdout_re     a regular expression the whole of stdout must match
   stderr    expected stderr, inline (default: empty), or
   stderr_re     a regular expression the whole of stderr must match, for
                 text that names things vuctl does not choose (message ids)
   server    false to run without a test device (default: true)
+  files     files to create in @TMP@ first: [{"name", "size", "byte"}],
+            "size" bytes of the value "byte", or [{"name", "text"}]
+  check_files  what those files hold afterwards: [{"name", "offset", "hex"}]
+  pidfile   a file in @TMP@ where the case's --spawn command wrote its pid
+            ($$): that process must be gone when vuctl has exited
+  signal    {"after": TEXT, "sig": "TERM"}: send vuctl the signal once its
+            stdout holds TEXT; an expected status -15 means "killed by it"
 """
 
 import argparse
 import difflib
+import errno
 import json
 import os
 import re
@@ -87,13 +104,127 @@ def stop_server(proc):
             proc.wait()
 
 
-def subst(text, tmp, sock):
-    return text.replace("@SOCK@", sock).replace("@TMP@", tmp)
+def subst(text, tmp, sock, testdev=""):
+    return (
+        text.replace("@SOCK@", sock)
+        .replace("@TMP@", tmp)
+        .replace("@TESTDEV@", testdev)
+    )
+
+
+SPAWN_DIR = re.compile(r"vuctl-[A-Za-z0-9]{6}")
+CAPS_TEXT = re.compile(r"^protocol [0-9]+\.[0-9]+; .*$", re.M)
+CAPS_JSON = re.compile(r'"caps":\{[^{}]*\}')
+
+
+def hide_caps(text):
+    return CAPS_JSON.sub('"caps":@CAPS@', CAPS_TEXT.sub("@CAPS@", text))
 
 
 def unsubst(text, tmp, sock):
     # The socket lives in tmp, so replace the longer string first.
-    return text.replace(sock, "@SOCK@").replace(tmp, "@TMP@")
+    text = text.replace(sock, "@SOCK@").replace(tmp, "@TMP@")
+    return SPAWN_DIR.sub("vuctl-XXXXXX", text)
+
+
+def make_files(case, tmp):
+    for f in case.get("files", []):
+        if "text" in f:
+            data = f["text"].encode()
+        else:
+            data = bytes([f["byte"]]) * f["size"]
+        with open(os.path.join(tmp, f["name"]), "wb") as out:
+            out.write(data)
+
+
+def check_files(case, tmp):
+    problems = []
+    for f in case.get("check_files", []):
+        want = bytes.fromhex(f["hex"])
+        with open(os.path.join(tmp, f["name"]), "rb") as inp:
+            inp.seek(f["offset"])
+            got = inp.read(len(want))
+        if got != want:
+            problems.append(
+                "%s at %d holds %s, expected %s"
+                % (f["name"], f["offset"], got.hex(), want.hex())
+            )
+    return problems
+
+
+def process_gone(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError as e:
+        return e.errno == errno.ESRCH
+    return False
+
+
+def check_spawn_cleanup(case, tmp):
+    problems = []
+    left = [n for n in os.listdir(tmp) if SPAWN_DIR.fullmatch(n)]
+    if left:
+        problems.append("vuctl left %s behind in TMPDIR" % ", ".join(left))
+    if "pidfile" in case:
+        try:
+            with open(os.path.join(tmp, case["pidfile"])) as f:
+                pid = int(f.read().split()[0])
+        except (OSError, ValueError, IndexError) as e:
+            problems.append("no pid in %s: %s" % (case["pidfile"], e))
+        else:
+            if not process_gone(pid):
+                problems.append("the spawned server (pid %d) still runs" % pid)
+                os.kill(pid, signal.SIGKILL)
+    return problems
+
+
+def run_vuctl(args, stdin, env, cwd, sig):
+    """Run vuctl; with sig, send it the signal once stdout holds its text."""
+    if not sig:
+        return subprocess.run(
+            args,
+            input=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=env,
+            timeout=RUN_DEADLINE,
+        )
+    with tempfile.TemporaryFile() as errf:
+        proc = subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errf,
+            cwd=cwd,
+            env=env,
+        )
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+        proc.stdin = None  # so that communicate() leaves it alone
+        out = b""
+        deadline = time.monotonic() + RUN_DEADLINE
+        while sig["after"].encode() not in out:
+            line = proc.stdout.readline()
+            if not line or time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise Failure(
+                    "vuctl ended before printing %r; it printed %r"
+                    % (sig["after"], out.decode(errors="replace"))
+                )
+            out += line
+        proc.send_signal(getattr(signal, "SIG" + sig["sig"]))
+        try:
+            rest, _ = proc.communicate(timeout=RUN_DEADLINE)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise Failure("vuctl did not end after SIG%s" % sig["sig"])
+        errf.seek(0)
+        return subprocess.CompletedProcess(
+            args, proc.returncode, out + rest, errf.read()
+        )
 
 
 def diff(what, want, got):
@@ -114,22 +245,15 @@ def run_case(case, vuctl, testdev, cases_dir):
     try:
         if case.get("server", True):
             server = start_server(testdev, sock, log)
-        args = [vuctl] + [subst(a, tmp, sock) for a in case["args"]]
+        make_files(case, tmp)
+        args = [vuctl] + [subst(a, tmp, sock, testdev) for a in case["args"]]
         stdin = b""
         if "stdin" in case:
             with open(os.path.join(cases_dir, case["stdin"])) as f:
-                stdin = subst(f.read(), tmp, sock).encode()
-        env = dict(os.environ, HOME=tmp)
+                stdin = subst(f.read(), tmp, sock, testdev).encode()
+        env = dict(os.environ, HOME=tmp, TMPDIR=tmp)
         try:
-            res = subprocess.run(
-                args,
-                input=stdin,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                cwd=cases_dir,
-                env=env,
-                timeout=RUN_DEADLINE,
-            )
+            res = run_vuctl(args, stdin, env, cases_dir, case.get("signal"))
         except subprocess.TimeoutExpired:
             raise Failure("vuctl did not finish within %.0f s" % RUN_DEADLINE)
         out = unsubst(res.stdout.decode(errors="replace"), tmp, sock)
@@ -142,12 +266,20 @@ def run_case(case, vuctl, testdev, cases_dir):
             want_out = case.get("stdout_text", "")
         want_err = case.get("stderr", "")
 
+        if "@CAPS@" in want_out:
+            out = hide_caps(out)
+
         problems = []
         if res.returncode != case["status"]:
             problems.append(
                 "exit status %d, expected %d" % (res.returncode, case["status"])
             )
-        if out != want_out:
+        if "stdout_re" in case:
+            if not re.fullmatch(case["stdout_re"], out):
+                problems.append(
+                    "stdout %r does not match %r" % (out, case["stdout_re"])
+                )
+        elif out != want_out:
             problems.append(diff("stdout", want_out, out))
         if "stderr_re" in case:
             if not re.fullmatch(case["stderr_re"], err):
@@ -156,6 +288,8 @@ def run_case(case, vuctl, testdev, cases_dir):
                 )
         elif err != want_err:
             problems.append(diff("stderr", want_err, err))
+        problems += check_files(case, tmp)
+        problems += check_spawn_cleanup(case, tmp)
         if case.get("server", True) and server.poll() is not None:
             problems.append(
                 "vuc-testdev died (status %d)" % server.returncode
@@ -179,6 +313,8 @@ def main():
     opts = ap.parse_args()
 
     cases_dir = os.path.abspath(opts.cases)
+    opts.vuctl = os.path.abspath(opts.vuctl)
+    opts.testdev = os.path.abspath(opts.testdev)
     with open(os.path.join(cases_dir, "cases.json")) as f:
         cases = json.load(f)
     names = [c["name"] for c in cases]

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Drive vuctl's interactive mode through a pseudo-terminal.
 
-Checks the prompt (with and without a connection), tab completion of command
-and region names, that an error does not end the session, `quit`, and that
-history is saved. vuc-testdev serves a socket in a temporary directory.
+Checks the prompt (with and without a connection), tab completion of command,
+sub-command, region and file names (also inside set and expect), that an
+error does not end the session, `quit`, and that history is saved.
+vuc-testdev serves a socket in a temporary directory.
 """
 
 import argparse
@@ -129,6 +130,55 @@ def run(vuctl, testdev):
         term.expect("vuctl(dev.sock)> ")
         term.send("peek config 4 2\n")
         term.expect("0x0006")
+
+        # Sub-commands complete after their group; several are listed.
+        term.send("dma a\t")
+        term.expect("dma alloc ")
+        term.send("4k\n")
+        term.expect("iova 0x100000000 size 0x1000 rw fd shared")
+        term.expect("vuctl(dev.sock)> ")
+        term.send("dma \t")
+        term.expect("alloc  map  unmap  list  read  write  dump  fill")
+        term.send("li\t")
+        term.expect("dma list ")
+        term.send("\n")
+        term.expect("0x100000000               0x1000  rw       shared  -")
+        term.expect("vuctl(dev.sock)> ")
+        # The file of dma map.
+        term.send("dma m\t")
+        term.expect("dma map ")
+        term.send("dev.s\t")
+        term.expect("dma map dev.sock ")
+        term.send("\n")
+        term.expect("vuctl: dma map: expected 3 to 6 arguments, got 1")
+        term.expect("vuctl(dev.sock)> ")
+        # help completes a group and then its sub-commands.
+        term.send("help dm\t")
+        term.expect("help dma ")
+        term.send("re\t")
+        term.expect("help dma read ")
+        term.send("\n")
+        term.expect("dma read - read a 1, 2, 4 or 8 byte value from DMA memory")
+        term.expect("vuctl(dev.sock)> ")
+        # set NAME = and expect take a command line, completed as one.
+        term.send("set v = pe\t")
+        term.expect("set v = peek ")
+        term.send("b\t")
+        term.expect("set v = peek BAR")
+        term.send("0 0\n")
+        term.expect("vuctl(dev.sock)> ")
+        term.send("expect dma r\t")
+        term.expect("expect dma read ")
+        term.send("0x100000000 == 0\n")
+        term.expect("vuctl(dev.sock)> ")
+        term.send("echo v is $v\n")
+        term.expect("v is 0x56554344")
+        term.expect("vuctl(dev.sock)> ")
+        term.send("expect peek BAR0 0 == 1\n")
+        term.expect(
+            "vuctl: expect failed: peek BAR0 0 = 0x56554344, expected == 0x1"
+        )
+        term.expect("vuctl(dev.sock)> ")
 
         # Errors are reported and the shell goes on.
         term.send("frob\n")

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -194,13 +195,149 @@ static void test_number_errors(void **state)
             "bad number '1k': 1024 is above the maximum 1000");
 }
 
+/* ---- Durations ---------------------------------------------------------- */
+
+static void test_durations(void **state)
+{
+    char err[256] = "";
+    uint64_t ms = 0;
+
+    assert_int_equal(vuctl_parse_duration("0", 1000, &ms, err, sizeof(err)), 0);
+    assert_int_equal(ms, 0);
+    assert_int_equal(vuctl_parse_duration("250", 1000, &ms, err, sizeof(err)),
+                     0);
+    assert_int_equal(ms, 250);
+    assert_int_equal(vuctl_parse_duration("250ms", 1000, &ms, err, sizeof(err)),
+                     0);
+    assert_int_equal(ms, 250);
+    assert_int_equal(vuctl_parse_duration("1s", 1000, &ms, err, sizeof(err)),
+                     0);
+    assert_int_equal(ms, 1000);
+    /* What a variable expands to. */
+    assert_int_equal(vuctl_parse_duration("0x64", 1000, &ms, err, sizeof(err)),
+                     0);
+    assert_int_equal(ms, 100);
+
+    ms = 7;
+    assert_int_equal(vuctl_parse_duration("2s", 1000, &ms, err, sizeof(err)),
+                     -ERANGE);
+    assert_string_equal(err, "bad duration '2s': longer than the maximum of "
+                             "1000 ms");
+    /* k/m/g are sizes: "1m" must not read as a mebibyte of milliseconds. */
+    assert_int_equal(vuctl_parse_duration("1m", 1000, &ms, err, sizeof(err)),
+                     -EINVAL);
+    assert_string_equal(err, "bad duration '1m': expected milliseconds, or a "
+                             "number followed by ms or s");
+    assert_int_equal(vuctl_parse_duration("", 1000, &ms, err, sizeof(err)),
+                     -EINVAL);
+    assert_int_equal(vuctl_parse_duration("s", 1000, &ms, err, sizeof(err)),
+                     -EINVAL);
+    assert_int_equal(vuctl_parse_duration("1.5s", 1000, &ms, err, sizeof(err)),
+                     -EINVAL);
+    assert_int_equal(vuctl_parse_duration("5msx", 1000, &ms, err, sizeof(err)),
+                     -EINVAL);
+    assert_int_equal(vuctl_parse_duration("99999999999999999999", UINT64_MAX,
+                                          &ms, err, sizeof(err)),
+                     -ERANGE);
+    assert_int_equal(ms, 7); /* untouched on failure */
+}
+
+/* ---- Variables ---------------------------------------------------------- */
+
+static int lookup(void *ctx, const char *name, uint64_t *value)
+{
+    if (!strcmp(name, "a")) {
+        *value = 0x10;
+        return 0;
+    }
+    if (!strcmp(name, "long_name_9")) {
+        *value = 0xdeadbeefcafe;
+        return 0;
+    }
+    return -ENOENT;
+}
+
+static void expand_ok(const char *word, const char *want)
+{
+    char err[256], *out = NULL;
+
+    assert_int_equal(vuctl_expand(word, lookup, NULL, &out, err, sizeof(err)),
+                     0);
+    assert_string_equal(out, want);
+    free(out);
+}
+
+static void expand_bad(const char *word, int rc, const char *msg)
+{
+    char err[256], *out = (char *)"untouched";
+
+    assert_int_equal(vuctl_expand(word, lookup, NULL, &out, err, sizeof(err)),
+                     rc);
+    assert_string_equal(err, msg);
+    assert_string_equal(out, "untouched");
+}
+
+static void test_expand(void **state)
+{
+    expand_ok("", "");
+    expand_ok("plain", "plain");
+    expand_ok("$a", "0x10");
+    expand_ok("${a}", "0x10");
+    expand_ok("x$a.y", "x0x10.y");
+    expand_ok("${a}b", "0x10b");
+    expand_ok("$a$a", "0x100x10");
+    expand_ok("$long_name_9", "0xdeadbeefcafe");
+    expand_ok("$$a", "$a");
+    expand_ok("cost: $$", "cost: $");
+    /* A name ends at the first character that cannot be in one. */
+    expand_ok("$a-1", "0x10-1");
+
+    expand_bad("$b", -ENOENT, "undefined variable 'b'");
+    expand_bad("x${nope}", -ENOENT, "undefined variable 'nope'");
+    expand_bad("${a", -EINVAL, "bad '${' in '${a': no closing '}'");
+    expand_bad("$", -EINVAL,
+               "bad '$' in '$': expected $NAME, ${NAME} or $$ (a name is a "
+               "letter or '_', then letters, digits and '_', at most 64 of "
+               "them)");
+    expand_bad("$1", -EINVAL,
+               "bad '$' in '$1': expected $NAME, ${NAME} or $$ (a name is a "
+               "letter or '_', then letters, digits and '_', at most 64 of "
+               "them)");
+    expand_bad("${}", -EINVAL,
+               "bad '$' in '${}': expected $NAME, ${NAME} or $$ (a name is a "
+               "letter or '_', then letters, digits and '_', at most 64 of "
+               "them)");
+    expand_bad("${a b}", -EINVAL,
+               "bad '$' in '${a b}': expected $NAME, ${NAME} or $$ (a name "
+               "is a letter or '_', then letters, digits and '_', at most 64 "
+               "of them)");
+}
+
+static void test_var_names(void **state)
+{
+    char longest[VUCTL_VAR_NAME_MAX + 2];
+
+    assert_true(vuctl_var_name_ok("a", 1));
+    assert_true(vuctl_var_name_ok("_x9", 3));
+    assert_true(vuctl_var_name_ok("Buf_2", 5));
+    assert_false(vuctl_var_name_ok("", 0));
+    assert_false(vuctl_var_name_ok("9a", 2));
+    assert_false(vuctl_var_name_ok("a-b", 3));
+    assert_false(vuctl_var_name_ok("a b", 3));
+    memset(longest, 'v', sizeof(longest));
+    assert_true(vuctl_var_name_ok(longest, VUCTL_VAR_NAME_MAX));
+    assert_false(vuctl_var_name_ok(longest, VUCTL_VAR_NAME_MAX + 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_words),   cmocka_unit_test(test_separators),
-        cmocka_unit_test(test_empty),   cmocka_unit_test(test_comments),
-        cmocka_unit_test(test_quotes),  cmocka_unit_test(test_unterminated),
-        cmocka_unit_test(test_numbers), cmocka_unit_test(test_number_errors),
+        cmocka_unit_test(test_words),     cmocka_unit_test(test_separators),
+        cmocka_unit_test(test_empty),     cmocka_unit_test(test_comments),
+        cmocka_unit_test(test_quotes),    cmocka_unit_test(test_unterminated),
+        cmocka_unit_test(test_numbers),   cmocka_unit_test(test_number_errors),
+        cmocka_unit_test(test_durations), cmocka_unit_test(test_expand),
+        cmocka_unit_test(test_var_names),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "cmds.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <endian.h>
 #include <inttypes.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <vuc/vuc.h>
 
@@ -62,8 +64,7 @@ int vuctl_fail_lib(struct vuctl *v, struct vuc_client *client, int rc,
 
 /* ---- Argument helpers --------------------------------------------------- */
 
-static int arg_u64(struct vuctl *v, const char *tok, uint64_t max,
-                   uint64_t *out)
+int vuctl_arg_u64(struct vuctl *v, const char *tok, uint64_t max, uint64_t *out)
 {
     char err[256];
     int rc = vuctl_parse_u64(tok, max, out, err, sizeof(err));
@@ -73,10 +74,10 @@ static int arg_u64(struct vuctl *v, const char *tok, uint64_t max,
     return 0;
 }
 
-static int arg_width(struct vuctl *v, const char *tok, unsigned *width)
+int vuctl_arg_width(struct vuctl *v, const char *tok, unsigned *width)
 {
     uint64_t w;
-    int rc = arg_u64(v, tok, UINT64_MAX, &w);
+    int rc = vuctl_arg_u64(v, tok, UINT64_MAX, &w);
 
     if (rc)
         return rc;
@@ -84,6 +85,16 @@ static int arg_width(struct vuctl *v, const char *tok, unsigned *width)
         return vuctl_fail(v, VUCTL_USAGE, EINVAL,
                           "bad width '%s': expected 1, 2, 4 or 8", tok);
     *width = (unsigned)w;
+    return 0;
+}
+
+int vuctl_arg_fits(struct vuctl *v, const char *tok, uint64_t value,
+                   unsigned width)
+{
+    if (width < 8 && value >> (8 * width))
+        return vuctl_fail(v, VUCTL_USAGE, ERANGE,
+                          "value '%s' does not fit in %u byte%s", tok, width,
+                          width == 1 ? "" : "s");
     return 0;
 }
 
@@ -130,12 +141,12 @@ static int arg_region(struct vuctl *v, const char *tok, uint32_t *index)
                       tok);
 }
 
-static int need_client(struct vuctl *v)
+int vuctl_need_client(struct vuctl *v, bool connected)
 {
     if (!v->client)
         return vuctl_fail(v, VUCTL_FAIL, ENOTCONN,
                           "not connected (use 'connect PATH' first)");
-    if (!vuc_is_connected(v->client))
+    if (connected && !vuc_is_connected(v->client))
         return vuctl_fail(v, VUCTL_CONN, ENOTCONN,
                           "not connected: the connection to %s was lost",
                           v->path);
@@ -146,7 +157,7 @@ static int need_client(struct vuctl *v)
 static int region_get(struct vuctl *v, uint32_t index, const char *tok,
                       const struct vuc_region_info **info)
 {
-    int rc = need_client(v);
+    int rc = vuctl_need_client(v, true);
 
     if (rc)
         return rc;
@@ -183,72 +194,7 @@ static int region_check(struct vuctl *v, const struct vuc_region_info *info,
     return 0;
 }
 
-/* ---- Handlers ----------------------------------------------------------- */
-
-static int cmd_connect(struct vuctl *v, int argc, char **argv)
-{
-    const char *path = argv[1];
-    struct vuc_client *old = v->client;
-    int rc;
-
-    /* The old connection goes first: vfio-user servers commonly serve one
-     * client at a time, so reconnecting to the same one needs it closed. */
-    v->client = NULL;
-    vuc_client_free(old);
-    free(v->path);
-    v->path = strdup(path);
-    if (!v->path)
-        return vuctl_fail(v, VUCTL_FAIL, ENOMEM, "out of memory");
-    v->client = vuc_client_new(v->base, v->opts);
-    if (!v->client) {
-        rc = errno;
-        return vuctl_fail(v, VUCTL_FAIL, rc, "cannot create a client: %s",
-                          strerror(rc));
-    }
-    rc = vuc_connect_path(v->client, path);
-    if (rc < 0) {
-        vuctl_fail_lib(v, v->client, rc, path);
-        vuc_client_free(v->client);
-        v->client = NULL;
-        v->err.status = VUCTL_CONN;
-        return VUCTL_CONN;
-    }
-    out_connect(v);
-    return VUCTL_OK;
-}
-
-static int cmd_info(struct vuctl *v, int argc, char **argv)
-{
-    int rc = need_client(v);
-
-    if (rc)
-        return rc;
-    out_info(v);
-    return VUCTL_OK;
-}
-
-static int cmd_regions(struct vuctl *v, int argc, char **argv)
-{
-    int rc = need_client(v);
-
-    if (rc)
-        return rc;
-    out_regions(v);
-    return VUCTL_OK;
-}
-
-static int cmd_irqs(struct vuctl *v, int argc, char **argv)
-{
-    int rc = need_client(v);
-
-    if (rc)
-        return rc;
-    out_irqs(v);
-    return VUCTL_OK;
-}
-
-/* PCI device memory is little-endian whatever the host is. */
-static uint64_t from_le(const uint8_t *b, unsigned width)
+uint64_t vuctl_le_get(const uint8_t *b, unsigned width)
 {
     uint16_t u16;
     uint32_t u32;
@@ -269,7 +215,7 @@ static uint64_t from_le(const uint8_t *b, unsigned width)
     }
 }
 
-static void to_le(uint8_t *b, uint64_t value, unsigned width)
+void vuctl_le_put(uint8_t *b, uint64_t value, unsigned width)
 {
     uint16_t u16;
     uint32_t u32;
@@ -294,18 +240,137 @@ static void to_le(uint8_t *b, uint64_t value, unsigned width)
     }
 }
 
+bool vuctl_capture(struct vuctl *v, uint64_t value)
+{
+    if (!v->capture.on)
+        return false;
+    v->capture.value = value;
+    v->capture.got = true;
+    return true;
+}
+
+/* ---- Connections -------------------------------------------------------- */
+
+void vuctl_disconnect(struct vuctl *v)
+{
+    /* The client first: it lets go of every DMA map before vuctl unmaps
+     * the files some of them point into. */
+    vuc_client_free(v->client);
+    v->client = NULL;
+    vuctl_dma_files_release(v);
+    free(v->path);
+    v->path = NULL;
+}
+
+int vuctl_connect(struct vuctl *v, const char *label, const char *path, int fd,
+                  bool noshare, bool twin, bool *refused)
+{
+    int rc;
+
+    /* The old connection goes first: vfio-user servers commonly serve one
+     * client at a time, so reconnecting to the same one needs it closed. */
+    vuctl_disconnect(v);
+    v->path = strdup(label);
+    if (!v->path) {
+        if (!path)
+            close(fd);
+        return vuctl_fail(v, VUCTL_FAIL, ENOMEM, "out of memory");
+    }
+    /* v->opts is the template of every connection; these two are per
+     * connection, so it gets libvuc's documented defaults back at once. */
+    vuc_options_set_dma_noshare(v->opts, noshare);
+    vuc_options_set_twin_socket(v->opts, twin);
+    v->client = vuc_client_new(v->base, v->opts);
+    rc = errno;
+    vuc_options_set_dma_noshare(v->opts, false);
+    vuc_options_set_twin_socket(v->opts, true);
+    if (!v->client) {
+        if (!path)
+            close(fd);
+        return vuctl_fail(v, VUCTL_FAIL, rc, "cannot create a client: %s",
+                          strerror(rc));
+    }
+    v->noshare = noshare;
+    v->twin = twin;
+    rc = path ? vuc_connect_path(v->client, path)
+              : vuc_connect_fd(v->client, fd);
+    if (rc < 0) {
+        if (refused && rc == -ECONNREFUSED) {
+            *refused = true;
+        } else {
+            vuctl_fail_lib(v, v->client, rc, label);
+            v->err.status = VUCTL_CONN;
+        }
+        vuc_client_free(v->client);
+        v->client = NULL;
+        return VUCTL_CONN;
+    }
+    out_connect(v);
+    return VUCTL_OK;
+}
+
+/* ---- Handlers ----------------------------------------------------------- */
+
+static int cmd_connect(struct vuctl *v, int argc, char **argv)
+{
+    bool noshare = v->all_noshare, twin = !v->all_notwin;
+
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--no-share"))
+            noshare = true;
+        else if (!strcmp(argv[i], "--no-twin"))
+            twin = false;
+        else
+            return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                              "unknown option '%s' (expected --no-share or "
+                              "--no-twin)",
+                              argv[i]);
+    }
+    return vuctl_connect(v, argv[1], argv[1], -1, noshare, twin, NULL);
+}
+
+static int cmd_info(struct vuctl *v, int argc, char **argv)
+{
+    int rc = vuctl_need_client(v, true);
+
+    if (rc)
+        return rc;
+    out_info(v);
+    return VUCTL_OK;
+}
+
+static int cmd_regions(struct vuctl *v, int argc, char **argv)
+{
+    int rc = vuctl_need_client(v, true);
+
+    if (rc)
+        return rc;
+    out_regions(v);
+    return VUCTL_OK;
+}
+
+static int cmd_irqs(struct vuctl *v, int argc, char **argv)
+{
+    int rc = vuctl_need_client(v, true);
+
+    if (rc)
+        return rc;
+    out_irqs(v);
+    return VUCTL_OK;
+}
+
 static int cmd_peek(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_region_info *info;
     uint32_t region;
-    uint64_t offset;
+    uint64_t offset, value;
     unsigned width = 4;
     uint8_t buf[8];
     int rc;
 
     if ((rc = arg_region(v, argv[1], &region)) ||
-        (rc = arg_u64(v, argv[2], UINT64_MAX, &offset)) ||
-        (argc > 3 && (rc = arg_width(v, argv[3], &width))) ||
+        (rc = vuctl_arg_u64(v, argv[2], UINT64_MAX, &offset)) ||
+        (argc > 3 && (rc = vuctl_arg_width(v, argv[3], &width))) ||
         (rc = region_get(v, region, argv[1], &info)) ||
         (rc = region_check(v, info, VFIO_USER_REGION_INFO_FLAG_READ, offset,
                            width)))
@@ -313,7 +378,9 @@ static int cmd_peek(struct vuctl *v, int argc, char **argv)
     rc = vuc_region_read(v->client, region, offset, buf, width);
     if (rc < 0)
         return vuctl_fail_lib(v, v->client, rc, NULL);
-    out_peek(v, region, offset, width, from_le(buf, width));
+    value = vuctl_le_get(buf, width);
+    if (!vuctl_capture(v, value))
+        out_peek(v, region, offset, width, value);
     return VUCTL_OK;
 }
 
@@ -327,19 +394,15 @@ static int cmd_poke(struct vuctl *v, int argc, char **argv)
     int rc;
 
     if ((rc = arg_region(v, argv[1], &region)) ||
-        (rc = arg_u64(v, argv[2], UINT64_MAX, &offset)) ||
-        (rc = arg_u64(v, argv[3], UINT64_MAX, &value)) ||
-        (argc > 4 && (rc = arg_width(v, argv[4], &width))))
-        return rc;
-    if (width < 8 && value >> (8 * width))
-        return vuctl_fail(v, VUCTL_USAGE, ERANGE,
-                          "value '%s' does not fit in %u byte%s", argv[3],
-                          width, width == 1 ? "" : "s");
-    if ((rc = region_get(v, region, argv[1], &info)) ||
+        (rc = vuctl_arg_u64(v, argv[2], UINT64_MAX, &offset)) ||
+        (rc = vuctl_arg_u64(v, argv[3], UINT64_MAX, &value)) ||
+        (argc > 4 && (rc = vuctl_arg_width(v, argv[4], &width))) ||
+        (rc = vuctl_arg_fits(v, argv[3], value, width)) ||
+        (rc = region_get(v, region, argv[1], &info)) ||
         (rc = region_check(v, info, VFIO_USER_REGION_INFO_FLAG_WRITE, offset,
                            width)))
         return rc;
-    to_le(buf, value, width);
+    vuctl_le_put(buf, value, width);
     rc = vuc_region_write(v->client, region, offset, buf, width);
     if (rc < 0)
         return vuctl_fail_lib(v, v->client, rc, NULL);
@@ -356,8 +419,8 @@ static int cmd_dump(struct vuctl *v, int argc, char **argv)
     int rc;
 
     if ((rc = arg_region(v, argv[1], &region)) ||
-        (rc = arg_u64(v, argv[2], UINT64_MAX, &offset)) ||
-        (rc = arg_u64(v, argv[3], UINT64_MAX, &len)))
+        (rc = vuctl_arg_u64(v, argv[2], UINT64_MAX, &offset)) ||
+        (rc = vuctl_arg_u64(v, argv[3], UINT64_MAX, &len)))
         return rc;
     if (len == 0 || len > VUCTL_MAX_DUMP)
         return vuctl_fail(v, VUCTL_USAGE, EINVAL,
@@ -383,14 +446,25 @@ static int cmd_dump(struct vuctl *v, int argc, char **argv)
 static int cmd_help(struct vuctl *v, int argc, char **argv)
 {
     const struct vuctl_cmd *cmd = NULL;
+    const char *group = NULL;
 
-    if (argc > 1) {
-        cmd = vuctl_cmd_find(argv[1]);
+    if (argc > 1 && vuctl_cmd_is_group(argv[1])) {
+        if (argc == 2) {
+            group = argv[1];
+        } else if (!(cmd = vuctl_cmd_find(argv[1], argv[2]))) {
+            return vuctl_fail(v, VUCTL_USAGE, EINVAL, "unknown command '%s %s'",
+                              argv[1], argv[2]);
+        }
+    } else if (argc > 1) {
+        cmd = vuctl_cmd_find(argv[1], NULL);
         if (!cmd)
             return vuctl_fail(v, VUCTL_USAGE, EINVAL, "unknown command '%s'",
                               argv[1]);
+        if (argc > 2)
+            return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                              "'%s' has no sub-commands", argv[1]);
     }
-    out_help(v, cmd);
+    out_help(v, cmd, group);
     return VUCTL_OK;
 }
 
@@ -406,16 +480,22 @@ static int cmd_quit(struct vuctl *v, int argc, char **argv)
 const struct vuctl_cmd vuctl_cmds[] = {
     {
         .name = "connect",
-        .args = "PATH",
+        .args = "PATH [--no-share] [--no-twin]",
         .summary = "connect to a vfio-user server's UNIX socket",
         .help = "Connect to the server listening on the UNIX socket PATH,\n"
                 "negotiate the protocol version and capabilities, and read\n"
                 "the device, region and irq information. A connection that\n"
-                "already exists is closed first.\n",
-        .example = "connect /run/vfio-user/nvme0.sock\n",
+                "already exists is closed first, and its DMA maps with it.\n"
+                "--no-share passes the server no fd with any DMA map, so it\n"
+                "must use DMA_READ/DMA_WRITE messages; --no-twin does not\n"
+                "ask for a socket of its own for the server's requests. The\n"
+                "options of the same names on vuctl's command line apply to\n"
+                "every connection.\n",
+        .example = "connect /run/vfio-user/nvme0.sock\n"
+                   "connect dev.sock --no-share --no-twin\n",
         .fn = cmd_connect,
         .min_args = 1,
-        .max_args = 1,
+        .max_args = 3,
         .first_arg = VUCTL_ARG_FILE,
     },
     {
@@ -423,8 +503,10 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .args = "",
         .summary = "show the device and negotiated capabilities",
         .help = "Show the protocol version, the capabilities both sides\n"
-                "agreed on, the device flags and counts, and the JSON the\n"
-                "server sent with its VERSION reply.\n",
+                "agreed on (twin_socket says whether it was asked for and\n"
+                "granted), whether DMA maps pass no fd (dma_noshare), the\n"
+                "device flags and counts, and the JSON the server sent with\n"
+                "its VERSION reply.\n",
         .example = "info\n",
         .fn = cmd_info,
         .min_args = 0,
@@ -465,6 +547,7 @@ const struct vuctl_cmd vuctl_cmds[] = {
                 "(or CFG), VGA, in any case. Numbers are decimal or 0x hex,\n"
                 "with an optional k, m or g suffix (powers of 1024). In JSON\n"
                 "a value above 2^63-1 is given as a decimal string.\n",
+        .value = "the value read",
         .example = "peek BAR0 0x10\npeek config 0 2\n",
         .fn = cmd_peek,
         .min_args = 2,
@@ -498,15 +581,219 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .first_arg = VUCTL_ARG_REGION,
     },
     {
+        .name = "dma",
+        .sub = "alloc",
+        .args = "SIZE [IOVA] [r|w|rw] [noshare] [huge]",
+        .summary = "allocate DMA memory and map it for the device",
+        .help = "Allocate SIZE bytes (rounded up to the page size) of zeroed\n"
+                "memory and announce it to the server with DMA_MAP at IOVA\n"
+                "(default: a free, aligned IOVA that libvuc picks). r, w or\n"
+                "rw say what the device may do with it (default rw).\n"
+                "noshare keeps the memory's fd from the server, which must\n"
+                "then use DMA_READ/DMA_WRITE messages; huge backs it with\n"
+                "huge pages. Prints the IOVA, the size, the flags and\n"
+                "whether the server got an fd (shared) or not (none).\n",
+        .value = "the IOVA of the new map",
+        .example = "dma alloc 4k\n"
+                   "dma alloc 1M 0x10000000 r noshare\n"
+                   "set buf = dma alloc 64k\n",
+        .fn = vuctl_cmd_dma_alloc,
+        .min_args = 1,
+        .max_args = 5,
+    },
+    {
+        .name = "dma",
+        .sub = "map",
+        .args = "FILE SIZE IOVA [OFFSET] [r|w|rw] [noshare]",
+        .summary = "map a file's contents for the device",
+        .help = "Map SIZE bytes of FILE from OFFSET (default 0; both page\n"
+                "aligned) for the device at IOVA: vuctl opens the file\n"
+                "(read-only for r, else read-write), mmaps it shared and\n"
+                "passes its fd with DMA_MAP, so the device reads and writes\n"
+                "the file itself: a way to hand it a prepared buffer. FILE\n"
+                "must be a regular file of at least OFFSET+SIZE bytes.\n"
+                "Access and noshare as for dma alloc. Unlike memory of dma\n"
+                "alloc, a file cannot be sealed: a server given its fd could\n"
+                "shrink it under vuctl, so use noshare with one you do not\n"
+                "trust.\n",
+        .value = "the IOVA of the new map",
+        .example = "dma map ring.bin 64k 0x100000\n"
+                   "dma map fw.img 1M 0x200000 0 r\n",
+        .fn = vuctl_cmd_dma_map,
+        .min_args = 3,
+        .max_args = 6,
+        .first_arg = VUCTL_ARG_FILE,
+    },
+    {
+        .name = "dma",
+        .sub = "unmap",
+        .args = "IOVA",
+        .summary = "unmap a DMA map",
+        .help = "Send DMA_UNMAP for the map that starts at IOVA and release\n"
+                "it once the server has replied, since the device may use it\n"
+                "until then. Memory of dma alloc is freed, a file of dma map\n"
+                "unmapped. Without a connection the map is released at once.\n",
+        .example = "dma unmap 0x100000000\ndma unmap $buf\n",
+        .fn = vuctl_cmd_dma_unmap,
+        .min_args = 1,
+        .max_args = 1,
+    },
+    {
+        .name = "dma",
+        .sub = "list",
+        .args = "",
+        .summary = "list the DMA maps",
+        .help = "List every DMA map in IOVA order: IOVA, size, flags (r and\n"
+                "w for what the device may do, huge), whether the server got\n"
+                "an fd for it (shared) or must use messages (none), and the\n"
+                "file and offset of dma map. Maps outlive a lost connection,\n"
+                "so that what the device wrote can still be read.\n",
+        .example = "dma list\n",
+        .fn = vuctl_cmd_dma_list,
+        .min_args = 0,
+        .max_args = 0,
+    },
+    {
+        .name = "dma",
+        .sub = "read",
+        .args = "IOVA [WIDTH]",
+        .summary = "read a 1, 2, 4 or 8 byte value from DMA memory",
+        .help = "Read WIDTH bytes (1, 2, 4 or 8; default 4) of DMA memory at\n"
+                "IOVA as one little-endian value and print it in hex: what\n"
+                "the device wrote, or will read. The bytes must lie in one\n"
+                "map.\n",
+        .value = "the value read",
+        .example = "dma read 0x100000000\ndma read $buf 8\n",
+        .fn = vuctl_cmd_dma_read,
+        .min_args = 1,
+        .max_args = 2,
+    },
+    {
+        .name = "dma",
+        .sub = "write",
+        .args = "IOVA VALUE [WIDTH]",
+        .summary = "write a 1, 2, 4 or 8 byte value to DMA memory",
+        .help = "Write VALUE as a WIDTH-byte (1, 2, 4 or 8; default 4)\n"
+                "little-endian value to DMA memory at IOVA, for the device\n"
+                "to read. VALUE must fit in WIDTH bytes; a file that dma map\n"
+                "opened read-only cannot be written.\n",
+        .example = "dma write 0x100000000 0x12345678\n"
+                   "dma write $buf 0xff 1\n",
+        .fn = vuctl_cmd_dma_write,
+        .min_args = 2,
+        .max_args = 3,
+    },
+    {
+        .name = "dma",
+        .sub = "dump",
+        .args = "IOVA LEN",
+        .summary = "hexdump DMA memory",
+        .help = "Print LEN bytes (at most 16M) of DMA memory at IOVA like\n"
+                "xxd, with IOVAs as addresses. The bytes must lie in one map.\n"
+                "In JSON the bytes are one hex string, \"data\".\n",
+        .example = "dma dump 0x100000000 64\n",
+        .fn = vuctl_cmd_dma_dump,
+        .min_args = 2,
+        .max_args = 2,
+    },
+    {
+        .name = "dma",
+        .sub = "fill",
+        .args = "IOVA LEN BYTE",
+        .summary = "fill DMA memory with one byte value",
+        .help = "Set LEN bytes of DMA memory at IOVA to BYTE (0 to 255). The\n"
+                "bytes must lie in one map.\n",
+        .example = "dma fill 0x100000000 4k 0xa5\n",
+        .fn = vuctl_cmd_dma_fill,
+        .min_args = 3,
+        .max_args = 3,
+    },
+    {
+        .name = "set",
+        .args = "NAME = {COMMAND [ARGS...] | NUMBER}",
+        .summary = "store a command's value, or a number, in a variable",
+        .help = "Run COMMAND for the value it produces, printing nothing,\n"
+                "and store it in the variable NAME; or store NUMBER. A\n"
+                "command's help says which value it produces; one that\n"
+                "produces none is an error. Variables hold unsigned 64-bit\n"
+                "numbers. $NAME or ${NAME} in any later argument stands for\n"
+                "the value in 0x hex, $$ for a '$'; an undefined variable is\n"
+                "an error. A NAME is a letter or '_', then letters, digits\n"
+                "and '_'.\n",
+        .example = "set magic = peek BAR0 0\n"
+                   "set buf = dma alloc 4k\n"
+                   "set n = 16\n"
+                   "poke BAR0 0x10 $magic\n",
+        .fn = vuctl_cmd_set,
+        .min_args = 3,
+        .max_args = VUCTL_ANY_ARGS,
+        .first_arg = VUCTL_ARG_SET,
+    },
+    {
+        .name = "vars",
+        .args = "",
+        .summary = "list the variables",
+        .help = "List every variable and its value, in the order they were\n"
+                "first set.\n",
+        .example = "vars\n",
+        .fn = vuctl_cmd_vars,
+        .min_args = 0,
+        .max_args = 0,
+    },
+    {
+        .name = "expect",
+        .args = "COMMAND [ARGS...] [& MASK] {OP VALUE | in LO..HI}",
+        .summary = "check a value; a failed check ends the script",
+        .help = "Run COMMAND for its value as set does (a single NUMBER\n"
+                "works too), AND it with MASK when given, and compare it:\n"
+                "OP is ==, !=, <, <=, > or >=; 'in LO..HI' holds when\n"
+                "LO <= value <= HI. A failed check prints where it is, the\n"
+                "command and both values, and ends the run with exit status\n"
+                "1. A check that holds prints nothing (in JSON an object\n"
+                "with \"ok\": true).\n",
+        .example = "expect peek BAR0 0 == 0x56554344\n"
+                   "expect peek CONFIG 0 4 & 0xffff == 0x1b36\n"
+                   "expect dma read $buf in 1..100\n"
+                   "expect $n != 0\n",
+        .fn = vuctl_cmd_expect,
+        .min_args = 3,
+        .max_args = VUCTL_ANY_ARGS,
+        .first_arg = VUCTL_ARG_CMDLINE,
+    },
+    {
+        .name = "echo",
+        .args = "[TEXT...]",
+        .summary = "print text",
+        .help = "Print the words of TEXT, after variable expansion,\n"
+                "separated by single blanks: a note in a CI log.\n",
+        .example = "echo magic is $magic\n",
+        .fn = vuctl_cmd_echo,
+        .min_args = 0,
+        .max_args = VUCTL_ANY_ARGS,
+    },
+    {
+        .name = "sleep",
+        .args = "DURATION",
+        .summary = "wait, serving the device's DMA requests",
+        .help = "Wait for DURATION: milliseconds, or a number followed by ms\n"
+                "or s; at most one day. The server's DMA requests are served\n"
+                "meanwhile.\n",
+        .example = "sleep 100\nsleep 2s\n",
+        .fn = vuctl_cmd_sleep,
+        .min_args = 1,
+        .max_args = 1,
+    },
+    {
         .name = "help",
-        .args = "[COMMAND]",
+        .args = "[COMMAND [SUB-COMMAND]]",
         .summary = "list the commands, or explain one",
         .help = "Without an argument, list the commands with their\n"
-                "arguments; with one, explain that command.\n",
-        .example = "help peek\n",
+                "arguments; with a command, explain it, with its examples;\n"
+                "with a group such as dma, list its sub-commands.\n",
+        .example = "help peek\nhelp dma\nhelp dma alloc\n",
         .fn = cmd_help,
         .min_args = 0,
-        .max_args = 1,
+        .max_args = 2,
         .first_arg = VUCTL_ARG_COMMAND,
     },
     {
@@ -525,68 +812,223 @@ const struct vuctl_cmd vuctl_cmds[] = {
 
 const size_t vuctl_ncmds = sizeof(vuctl_cmds) / sizeof(vuctl_cmds[0]);
 
-const struct vuctl_cmd *vuctl_cmd_find(const char *name)
+const struct vuctl_cmd *vuctl_cmd_find(const char *name, const char *sub)
 {
     for (size_t i = 0; i < vuctl_ncmds; i++) {
         const struct vuctl_cmd *c = &vuctl_cmds[i];
 
-        if (!strcmp(name, c->name) || (c->alias && !strcmp(name, c->alias)))
+        if (strcmp(name, c->name) && !(c->alias && !strcmp(name, c->alias)))
+            continue;
+        if (!sub && !c->sub)
+            return c;
+        if (sub && c->sub && !strcmp(sub, c->sub))
             return c;
     }
     return NULL;
 }
 
+bool vuctl_cmd_is_group(const char *name)
+{
+    for (size_t i = 0; i < vuctl_ncmds; i++)
+        if (vuctl_cmds[i].sub && !strcmp(name, vuctl_cmds[i].name))
+            return true;
+    return false;
+}
+
+const char *vuctl_cmd_fullname(const struct vuctl_cmd *c, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s%s", c->name, c->sub ? " " : "",
+             c->sub ? c->sub : "");
+    return buf;
+}
+
+/* "alloc, map, ...": the sub-commands of group, for messages. */
+static void sub_list(const char *group, char *buf, size_t len)
+{
+    size_t n = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < vuctl_ncmds && n < len; i++)
+        if (vuctl_cmds[i].sub && !strcmp(vuctl_cmds[i].name, group))
+            n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+                                  vuctl_cmds[i].sub);
+}
+
 /* ---- Running commands --------------------------------------------------- */
 
-int vuctl_cmd_run(struct vuctl *v, int argc, char **argv, const char *where)
+int vuctl_cmd_resolve(struct vuctl *v, int argc, char **argv,
+                      const struct vuctl_cmd **out, int *nwords)
 {
-    const struct vuctl_cmd *cmd = vuctl_cmd_find(argv[0]);
-    int nargs = argc - 1;
-    int status;
+    const struct vuctl_cmd *cmd;
+    char subs[256], name[64];
+    int nargs;
 
-    if (!cmd) {
-        vuctl_fail(v, VUCTL_USAGE, EINVAL, "unknown command '%s' (try 'help')",
-                   argv[0]);
-        out_error(v, argv[0], where);
-        return VUCTL_USAGE;
+    *nwords = 1;
+    if (vuctl_cmd_is_group(argv[0])) {
+        sub_list(argv[0], subs, sizeof(subs));
+        if (argc < 2)
+            return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                              "expected a sub-command: %s", subs);
+        cmd = vuctl_cmd_find(argv[0], argv[1]);
+        if (!cmd)
+            return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                              "unknown sub-command '%s' (expected %s)", argv[1],
+                              subs);
+        *nwords = 2;
+    } else {
+        cmd = vuctl_cmd_find(argv[0], NULL);
+        if (!cmd)
+            return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                              "unknown command '%s' (try 'help')", argv[0]);
     }
+    /* Set even when the count is wrong, so the caller names it. */
+    *out = cmd;
+    nargs = argc - *nwords;
     if (nargs < cmd->min_args || nargs > cmd->max_args) {
         const char *sp = cmd->args[0] ? " " : "";
 
+        /* Usage as typed, so that an alias is shown as the user knows it. */
+        snprintf(name, sizeof(name), "%s%s%s", argv[0], cmd->sub ? " " : "",
+                 cmd->sub ? cmd->sub : "");
+        if (cmd->max_args == VUCTL_ANY_ARGS)
+            return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                              "expected at least %d argument%s, got %d "
+                              "(usage: %s%s%s)",
+                              cmd->min_args, cmd->min_args == 1 ? "" : "s",
+                              nargs, name, sp, cmd->args);
         if (cmd->min_args == cmd->max_args)
-            vuctl_fail(v, VUCTL_USAGE, EINVAL,
-                       "expected %d argument%s, got %d (usage: %s%s%s)",
-                       cmd->min_args, cmd->min_args == 1 ? "" : "s", nargs,
-                       argv[0], sp, cmd->args);
-        else
-            vuctl_fail(v, VUCTL_USAGE, EINVAL,
-                       "expected %d to %d arguments, got %d (usage: %s%s%s)",
-                       cmd->min_args, cmd->max_args, nargs, argv[0], sp,
-                       cmd->args);
-        out_error(v, argv[0], where);
-        return VUCTL_USAGE;
+            return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                              "expected %d argument%s, got %d (usage: %s%s%s)",
+                              cmd->min_args, cmd->min_args == 1 ? "" : "s",
+                              nargs, name, sp, cmd->args);
+        return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                          "expected %d to %d arguments, got %d (usage: "
+                          "%s%s%s)",
+                          cmd->min_args, cmd->max_args, nargs, name, sp,
+                          cmd->args);
     }
-    status = cmd->fn(v, argc, argv);
-    if (status != VUCTL_OK)
-        out_error(v, argv[0], where);
+    return VUCTL_OK;
+}
+
+static void free_words(int argc, char **argv)
+{
+    if (!argv)
+        return;
+    for (int i = 0; i < argc; i++)
+        free(argv[i]);
+    free(argv);
+}
+
+/* A copy of argv with variables expanded in every word but the first. */
+static int expand_words(struct vuctl *v, int argc, char **argv, char ***out)
+{
+    char **x = calloc((size_t)argc + 1, sizeof(*x));
+    char err[512];
+
+    if (!x)
+        return vuctl_fail(v, VUCTL_FAIL, ENOMEM, "out of memory");
+    for (int i = 0; i < argc; i++) {
+        int rc;
+
+        if (i == 0) {
+            x[i] = strdup(argv[i]);
+            rc = x[i] ? 0 : -ENOMEM;
+            if (rc)
+                snprintf(err, sizeof(err), "out of memory");
+        } else {
+            rc = vuctl_expand(argv[i], vuctl_var_get, v, &x[i], err,
+                              sizeof(err));
+        }
+        if (rc) {
+            free_words(argc, x);
+            return vuctl_fail(v, rc == -ENOMEM ? VUCTL_FAIL : VUCTL_USAGE, -rc,
+                              "%s", err);
+        }
+    }
+    *out = x;
+    return VUCTL_OK;
+}
+
+int vuctl_cmd_run(struct vuctl *v, int argc, char **argv, const char *where)
+{
+    const struct vuctl_cmd *cmd = NULL;
+    char **x = NULL;
+    char name[160];
+    int nwords = 1;
+    int status;
+
+    v->where = where;
+    v->err.reported = false;
+    status = expand_words(v, argc, argv, &x);
+    if (status == VUCTL_OK)
+        status = vuctl_cmd_resolve(v, argc, x, &cmd, &nwords);
+    if (status == VUCTL_OK)
+        status = cmd->fn(v, argc - nwords + 1, x + nwords - 1);
+    if (status != VUCTL_OK && !v->err.reported) {
+        /* The name as typed: "exit", "dma alloc". */
+        if (cmd && nwords == 2)
+            snprintf(name, sizeof(name), "%s %s", argv[0], x[1]);
+        else
+            snprintf(name, sizeof(name), "%s", argv[0]);
+        out_error(v, name, where);
+    }
+    free_words(argc, x);
     fflush(stdout);
+    v->where = NULL;
     return status;
 }
 
-int vuctl_exec_line(struct vuctl *v, const char *text, const char *where)
+int vuctl_cmd_value(struct vuctl *v, int argc, char **argv, uint64_t *value)
+{
+    const struct vuctl_cmd *cmd;
+    char name[64];
+    int nwords, status;
+
+    if (isdigit((unsigned char)argv[0][0])) {
+        if (argc > 1)
+            return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                              "expected a command or one number, not the "
+                              "number '%s' and %d more word%s",
+                              argv[0], argc - 1, argc == 2 ? "" : "s");
+        return vuctl_arg_u64(v, argv[0], UINT64_MAX, value);
+    }
+    status = vuctl_cmd_resolve(v, argc, argv, &cmd, &nwords);
+    if (status)
+        return status;
+    if (!cmd->value)
+        return vuctl_fail(v, VUCTL_USAGE, EINVAL, "%s produces no value",
+                          vuctl_cmd_fullname(cmd, name, sizeof(name)));
+    v->capture.on = true;
+    v->capture.got = false;
+    status = cmd->fn(v, argc - nwords + 1, argv + nwords - 1);
+    v->capture.on = false;
+    if (status == VUCTL_OK && !v->capture.got)
+        return vuctl_fail(v, VUCTL_FAIL, EIO,
+                          "%s succeeded but gave no value (a vuctl bug)",
+                          vuctl_cmd_fullname(cmd, name, sizeof(name)));
+    *value = v->capture.value;
+    return status;
+}
+
+int vuctl_exec_line(struct vuctl *v, const char *text, const char *where,
+                    unsigned long *cmdno)
 {
     struct vuctl_line line;
-    char err[256];
+    char err[256], here[32];
     int status = VUCTL_OK;
     int rc;
 
     rc = vuctl_parse_line(text, &line, err, sizeof(err));
     if (rc) {
         vuctl_fail(v, rc == -ENOMEM ? VUCTL_FAIL : VUCTL_USAGE, -rc, "%s", err);
-        out_error(v, NULL, where);
+        out_error(v, NULL, cmdno ? "-c" : where);
         return v->err.status;
     }
     for (size_t i = 0; i < line.n && !v->quit; i++) {
+        if (cmdno) {
+            snprintf(here, sizeof(here), "-c:%lu", ++*cmdno);
+            where = here;
+        }
         status = vuctl_cmd_run(v, line.cmds[i].argc, line.cmds[i].argv, where);
         if (status != VUCTL_OK)
             break;

@@ -84,10 +84,26 @@ static void cand_free(struct candidates *c)
 static void complete_commands(struct candidates *c, const char *w, size_t wl)
 {
     for (size_t i = 0; i < vuctl_ncmds; i++) {
-        cand_add(c, w, wl, vuctl_cmds[i].name, " ");
-        if (vuctl_cmds[i].alias)
-            cand_add(c, w, wl, vuctl_cmds[i].alias, " ");
+        const struct vuctl_cmd *cmd = &vuctl_cmds[i];
+        bool seen = false;
+
+        /* A group ("dma") once, at its first sub-command. */
+        for (size_t j = 0; cmd->sub && j < i && !seen; j++)
+            seen = !strcmp(vuctl_cmds[j].name, cmd->name);
+        if (seen)
+            continue;
+        cand_add(c, w, wl, cmd->name, " ");
+        if (cmd->alias)
+            cand_add(c, w, wl, cmd->alias, " ");
     }
+}
+
+static void complete_subs(struct candidates *c, const char *group,
+                          const char *w, size_t wl)
+{
+    for (size_t i = 0; i < vuctl_ncmds; i++)
+        if (vuctl_cmds[i].sub && !strcmp(vuctl_cmds[i].name, group))
+            cand_add(c, w, wl, vuctl_cmds[i].sub, " ");
 }
 
 static void complete_regions(struct vuctl *v, struct candidates *c,
@@ -152,13 +168,73 @@ static void replace_word(EditLine *el, size_t wl, const char *s)
     el_insertstr(el, s);
 }
 
+/* The words of a command before the one being completed. */
+#define MAX_WORDS 16
+#define MAX_WORD 64
+
+/*
+ * Candidates for word w of a command whose earlier words are words[0..n):
+ * a command name, a sub-command, or the first argument the table says.
+ * Commands that take a command line (expect, set NAME =) recurse into it.
+ */
+static void complete_in(struct vuctl *v, struct candidates *c,
+                        char (*words)[MAX_WORD], size_t n, const char *w,
+                        size_t wl)
+{
+    const struct vuctl_cmd *cmd;
+    size_t argi;
+
+    if (n == 0) {
+        complete_commands(c, w, wl);
+        return;
+    }
+    if (vuctl_cmd_is_group(words[0])) {
+        if (n == 1) {
+            complete_subs(c, words[0], w, wl);
+            return;
+        }
+        cmd = vuctl_cmd_find(words[0], words[1]);
+        argi = n - 2;
+    } else {
+        cmd = vuctl_cmd_find(words[0], NULL);
+        argi = n - 1;
+    }
+    if (!cmd)
+        return;
+    switch (cmd->first_arg) {
+    case VUCTL_ARG_COMMAND:
+        if (argi == 0)
+            complete_commands(c, w, wl);
+        else if (argi == 1 && vuctl_cmd_is_group(words[1]))
+            complete_subs(c, words[1], w, wl);
+        break;
+    case VUCTL_ARG_CMDLINE:
+        complete_in(v, c, words + 1, n - 1, w, wl);
+        break;
+    case VUCTL_ARG_SET:
+        if (argi >= 2 && !strcmp(words[2], "="))
+            complete_in(v, c, words + 3, n - 3, w, wl);
+        break;
+    case VUCTL_ARG_REGION:
+        if (argi == 0)
+            complete_regions(v, c, w, wl);
+        break;
+    case VUCTL_ARG_FILE:
+        if (argi == 0)
+            complete_files(c, w, wl);
+        break;
+    case VUCTL_ARG_NONE:
+        break;
+    }
+}
+
 static unsigned char complete_fn(EditLine *el, int ch)
 {
     struct shell *sh = NULL;
     const LineInfo *li = el_line(el);
     const char *start = li->buffer, *cur = li->cursor, *w = cur, *p;
     struct candidates c = {0};
-    char first[64] = "";
+    char words[MAX_WORDS][MAX_WORD];
     size_t wl, nwords = 0;
     unsigned char ret = CC_ERROR;
 
@@ -167,7 +243,7 @@ static unsigned char complete_fn(EditLine *el, int ch)
         w--;
     wl = (size_t)(cur - w);
 
-    /* Which word of its command is this? Find the command's start. */
+    /* The words of this command so far: back to its start. */
     p = w;
     while (p > start && p[-1] != ';')
         p--;
@@ -181,31 +257,13 @@ static unsigned char complete_fn(EditLine *el, int ch)
         q = p;
         while (q < w && !isspace((unsigned char)*q))
             q++;
-        if (nwords == 0 && (size_t)(q - p) < sizeof(first))
-            snprintf(first, sizeof(first), "%.*s", (int)(q - p), p);
-        nwords++;
+        if (nwords == MAX_WORDS)
+            break;
+        snprintf(words[nwords++], MAX_WORD, "%.*s", (int)(q - p), p);
         p = q;
     }
-
-    if (nwords == 0) {
-        complete_commands(&c, w, wl);
-    } else if (nwords == 1) {
-        const struct vuctl_cmd *cmd = vuctl_cmd_find(first);
-
-        switch (cmd ? cmd->first_arg : VUCTL_ARG_NONE) {
-        case VUCTL_ARG_COMMAND:
-            complete_commands(&c, w, wl);
-            break;
-        case VUCTL_ARG_REGION:
-            complete_regions(sh->v, &c, w, wl);
-            break;
-        case VUCTL_ARG_FILE:
-            complete_files(&c, w, wl);
-            break;
-        case VUCTL_ARG_NONE:
-            break;
-        }
-    }
+    if (nwords < MAX_WORDS)
+        complete_in(sh->v, &c, words, nwords, w, wl);
 
     if (c.n == 1) {
         replace_word(el, wl, c.s[0]);
@@ -315,7 +373,7 @@ int vuctl_interactive(struct vuctl *v)
         if (*p)
             history(hist, &ev, H_ENTER, line);
         /* Errors are reported and the shell goes on. */
-        vuctl_exec_line(v, line, NULL);
+        vuctl_exec_line(v, line, NULL, NULL);
         fflush(stdout);
     }
 

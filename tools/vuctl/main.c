@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,75 +13,15 @@
 #include <vuc/vuc.h>
 
 #include "cmds.h"
+#include "doc.h"
 #include "output.h"
 #include "parse.h"
+#include "spawn.h"
 #include "vuctl.h"
 
 #ifndef VUCTL_VERSION
 #define VUCTL_VERSION "unknown"
 #endif
-
-/* One table for getopt_long() and for --help, so they cannot disagree. */
-static const struct {
-    const char *name;
-    int has_arg;
-    int val;
-    const char *arg;
-    const char *help;
-} options[] = {
-    {"command", required_argument, 'c', "CMDS",
-     "run CMDS (separated by ';' or newlines)"},
-    {"file", required_argument, 'f', "FILE",
-     "run the commands in FILE ('-' is stdin)"},
-    {"json", no_argument, 'j', NULL,
-     "print one JSON object per command and line"},
-    {"timeout", required_argument, 't', "MS",
-     "request timeout (0: wait for ever; default 5000)"},
-    {"verbose", no_argument, 'v', NULL,
-     "also print libvuc's info and debug messages"},
-    {"help", no_argument, 'h', NULL, "print this help and exit"},
-    {"version", no_argument, 'V', NULL, "print the version and exit"},
-};
-
-#define NOPTIONS (sizeof(options) / sizeof(options[0]))
-
-static void usage(FILE *f)
-{
-    fputs("usage: vuctl [OPTIONS] [SOCKET]\n"
-          "A shell for vfio-user devices, built on libvuc.\n"
-          "\n"
-          "With SOCKET, vuctl first runs 'connect SOCKET'. Commands then\n"
-          "come from -c and -f (both repeatable) in the order given, or else\n"
-          "from stdin: with a prompt, history and tab completion when stdin\n"
-          "is a terminal. Outside the prompt, the first failing command ends\n"
-          "the run.\n"
-          "\n"
-          "Options:\n",
-          f);
-    for (size_t i = 0; i < NOPTIONS; i++) {
-        char left[40];
-
-        snprintf(left, sizeof(left), "-%c, --%s%s%s", options[i].val,
-                 options[i].name, options[i].arg ? "=" : "",
-                 options[i].arg ? options[i].arg : "");
-        fprintf(f, "  %-20s  %s\n", left, options[i].help);
-    }
-    fputs("\nCommands:\n", f);
-    out_command_list(f);
-    fputs("\n"
-          "Numbers are decimal or 0x hex, with an optional k, m or g suffix\n"
-          "(powers of 1024). Words are separated by blanks, commands by ';'\n"
-          "or newlines; '#' starts a comment; \"...\" quotes.\n"
-          "\n"
-          "Exit status:\n"
-          "  0  every command succeeded\n"
-          "  1  a command failed\n"
-          "  2  usage error: bad option, unknown command, bad number or\n"
-          "     argument, unreadable script\n"
-          "  3  connection or protocol error: connect failed, connection\n"
-          "     lost, protocol violation, timeout\n",
-          f);
-}
 
 static void log_fn(void *arg, enum vuc_log_level level, const char *msg)
 {
@@ -95,38 +36,58 @@ struct source {
     const char *arg;
 };
 
+static int __attribute__((format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("vuctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'vuctl --help'.\n", stderr);
+    return VUCTL_USAGE;
+}
+
 int main(int argc, char **argv)
 {
-    struct option longopts[NOPTIONS + 1];
-    char shortopts[2 * NOPTIONS + 2];
+    struct option *longopts;
+    char *shortopts;
     struct source *sources;
     size_t nsources = 0, n = 0;
     struct vuctl v = {0};
+    const char *spawn = NULL;
     uint64_t timeout = 0;
     bool have_timeout = false;
     int status = VUCTL_OK;
     int opt;
 
+    /* From the one option table that --help and the man page print. At
+     * most one source per argument, so argc bounds them. */
+    longopts = calloc(vuctl_noptions + 1, sizeof(*longopts));
+    shortopts = malloc(2 * vuctl_noptions + 2);
+    sources = calloc((size_t)argc, sizeof(*sources));
+    if (!longopts || !shortopts || !sources) {
+        fputs("vuctl: out of memory\n", stderr);
+        status = VUCTL_FAIL;
+        goto out;
+    }
+
     /* Leading ':' and opterr = 0: report bad options as "vuctl: ..." like
      * every other message, not under the full path of argv[0]. */
     shortopts[n++] = ':';
     opterr = 0;
-    for (size_t i = 0; i < NOPTIONS; i++) {
-        longopts[i] = (struct option){options[i].name, options[i].has_arg, NULL,
-                                      options[i].val};
-        shortopts[n++] = (char)options[i].val;
-        if (options[i].has_arg)
+    for (size_t i = 0; i < vuctl_noptions; i++) {
+        const struct vuctl_option *o = &vuctl_options[i];
+
+        longopts[i] = (struct option){o->name, o->has_arg, NULL, o->val};
+        if (o->val >= 256)
+            continue;
+        shortopts[n++] = (char)o->val;
+        if (o->has_arg)
             shortopts[n++] = ':';
     }
-    memset(&longopts[NOPTIONS], 0, sizeof(longopts[0]));
     shortopts[n] = '\0';
-
-    /* At most one source per argument, so argc bounds them. */
-    sources = calloc((size_t)argc, sizeof(*sources));
-    if (!sources) {
-        fputs("vuctl: out of memory\n", stderr);
-        return VUCTL_FAIL;
-    }
 
     while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         char err[256];
@@ -143,48 +104,60 @@ int main(int argc, char **argv)
         case 't':
             if (vuctl_parse_u64(optarg, INT_MAX, &timeout, err, sizeof(err))) {
                 fprintf(stderr, "vuctl: --timeout: %s\n", err);
-                free(sources);
-                return VUCTL_USAGE;
+                status = VUCTL_USAGE;
+                goto out;
             }
             have_timeout = true;
+            break;
+        case VUCTL_OPT_SPAWN:
+            if (spawn) {
+                status = usage_error("--spawn given twice");
+                goto out;
+            }
+            spawn = optarg;
+            break;
+        case VUCTL_OPT_NO_SHARE:
+            v.all_noshare = true;
+            break;
+        case VUCTL_OPT_NO_TWIN:
+            v.all_notwin = true;
             break;
         case 'v':
             v.verbose++;
             break;
         case 'h':
-            usage(stdout);
-            free(sources);
-            return VUCTL_OK;
+            vuctl_doc_usage(stdout);
+            goto out;
+        case VUCTL_OPT_MAN:
+            vuctl_doc_man(stdout, VUCTL_VERSION);
+            goto out;
         case 'V':
-            printf("vuctl %s (libvuc API %d.%d.%d, vfio-user %d.%d)\n",
-                   VUCTL_VERSION, VUC_VERSION_MAJOR, VUC_VERSION_MINOR,
-                   VUC_VERSION_PATCH, VUC_PROTO_MAJOR, VUC_PROTO_MINOR);
-            free(sources);
-            return VUCTL_OK;
+            printf("vuctl %s (libvuc %s, API %d.%d.%d, vfio-user %d.%d)\n",
+                   VUCTL_VERSION, vuc_version(), VUC_VERSION_MAJOR,
+                   VUC_VERSION_MINOR, VUC_VERSION_PATCH, VUC_PROTO_MAJOR,
+                   VUC_PROTO_MINOR);
+            goto out;
         case ':':
-            fprintf(stderr, "vuctl: option '%s' needs an argument\n",
-                    argv[optind - 1]);
-            fputs("Try 'vuctl --help'.\n", stderr);
-            free(sources);
-            return VUCTL_USAGE;
+            status =
+                usage_error("option '%s' needs an argument", argv[optind - 1]);
+            goto out;
         default:
-            if (optopt)
-                fprintf(stderr, "vuctl: unknown option '-%c'\n", optopt);
+            if (optopt > 0 && optopt < 256)
+                status = usage_error("unknown option '-%c'", optopt);
             else
-                fprintf(stderr, "vuctl: unknown option '%s'\n",
-                        argv[optind - 1]);
-            fputs("Try 'vuctl --help'.\n", stderr);
-            free(sources);
-            return VUCTL_USAGE;
+                status = usage_error("unknown option '%s'", argv[optind - 1]);
+            goto out;
         }
     }
+    if (spawn && optind < argc) {
+        status = usage_error("unexpected argument '%s': --spawn connects to "
+                             "the server it starts",
+                             argv[optind]);
+        goto out;
+    }
     if (argc - optind > 1) {
-        fprintf(stderr,
-                "vuctl: unexpected argument '%s'\n"
-                "Try 'vuctl --help'.\n",
-                argv[optind + 1]);
-        free(sources);
-        return VUCTL_USAGE;
+        status = usage_error("unexpected argument '%s'", argv[optind + 1]);
+        goto out;
     }
 
     v.base = event_base_new();
@@ -204,12 +177,18 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    if (optind < argc) {
-        char *connect_argv[] = {"connect", argv[optind], NULL};
-
-        status = vuctl_cmd_run(&v, 2, connect_argv, NULL);
+    if (spawn) {
+        status = vuctl_spawn_start(&v, spawn, v.all_noshare, !v.all_notwin);
         if (status != VUCTL_OK)
             goto out;
+    } else if (optind < argc) {
+        /* The connect command's own path, so that a failure reads alike. */
+        status = vuctl_connect(&v, argv[optind], argv[optind], -1,
+                               v.all_noshare, !v.all_notwin, NULL);
+        if (status != VUCTL_OK) {
+            out_error(&v, "connect", NULL);
+            goto out;
+        }
     }
 
     for (size_t i = 0; i < nsources && status == VUCTL_OK && !v.quit; i++) {
@@ -218,7 +197,7 @@ int main(int argc, char **argv)
         else
             status = vuctl_run_file(&v, sources[i].arg);
     }
-    if (nsources == 0) {
+    if (nsources == 0 && status == VUCTL_OK) {
         if (isatty(STDIN_FILENO))
             status = vuctl_interactive(&v);
         else
@@ -226,12 +205,19 @@ int main(int argc, char **argv)
     }
 
 out:
-    vuc_client_free(v.client);
-    free(v.path);
+    fflush(stdout);
+    vuctl_disconnect(&v);
+    /* After the connection is closed: a server that serves one client may
+     * then exit by itself, cleanly. */
+    if (vuctl_spawn_stop() != VUCTL_OK && status == VUCTL_OK)
+        status = VUCTL_CONN;
+    vuctl_vars_free(&v);
     vuc_options_free(v.opts);
     if (v.base)
         event_base_free(v.base);
     free(sources);
+    free(shortopts);
+    free(longopts);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "vuctl: error writing output: %s\n", strerror(errno));
         if (status == VUCTL_OK)

@@ -104,6 +104,8 @@ void out_error(struct vuctl *v, const char *name, const char *where)
 
         if (o && name)
             json_object_set_new(o, "cmd", json_str(name));
+        if (o && where)
+            json_object_set_new(o, "where", json_str(where));
         if (o) {
             json_object_set_new(o, "error", json_str(v->err.msg));
             json_object_set_new(o, "errno", json_integer(v->err.err));
@@ -226,6 +228,11 @@ void out_info(struct vuctl *v)
                               (int)c->major, "minor", (int)c->minor, "caps",
                               caps_json(c), "device", device_json(d));
 
+        if (o)
+            json_object_set_new(o, "client",
+                                json_pack("{s:b,s:b}", "twin_socket",
+                                          (int)v->twin, "dma_noshare",
+                                          (int)v->noshare));
         /* What the server sent, as JSON when it is JSON, else verbatim. */
         if (o && server)
             json_object_set(o, "server", server);
@@ -254,7 +261,11 @@ void out_info(struct vuctl *v)
     else
         printf("migration_pgsize    -\n");
     printf("write_multiple      %s\n", c->write_multiple ? "yes" : "no");
-    printf("twin_socket         %s\n", c->twin_socket ? "yes" : "no");
+    printf("twin_socket         %s\n",
+           c->twin_socket ? "yes"
+           : v->twin      ? "no (asked for; the server did not grant it)"
+                          : "no (not asked for)");
+    printf("dma_noshare         %s\n", v->noshare ? "yes" : "no");
     printf("server json         ");
     if (server) {
         /* Re-encoded so that nothing the server sent reaches the terminal
@@ -452,29 +463,24 @@ void out_poke(struct vuctl *v, uint32_t region, uint64_t offset, unsigned width,
 
 static const char hexdigits[] = "0123456789abcdef";
 
-void out_dump(struct vuctl *v, uint32_t region, uint64_t offset,
-              const uint8_t *data, size_t len)
+/* The bytes as one hex string (NULL when out of memory). */
+static char *hex_string(const uint8_t *data, size_t len)
 {
-    if (v->json) {
-        char *hex = malloc(len * 2 + 1);
+    char *hex = malloc(len * 2 + 1);
 
-        if (!hex) {
-            fputs("vuctl: dump: out of memory\n", stderr);
-            return;
-        }
-        for (size_t i = 0; i < len; i++) {
-            hex[2 * i] = hexdigits[data[i] >> 4];
-            hex[2 * i + 1] = hexdigits[data[i] & 0xf];
-        }
-        hex[len * 2] = '\0';
-        emit(json_pack("{s:s,s:I,s:o,s:I,s:s}", "cmd", "dump", "region",
-                       (json_int_t)region, "offset", json_u64(offset), "length",
-                       (json_int_t)len, "data", hex));
-        free(hex);
-        return;
+    if (!hex)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        hex[2 * i] = hexdigits[data[i] >> 4];
+        hex[2 * i + 1] = hexdigits[data[i] & 0xf];
     }
+    hex[len * 2] = '\0';
+    return hex;
+}
 
-    /* xxd's layout: offset, eight groups of two bytes, two blanks, text. */
+/* xxd's layout: address, eight groups of two bytes, two blanks, text. */
+static void xxd(uint64_t addr, const uint8_t *data, size_t len)
+{
     for (size_t line = 0; line < len; line += 16) {
         char hexpart[40], text[17];
         size_t n = len - line < 16 ? len - line : 16;
@@ -496,29 +502,290 @@ void out_dump(struct vuctl *v, uint32_t region, uint64_t offset,
         }
         hexpart[h] = '\0';
         text[n] = '\0';
-        printf("%08" PRIx64 ": %s  %s\n", offset + line, hexpart, text);
+        printf("%08" PRIx64 ": %s  %s\n", addr + line, hexpart, text);
     }
+}
+
+void out_dump(struct vuctl *v, uint32_t region, uint64_t offset,
+              const uint8_t *data, size_t len)
+{
+    char *hex;
+
+    if (!v->json) {
+        xxd(offset, data, len);
+        return;
+    }
+    hex = hex_string(data, len);
+    if (!hex) {
+        fputs("vuctl: dump: out of memory\n", stderr);
+        return;
+    }
+    emit(json_pack("{s:s,s:I,s:o,s:I,s:s}", "cmd", "dump", "region",
+                   (json_int_t)region, "offset", json_u64(offset), "length",
+                   (json_int_t)len, "data", hex));
+    free(hex);
+}
+
+/* ---- DMA ---------------------------------------------------------------- */
+
+/* What vuctl tells about a map: "rw", "r,huge"... and whether the server
+ * got an fd. */
+static void map_flags(const struct vuc_dma_map *m, char *buf, size_t len)
+{
+    unsigned f = vuc_dma_map_flags(m);
+
+    snprintf(buf, len, "%s%s%s", f & VUC_DMA_READ ? "r" : "",
+             f & VUC_DMA_WRITE ? "w" : "", f & VUC_DMA_HUGETLB ? ",huge" : "");
+}
+
+static bool map_shared(const struct vuc_dma_map *m)
+{
+    return vuc_dma_fd(m) >= 0 && !(vuc_dma_map_flags(m) & VUC_DMA_NOSHARE);
+}
+
+static json_t *map_json(struct vuctl *v, const struct vuc_dma_map *m)
+{
+    const struct vuctl_filemap *f = vuctl_dma_file(v, m);
+    unsigned flags = vuc_dma_map_flags(m);
+    json_t *o;
+
+    o = json_pack("{s:o,s:o,s:b,s:b,s:b,s:b,s:b}", "iova",
+                  json_u64(vuc_dma_iova(m)), "size", json_u64(vuc_dma_size(m)),
+                  "read", (flags & VUC_DMA_READ) != 0, "write",
+                  (flags & VUC_DMA_WRITE) != 0, "noshare",
+                  (flags & VUC_DMA_NOSHARE) != 0, "huge",
+                  (flags & VUC_DMA_HUGETLB) != 0, "shared", (int)map_shared(m));
+    if (o && f) {
+        json_object_set_new(o, "file", json_str(f->path ? f->path : ""));
+        json_object_set_new(o, "offset", json_u64(f->offset));
+    }
+    return o;
+}
+
+/* "ring.bin+0x0", or "-" for memory of dma alloc. */
+static void map_file(struct vuctl *v, const struct vuc_dma_map *m, char *buf,
+                     size_t len)
+{
+    const struct vuctl_filemap *f = vuctl_dma_file(v, m);
+
+    if (f)
+        snprintf(buf, len, "%s+0x%" PRIx64, f->path ? f->path : "?", f->offset);
+    else
+        snprintf(buf, len, "-");
+}
+
+void out_dma_map(struct vuctl *v, const char *cmd, const struct vuc_dma_map *m)
+{
+    char flags[16], file[4200];
+    json_t *o;
+
+    if (v->json) {
+        json_t *fields = map_json(v, m);
+
+        /* "cmd" first, as in every other object, then the map's fields. */
+        o = json_pack("{s:s}", "cmd", cmd);
+        if (!o || !fields || json_object_update(o, fields) < 0) {
+            json_decref(o);
+            o = NULL;
+        }
+        json_decref(fields);
+        emit(o);
+        return;
+    }
+    map_flags(m, flags, sizeof(flags));
+    map_file(v, m, file, sizeof(file));
+    printf("iova 0x%" PRIx64 " size 0x%zx %s fd %s", vuc_dma_iova(m),
+           vuc_dma_size(m), flags, map_shared(m) ? "shared" : "none");
+    if (file[0] != '-') {
+        fputs(" file ", stdout);
+        out_sanitized(stdout, file);
+    }
+    fputc('\n', stdout);
+}
+
+void out_dma_unmap(struct vuctl *v, uint64_t iova, size_t size)
+{
+    /* Silent in text mode, like poke: nothing to learn from it. */
+    if (v->json)
+        emit(json_pack("{s:s,s:o,s:o}", "cmd", "dma unmap", "iova",
+                       json_u64(iova), "size", json_u64(size)));
+}
+
+void out_dma_list(struct vuctl *v)
+{
+    unsigned n = vuc_dma_count(v->client);
+    json_t *arr = NULL;
+
+    if (v->json)
+        arr = json_array();
+    else
+        printf("%-18s  %12s  %-7s  %-6s  %s\n", "IOVA", "SIZE", "FLAGS", "FD",
+               "FILE");
+    for (unsigned i = 0; i < n; i++) {
+        const struct vuc_dma_map *m = vuc_dma_at(v->client, i);
+        char iova[24], size[24], flags[16], file[4200];
+
+        if (!m)
+            break;
+        if (v->json) {
+            if (arr)
+                json_array_append_new(arr, map_json(v, m));
+            continue;
+        }
+        snprintf(iova, sizeof(iova), "0x%" PRIx64, vuc_dma_iova(m));
+        snprintf(size, sizeof(size), "0x%zx", vuc_dma_size(m));
+        map_flags(m, flags, sizeof(flags));
+        map_file(v, m, file, sizeof(file));
+        printf("%-18s  %12s  %-7s  %-6s  ", iova, size, flags,
+               map_shared(m) ? "shared" : "none");
+        out_sanitized(stdout, file);
+        fputc('\n', stdout);
+    }
+    if (v->json)
+        emit(json_pack("{s:s,s:o*}", "cmd", "dma list", "maps", arr));
+}
+
+void out_dma_access(struct vuctl *v, const char *cmd, uint64_t iova,
+                    unsigned width, uint64_t value, bool print_text)
+{
+    if (v->json) {
+        emit(json_pack("{s:s,s:o,s:i,s:o}", "cmd", cmd, "iova", json_u64(iova),
+                       "width", (int)width, "value", json_u64(value)));
+        return;
+    }
+    if (print_text)
+        printf("0x%0*" PRIx64 "\n", (int)width * 2, value);
+}
+
+void out_dma_dump(struct vuctl *v, uint64_t iova, const uint8_t *data,
+                  size_t len)
+{
+    char *hex;
+
+    if (!v->json) {
+        xxd(iova, data, len);
+        return;
+    }
+    hex = hex_string(data, len);
+    if (!hex) {
+        fputs("vuctl: dma dump: out of memory\n", stderr);
+        return;
+    }
+    emit(json_pack("{s:s,s:o,s:I,s:s}", "cmd", "dma dump", "iova",
+                   json_u64(iova), "length", (json_int_t)len, "data", hex));
+    free(hex);
+}
+
+void out_dma_fill(struct vuctl *v, uint64_t iova, uint64_t len, uint8_t byte)
+{
+    if (v->json)
+        emit(json_pack("{s:s,s:o,s:o,s:i}", "cmd", "dma fill", "iova",
+                       json_u64(iova), "length", json_u64(len), "byte",
+                       (int)byte));
+}
+
+/* ---- Scripts ------------------------------------------------------------ */
+
+void out_set(struct vuctl *v, const char *name, uint64_t value)
+{
+    if (v->json)
+        emit(json_pack("{s:s,s:s,s:o}", "cmd", "set", "name", name, "value",
+                       json_u64(value)));
+}
+
+void out_vars(struct vuctl *v)
+{
+    json_t *vars = NULL;
+
+    if (v->json)
+        vars = json_object();
+    for (size_t i = 0; i < v->nvars; i++) {
+        if (!v->json)
+            printf("%s = 0x%" PRIx64 "\n", v->vars[i].name, v->vars[i].value);
+        else if (vars)
+            json_object_set_new(vars, v->vars[i].name,
+                                json_u64(v->vars[i].value));
+    }
+    if (v->json)
+        emit(json_pack("{s:s,s:o*}", "cmd", "vars", "vars", vars));
+}
+
+void out_expect(struct vuctl *v, const struct vuctl_expect *e)
+{
+    json_t *o;
+
+    if (!e->ok) {
+        fputs("vuctl: ", stderr);
+        if (v->where)
+            fprintf(stderr, "%s: ", v->where);
+        out_sanitized(stderr, v->err.msg);
+        fputc('\n', stderr);
+    }
+    if (!v->json)
+        return;
+    o = json_pack("{s:s,s:b,s:o,s:o}", "cmd", "expect", "ok", (int)e->ok,
+                  "command", json_str(e->command), "value", json_u64(e->value));
+    if (!o) {
+        emit(NULL);
+        return;
+    }
+    if (e->has_mask)
+        json_object_set_new(o, "mask", json_u64(e->mask));
+    json_object_set_new(o, "op", json_string(e->op));
+    if (!strcmp(e->op, "in")) {
+        json_object_set_new(o, "low", json_u64(e->low));
+        json_object_set_new(o, "high", json_u64(e->high));
+    } else {
+        json_object_set_new(o, "expected", json_u64(e->expected));
+    }
+    if (!e->ok) {
+        if (v->where)
+            json_object_set_new(o, "where", json_str(v->where));
+        json_object_set_new(o, "error", json_str(v->err.msg));
+    }
+    emit(o);
+}
+
+void out_echo(struct vuctl *v, const char *text)
+{
+    if (v->json) {
+        emit(json_pack("{s:s,s:o}", "cmd", "echo", "text", json_str(text)));
+        return;
+    }
+    puts(text);
+}
+
+void out_sleep(struct vuctl *v, uint64_t ms)
+{
+    if (v->json)
+        emit(json_pack("{s:s,s:o}", "cmd", "sleep", "ms", json_u64(ms)));
 }
 
 /* ---- Help --------------------------------------------------------------- */
 
-static int synopsis_len(const struct vuctl_cmd *c)
+/* Synopses longer than this get the summary on a line of its own. */
+#define SYNOPSIS_WIDTH 22
+
+static void synopsis(const struct vuctl_cmd *c, const char *name, char *buf,
+                     size_t len)
 {
-    return (int)(strlen(c->name) + (c->args[0] ? 1 + strlen(c->args) : 0));
+    snprintf(buf, len, "%s%s%s%s%s", name, c->sub ? " " : "",
+             c->sub ? c->sub : "", c->args[0] ? " " : "", c->args);
 }
 
-void out_command_list(FILE *f)
+void out_command_list(FILE *f, const char *group)
 {
-    int width = 0;
-
-    for (size_t i = 0; i < vuctl_ncmds; i++)
-        if (synopsis_len(&vuctl_cmds[i]) > width)
-            width = synopsis_len(&vuctl_cmds[i]);
     for (size_t i = 0; i < vuctl_ncmds; i++) {
         const struct vuctl_cmd *c = &vuctl_cmds[i];
+        char syn[160];
 
-        fprintf(f, "  %s%s%s%*s  %s", c->name, c->args[0] ? " " : "", c->args,
-                width - synopsis_len(c), "", c->summary);
+        if (group && (!c->sub || strcmp(c->name, group)))
+            continue;
+        synopsis(c, c->name, syn, sizeof(syn));
+        if (strlen(syn) > SYNOPSIS_WIDTH)
+            fprintf(f, "  %s\n  %-*s  %s", syn, SYNOPSIS_WIDTH, "", c->summary);
+        else
+            fprintf(f, "  %-*s  %s", SYNOPSIS_WIDTH, syn, c->summary);
         if (c->alias)
             fprintf(f, " (also '%s')", c->alias);
         fputc('\n', f);
@@ -528,27 +795,32 @@ void out_command_list(FILE *f)
 static json_t *help_json(const struct vuctl_cmd *c, bool details)
 {
     json_t *o = json_object();
+    char name[64];
 
     /* In `help CMD` this object is the reply, so "cmd" leads as in all. */
     if (o && details)
         json_object_set_new(o, "cmd", json_string("help"));
     if (o) {
-        json_object_set_new(o, "name", json_string(c->name));
+        json_object_set_new(
+            o, "name", json_string(vuctl_cmd_fullname(c, name, sizeof(name))));
         json_object_set_new(o, "args", json_string(c->args));
         json_object_set_new(o, "summary", json_string(c->summary));
     }
-
     if (o && c->alias)
         json_object_set_new(o, "alias", json_string(c->alias));
     if (o && details) {
         json_object_set_new(o, "help", json_string(c->help));
+        json_object_set_new(o, "value",
+                            c->value ? json_string(c->value) : json_null());
         json_object_set_new(o, "example", json_string(c->example));
     }
     return o;
 }
 
-void out_help(struct vuctl *v, const struct vuctl_cmd *c)
+void out_help(struct vuctl *v, const struct vuctl_cmd *c, const char *group)
 {
+    char syn[160];
+
     if (v->json) {
         json_t *o;
 
@@ -558,23 +830,36 @@ void out_help(struct vuctl *v, const struct vuctl_cmd *c)
             json_t *arr = json_array();
 
             for (size_t i = 0; arr && i < vuctl_ncmds; i++)
-                json_array_append_new(arr, help_json(&vuctl_cmds[i], false));
+                if (!group ||
+                    (vuctl_cmds[i].sub && !strcmp(vuctl_cmds[i].name, group)))
+                    json_array_append_new(arr,
+                                          help_json(&vuctl_cmds[i], false));
             o = json_pack("{s:s,s:o*}", "cmd", "help", "commands", arr);
         }
         emit(o);
         return;
     }
     if (!c) {
-        printf("Commands:\n");
-        out_command_list(stdout);
+        if (group)
+            printf("Sub-commands of %s:\n", group);
+        else
+            printf("Commands:\n");
+        out_command_list(stdout, group);
         printf("Type 'help COMMAND' for details.\n");
         return;
     }
-    printf("%s - %s\n\n", c->name, c->summary);
-    printf("usage: %s%s%s\n", c->name, c->args[0] ? " " : "", c->args);
-    if (c->alias)
-        printf("   or: %s%s%s\n", c->alias, c->args[0] ? " " : "", c->args);
-    printf("\n%s\nExample:\n", c->help);
+    printf("%s - %s\n\n", vuctl_cmd_fullname(c, syn, sizeof(syn)), c->summary);
+    synopsis(c, c->name, syn, sizeof(syn));
+    printf("usage: %s\n", syn);
+    if (c->alias) {
+        synopsis(c, c->alias, syn, sizeof(syn));
+        printf("   or: %s\n", syn);
+    }
+    printf("\n%s", c->help);
+    if (c->value)
+        printf("\nValue for set and expect: %s.\n", c->value);
+    printf("\nExample%s:\n",
+           strchr(c->example, '\n') != strrchr(c->example, '\n') ? "s" : "");
     for (const char *p = c->example; *p;) {
         const char *nl = strchr(p, '\n');
         int n = nl ? (int)(nl - p) : (int)strlen(p);

@@ -6,12 +6,26 @@
 #ifndef VUCTL_OUTPUT_H
 #define VUCTL_OUTPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 struct vuctl;
 struct vuctl_cmd;
+struct vuc_dma_map;
+
+/* The outcome of one expect. */
+struct vuctl_expect {
+    const char *command; /* its words, joined */
+    uint64_t value;      /* after the mask */
+    bool has_mask;
+    uint64_t mask;
+    const char *op;     /* "==" ... ">=", or "in" */
+    uint64_t expected;  /* for an operator */
+    uint64_t low, high; /* for "in" */
+    bool ok;
+};
 
 /*
  * Report v->err for command name (NULL when no command was identified) run
@@ -31,12 +45,29 @@ void out_poke(struct vuctl *v, uint32_t region, uint64_t offset, unsigned width,
               uint64_t value);
 void out_dump(struct vuctl *v, uint32_t region, uint64_t offset,
               const uint8_t *data, size_t len);
-/* help for one command, or the list of all when cmd is NULL. */
-void out_help(struct vuctl *v, const struct vuctl_cmd *cmd);
+void out_dma_map(struct vuctl *v, const char *cmd,
+                 const struct vuc_dma_map *map);
+void out_dma_unmap(struct vuctl *v, uint64_t iova, size_t size);
+void out_dma_list(struct vuctl *v);
+void out_dma_access(struct vuctl *v, const char *cmd, uint64_t iova,
+                    unsigned width, uint64_t value, bool print_text);
+void out_dma_dump(struct vuctl *v, uint64_t iova, const uint8_t *data,
+                  size_t len);
+void out_dma_fill(struct vuctl *v, uint64_t iova, uint64_t len, uint8_t byte);
+void out_set(struct vuctl *v, const char *name, uint64_t value);
+void out_vars(struct vuctl *v);
+/* A failed check also goes to stderr, naming v->where. */
+void out_expect(struct vuctl *v, const struct vuctl_expect *e);
+void out_echo(struct vuctl *v, const char *text);
+void out_sleep(struct vuctl *v, uint64_t ms);
+/* help for one command, for the sub-commands of group, or the list of all
+ * when both are NULL. */
+void out_help(struct vuctl *v, const struct vuctl_cmd *cmd, const char *group);
 void out_quit(struct vuctl *v, const char *name);
 
-/* The command list of --help (and of `help` in text mode). */
-void out_command_list(FILE *f);
+/* The command list of --help (and of `help` in text mode); with group,
+ * only its sub-commands. */
+void out_command_list(FILE *f, const char *group);
 
 /*
  * Write s to f with control characters and non-ASCII bytes escaped, so that

@@ -272,3 +272,153 @@ int vuctl_parse_u64(const char *tok, uint64_t max, uint64_t *out, char *err,
     *out = v;
     return 0;
 }
+
+int vuctl_parse_duration(const char *tok, uint64_t max_ms, uint64_t *ms,
+                         char *err, size_t errlen)
+{
+    const char *s = tok;
+    unsigned base = 10;
+    uint64_t v = 0, scale = 1;
+    size_t ndigits = 0;
+
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    for (; *s; s++) {
+        int d = digit_value(*s, base);
+
+        if (d < 0)
+            break;
+        if (v > (UINT64_MAX - (unsigned)d) / base) {
+            snprintf(err, errlen, "bad duration '%s': too long", tok);
+            return -ERANGE;
+        }
+        v = v * base + (unsigned)d;
+        ndigits++;
+    }
+    if (ndigits == 0 || (*s && strcmp(s, "ms") && strcmp(s, "s"))) {
+        snprintf(err, errlen,
+                 "bad duration '%s': expected milliseconds, or a number "
+                 "followed by ms or s",
+                 tok);
+        return -EINVAL;
+    }
+    if (!strcmp(s, "s"))
+        scale = 1000;
+    if (v > max_ms / scale) {
+        snprintf(err, errlen,
+                 "bad duration '%s': longer than the maximum of %" PRIu64 " ms",
+                 tok, max_ms);
+        return -ERANGE;
+    }
+    *ms = v * scale;
+    return 0;
+}
+
+static bool name_start(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool name_char(char c)
+{
+    return name_start(c) || (c >= '0' && c <= '9');
+}
+
+bool vuctl_var_name_ok(const char *name, size_t len)
+{
+    if (len == 0 || len > VUCTL_VAR_NAME_MAX || !name_start(name[0]))
+        return false;
+    for (size_t i = 1; i < len; i++)
+        if (!name_char(name[i]))
+            return false;
+    return true;
+}
+
+static int buf_puts(struct buf *b, const char *s)
+{
+    for (; *s; s++) {
+        int rc = buf_put(b, *s);
+
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int vuctl_expand(const char *word, vuctl_lookup_fn lookup, void *ctx,
+                 char **out, char *err, size_t errlen)
+{
+    struct buf b = {0};
+    const char *s = word;
+    int rc = 0;
+
+    err[0] = '\0';
+    while (*s) {
+        char name[VUCTL_VAR_NAME_MAX + 1], num[24];
+        const char *start, *end;
+        uint64_t value;
+
+        if (*s != '$') {
+            rc = buf_put(&b, *s++);
+            if (rc)
+                goto fail;
+            continue;
+        }
+        if (s[1] == '$') {
+            rc = buf_put(&b, '$');
+            if (rc)
+                goto fail;
+            s += 2;
+            continue;
+        }
+        if (s[1] == '{') {
+            start = s + 2;
+            end = strchr(start, '}');
+            if (!end) {
+                snprintf(err, errlen, "bad '${' in '%s': no closing '}'", word);
+                rc = -EINVAL;
+                goto fail;
+            }
+            s = end + 1;
+        } else {
+            start = end = s + 1;
+            while (name_char(*end))
+                end++;
+            s = end;
+        }
+        if (!vuctl_var_name_ok(start, (size_t)(end - start))) {
+            snprintf(err, errlen,
+                     "bad '$' in '%s': expected $NAME, ${NAME} or $$ (a "
+                     "name is a letter or '_', then letters, digits and "
+                     "'_', at most %d of them)",
+                     word, VUCTL_VAR_NAME_MAX);
+            rc = -EINVAL;
+            goto fail;
+        }
+        memcpy(name, start, (size_t)(end - start));
+        name[end - start] = '\0';
+        if (lookup(ctx, name, &value) < 0) {
+            snprintf(err, errlen, "undefined variable '%s'", name);
+            rc = -ENOENT;
+            goto fail;
+        }
+        snprintf(num, sizeof(num), "0x%" PRIx64, value);
+        rc = buf_puts(&b, num);
+        if (rc)
+            goto fail;
+    }
+    *out = b.p ? b.p : strdup("");
+    if (!*out) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    return 0;
+
+fail:
+    if (rc == -ENOMEM)
+        snprintf(err, errlen, "out of memory");
+    free(b.p);
+    return rc;
+}

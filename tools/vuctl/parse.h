@@ -6,6 +6,7 @@
 #ifndef VUCTL_PARSE_H
 #define VUCTL_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,5 +43,37 @@ void vuctl_line_free(struct vuctl_line *line);
  */
 int vuctl_parse_u64(const char *tok, uint64_t max, uint64_t *out, char *err,
                     size_t errlen);
+
+/*
+ * Parse a duration: a decimal or 0x hex number of milliseconds, or a number
+ * followed by "ms" or "s". No k/m/g suffixes: "1m" would read as a minute.
+ * @param max_ms the longest accepted duration.
+ * @return 0, or -EINVAL / -ERANGE with "bad duration 'TOKEN': why" in err.
+ */
+int vuctl_parse_duration(const char *tok, uint64_t max_ms, uint64_t *ms,
+                         char *err, size_t errlen);
+
+/* Longest variable name, in bytes. */
+#define VUCTL_VAR_NAME_MAX 64
+
+/*
+ * Whether the len bytes at name are a variable name: a letter or '_', then
+ * letters, digits and '_', at most VUCTL_VAR_NAME_MAX bytes.
+ */
+bool vuctl_var_name_ok(const char *name, size_t len);
+
+/* The value of variable name (NUL-terminated): 0, or -ENOENT when undefined. */
+typedef int (*vuctl_lookup_fn)(void *ctx, const char *name, uint64_t *value);
+
+/*
+ * Expand variables in word: $NAME and ${NAME} become the variable's value
+ * in 0x hex, $$ becomes one '$'; any other '$' is an error, so that a typo
+ * never passes through silently.
+ * @return 0 with *out a new string (free() it), -EINVAL (bad '$') or -ENOENT
+ * (undefined variable, "undefined variable 'NAME'") with a message in err,
+ * or -ENOMEM.
+ */
+int vuctl_expand(const char *word, vuctl_lookup_fn lookup, void *ctx,
+                 char **out, char *err, size_t errlen);
 
 #endif /* VUCTL_PARSE_H */

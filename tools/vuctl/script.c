@@ -10,7 +10,7 @@
 
 int vuctl_run_text(struct vuctl *v, const char *text)
 {
-    return vuctl_exec_line(v, text, NULL);
+    return vuctl_exec_line(v, text, NULL, &v->c_commands);
 }
 
 int vuctl_run_file(struct vuctl *v, const char *path)
@@ -45,7 +45,7 @@ int vuctl_run_file(struct vuctl *v, const char *path)
             status = VUCTL_USAGE;
             break;
         }
-        status = vuctl_exec_line(v, line, where);
+        status = vuctl_exec_line(v, line, where, NULL);
         if (status != VUCTL_OK)
             break;
     }

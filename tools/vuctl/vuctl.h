@@ -12,6 +12,7 @@
 
 struct event_base;
 struct vuc_client;
+struct vuc_dma_map;
 struct vuc_options;
 
 /* Exit statuses; --help documents them, scripts depend on them. */
@@ -25,20 +26,58 @@ enum vuctl_status {
 /* Largest dump; a bound so that a typo cannot ask for gigabytes. */
 #define VUCTL_MAX_DUMP (16u * 1024 * 1024)
 
+/* A variable of a script (set, $NAME). */
+struct vuctl_var {
+    char *name;
+    uint64_t value;
+};
+
+/* Memory `dma map` mapped from a file; vuctl unmaps it once libvuc has let
+ * go of the DMA map (which holds its address). */
+struct vuctl_filemap {
+    const struct vuc_dma_map *map;
+    void *addr;
+    size_t len;
+    bool writable; /* opened read-write, mapped PROT_WRITE */
+    uint64_t offset;
+    char *path;
+};
+
 struct vuctl {
     struct event_base *base;
     struct vuc_options *opts;  /* template for every client vuctl creates */
     struct vuc_client *client; /* NULL when not connected by `connect` */
-    char *path;                /* socket path of client */
+    char *path;                /* name of the client's connection */
+    bool noshare, twin;        /* what the client was asked for */
+    /* --no-share, --no-twin: for every connection; connect adds its own. */
+    bool all_noshare, all_notwin;
 
     bool json;
     int verbose;
     bool quit; /* set by quit/exit: stop reading commands */
 
+    /* Where the running command came from ("file:line", "-c:N"), or NULL. */
+    const char *where;
+    /* Numbers the commands of -c arguments, for "-c:N". */
+    unsigned long c_commands;
+
+    /* set and expect run a command for its value: see vuctl_capture(). */
+    struct {
+        bool on, got;
+        uint64_t value;
+    } capture;
+
+    struct vuctl_var *vars;
+    size_t nvars;
+
+    struct vuctl_filemap *files;
+    size_t nfiles;
+
     /* What the last failing command left for out_error(). */
     struct {
-        int status; /* enum vuctl_status */
-        int err;    /* positive errno, for JSON */
+        int status;    /* enum vuctl_status */
+        int err;       /* positive errno, for JSON */
+        bool reported; /* the command printed its own failure */
         char msg[1024];
     } err;
 };
@@ -64,11 +103,14 @@ int vuctl_status_of(int rc);
 /*
  * Run one line of commands (';'-separated, '#' comments). Stops at the first
  * failing command; returns its status (0 when all succeeded). where names
- * the source for error messages ("file:line"), or is NULL.
+ * the source for error messages ("file:line"), or is NULL; with cmdno, each
+ * command is named "-c:N" instead, N counting on from *cmdno.
  */
-int vuctl_exec_line(struct vuctl *v, const char *line, const char *where);
+int vuctl_exec_line(struct vuctl *v, const char *line, const char *where,
+                    unsigned long *cmdno);
 
-/* Run the commands of a -c argument; stops at the first failure. */
+/* Run the commands of a -c argument; stops at the first failure. Commands
+ * are named "-c:N" in messages, N counting across all -c arguments. */
 int vuctl_run_text(struct vuctl *v, const char *text);
 
 /*
