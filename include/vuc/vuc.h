@@ -458,7 +458,8 @@ const struct vuc_ioeventfd *vuc_region_ioeventfds(
  * make it fault under us.
  */
 
-/** Let the client choose the IOVA. */
+/** Let the client choose the IOVA: libvuc picks the lowest free range from
+ * 4 GiB up, aligned to the negotiated page size. */
 #define VUC_IOVA_ANY UINT64_MAX
 
 enum vuc_dma_flags {
@@ -499,7 +500,11 @@ int vuc_dma_alloc_async(struct vuc_client *client, size_t size, uint64_t iova,
  * @param fd_offset where the map starts in fd (page aligned).
  * @param vaddr the caller's own mapping of the same memory, through which
  *        libvuc serves DMA_READ/DMA_WRITE; it must stay valid until the
- *        unmap completes.
+ *        unmap completes, and be writable when flags has VUC_DMA_WRITE.
+ * Caller memory is not sealed by libvuc: a server given its fd could
+ * truncate a file under the mapping and make accesses fault (SIGBUS). Seal
+ * it yourself (memfd F_SEAL_SHRINK), or use VUC_DMA_NOSHARE with servers
+ * you do not trust.
  * Other parameters and errors as vuc_dma_alloc_async().
  */
 int vuc_dma_map_async(struct vuc_client *client, int fd, uint64_t fd_offset,
