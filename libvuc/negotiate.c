@@ -98,7 +98,7 @@ static int parse_migration(json_t *mig, struct vuc_caps *caps,
                                  "proposed",
                                  key);
         }
-        uint64_t pg;
+        uint64_t pg = 0;
         int rc = get_uint(v, "migration.pgsize", 4096, MIG_PGSIZE_MAX, &pg,
                           err);
         if (rc < 0) {
@@ -135,7 +135,7 @@ static int parse_twin(json_t *twin, struct vuc_caps *caps, int *fd_index,
             }
             caps->twin_socket = json_is_true(v);
         } else if (strcmp(key, "fd_index") == 0) {
-            uint64_t n;
+            uint64_t n = 0;
             int rc = get_uint(v, "twin_socket.fd_index", 0,
                               VUC_SCM_MAX_FD - 1, &n, err);
             if (rc < 0) {
@@ -194,7 +194,7 @@ int vuc_negotiate_parse(const char *json, size_t len,
         goto out;
     }
     json_object_foreach(capobj, key, v) {
-        uint64_t n;
+        uint64_t n = 0;
 
         if (strcmp(key, "max_msg_fds") == 0) {
             rc = get_uint(v, key, 1, SERVER_MAX_MSG_FDS_LIMIT, &n, err);

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inside the benchmark module: the run's context, result rows, sample
+ * series, and the services the measurement code (bench_phases.c) gets from
+ * the driver (bench.c) and the printers (bench_output.c).
+ */
+#ifndef VUC_BENCH_INT_H
+#define VUC_BENCH_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <vuc/vuc.h>
+
+#include "bench.h"
+#include "bench_wire.h"
+
+#define WHY_LEN 200
+
+/* ---- Samples ------------------------------------------------------------- */
+
+static inline uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Durations in nanoseconds: of one operation, or of one batch of a fixed
+ * amount of work. Room is reserved before a measurement starts, so that
+ * recording a sample never allocates inside a timed window. */
+struct series {
+    double *v;
+    size_t n, cap;
+};
+
+int series_reserve(struct series *s, size_t more);
+static inline void series_add(struct series *s, double ns)
+{
+    if (s->n < s->cap)
+        s->v[s->n++] = ns;
+}
+void series_free(struct series *s);
+
+/* ---- Result rows --------------------------------------------------------- */
+
+enum side_state {
+    SIDE_NONE, /* not measured, nothing to say (no baseline of this kind) */
+    SIDE_OK,
+    SIDE_SKIPPED, /* not measured, for the reason in note */
+    SIDE_FAILED,  /* measurement broke off; note says why */
+};
+
+struct side {
+    enum side_state state;
+    double median, p99; /* in the row's unit; p99 is the slow tail */
+    size_t samples;
+    char note[WHY_LEN];
+};
+
+struct row {
+    const char *id; /* stable key, e.g. "read.sync.latency" */
+    char label[96];
+    const char *unit;
+    bool higher_better;    /* rates; latencies are lower-better */
+    const char *base_kind; /* "wire", "memcpy", "eventfd" or NULL */
+    struct side lib, base;
+};
+
+/* A figure set against a goal from the design (printed, never asserted). */
+struct target {
+    const char *id;
+    char label[96];
+    bool valid;
+    double value, goal;
+    bool at_least; /* value >= goal, else value <= goal */
+    char note[WHY_LEN];
+};
+
+#define MAX_ROWS 48
+#define MAX_TARGETS 12
+
+/* ---- What the probe connection learned about the server ------------------ */
+
+struct server_info {
+    struct vuc_caps caps;
+    char *json; /* VERSION JSON text, "" if none */
+    struct vuc_device_info dev;
+    uint32_t nregions;
+    struct {
+        uint64_t size;
+        uint32_t flags;
+    } regions[VUC_MAX_REGIONS];
+    uint32_t nirqs;
+    struct vuc_irq_info irqs[VUC_MAX_IRQ_INDEXES];
+    bool testdev; /* BAR0 magic says vuc-testdev */
+    uint32_t testdev_version;
+    bool dma_engine;   /* its DMA_STATUS register is read-only */
+    bool irq_hooks;    /* its IRQ_DELIVERED register is read-only */
+    bool cfg_readable; /* config space: libvuc's fences read it */
+    /* Whether libvuc posts (No_reply) a write there under the client's
+     * policy, seen at the probe; the wire baselines then post too, so
+     * that both sides put the same messages on the wire. */
+    bool write_posted, bulk_posted, bar0_posted;
+    /* Whether the posted policy posts writes to the write region (it never
+     * does for config space and I/O BARs). */
+    bool write_postable;
+};
+
+/* ---- The run ------------------------------------------------------------- */
+
+enum target_mode { MODE_PATH, MODE_FD, MODE_CLIENT };
+
+struct bctx {
+    struct vuc_bench_opts o;
+    unsigned phases;
+    unsigned rounds, iterations;
+    FILE *log;
+
+    enum target_mode mode;
+    const char *path;
+    struct event_base *base;   /* ours (path, fd), else the client's */
+    struct vuc_client *client; /* fd and client modes: the one client */
+    bool own_client;
+
+    struct server_info srv;
+    /* Targets resolved from the options and the server (b->o holds them;
+     * a region left at VUC_BENCH_REGION_AUTO means "not available", with
+     * the reason here). */
+    char read_note[WHY_LEN], write_note[WHY_LEN], bulk_note[WHY_LEN];
+    bool wire; /* wire baselines possible (path mode) */
+    char wire_note[WHY_LEN];
+
+    struct row rows[MAX_ROWS];
+    unsigned nrows;
+    struct target targets[MAX_TARGETS];
+    unsigned ntargets;
+
+    /* The allocation counter's self-check, for the output. */
+    bool alloc_available;
+    bool alloc_checked, alloc_counts;
+
+    bool failed; /* some measurement failed */
+};
+
+/* bench.c */
+struct row *row_new(struct bctx *b, const char *id, const char *unit,
+                    bool higher_better, const char *base_kind, const char *fmt,
+                    ...) __attribute__((format(printf, 6, 7)));
+struct target *target_new(struct bctx *b, const char *id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void side_note(struct side *s, enum side_state st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Per-operation samples (ns) into microseconds. */
+void side_latency(struct side *s, const struct series *ns);
+/* Batch durations (ns) into a rate: work units per second, divided by
+ * scale (1e6 for MB/s); p99 is the rate of the 99th-percentile batch. */
+void side_rate(struct side *s, const struct series *ns, double work,
+               double scale);
+/* A libvuc client for one round: a fresh connection in path mode, else
+ * the run's one client. 0, or a negative errno with why filled. */
+int lib_open(struct bctx *b, struct vuc_client **c, char *why);
+void lib_close(struct bctx *b, struct vuc_client *c);
+/* A baseline connection for one round (path mode only); bw_close() it
+ * whatever this returns. */
+int wire_open(struct bctx *b, struct bw *w, char *why);
+
+/* bench_phases.c */
+void phase_read(struct bctx *b);
+void phase_pipeline(struct bctx *b);
+void phase_write(struct bctx *b);
+void phase_bulk(struct bctx *b);
+void phase_dma(struct bctx *b);
+void phase_map(struct bctx *b);
+void phase_irq(struct bctx *b);
+void phase_alloc(struct bctx *b);
+
+/* bench_output.c */
+int output_text(const struct bctx *b, FILE *out);
+int output_json(const struct bctx *b, FILE *out);
+
+#endif /* VUC_BENCH_INT_H */
