@@ -1,21 +1,26 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The emulated device: its regions (BAR0 registers, BAR1 memory, config
- * space), DEVICE_GET_INFO, DEVICE_GET_REGION_INFO, REGION_READ/WRITE and
- * DEVICE_RESET.
+ * space), DEVICE_GET_INFO, DEVICE_GET_REGION_INFO, REGION_READ/WRITE,
+ * REGION_WRITE_MULTI, DEVICE_RESET and the log of BAR0 writes kept in
+ * BAR1's last page.
  *
  * Reset semantics: DEVICE_RESET returns BAR0 (every register, the MSI-X
  * table and the plain memory) and config space to their power-on values,
  * like a PCI function-level reset. BAR1 keeps its contents: it stands for
  * device memory whose contents a reset does not define, clients may have it
- * mapped, and keeping it lets a test tell a reset from a reconnection.
+ * mapped, and keeping it lets a test tell a reset from a reconnection. Its
+ * last page is the exception: it is the write log, which a reset clears so
+ * that a test can start counting from a known point.
  * DMA maps and IRQ eventfds belong to the client and are untouched, and so
  * are the INTx mask and pending state, which are part of the client's
  * interrupt setup. The DMA engine and interrupt hook registers are BAR0
  * registers and return to 0 (the engine to IDLE).
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -49,6 +54,23 @@ _Static_assert(TESTDEV_NUM_REGIONS == VFIO_USER_PCI_NUM_REGIONS,
                "region count in testdev_regs.h");
 _Static_assert(TESTDEV_BAR1_MMAP_OFFSET % TD_PAGE_SIZE == 0,
                "BAR1 sparse area must be mmap()able");
+/* The log must be visible through a client's mapping, fill its page
+ * exactly and keep LOG_COUNT naturally aligned for atomic stores. */
+_Static_assert(TESTDEV_LOG_OFFSET >= TESTDEV_BAR1_MMAP_OFFSET &&
+                   TESTDEV_LOG_OFFSET + TESTDEV_LOG_SIZE == TESTDEV_BAR1_SIZE,
+               "the write log is BAR1's last mmap()able page");
+_Static_assert(TESTDEV_LOG_OFFSET % TD_PAGE_SIZE == 0 &&
+                   TESTDEV_LOG_SIZE == TD_PAGE_SIZE,
+               "the write log is one page");
+_Static_assert(TESTDEV_LOG_ENTRY(TESTDEV_LOG_RING) ==
+                   TESTDEV_LOG_OFFSET + TESTDEV_LOG_SIZE,
+               "the log's entries fill its page");
+_Static_assert(TESTDEV_LOG_COUNT % 4 == 0, "LOG_COUNT alignment");
+
+uint64_t dev_region_size(uint32_t index)
+{
+    return index < VFIO_USER_PCI_NUM_REGIONS ? regions[index].size : 0;
+}
 
 int dev_init(struct td_device *dev)
 {
@@ -87,6 +109,48 @@ void dev_fini(struct td_device *dev)
     dev->bar1_fd = -1;
 }
 
+/* ---- The write log (BAR1's last page) ------------------------------------ */
+
+static uint32_t *log_count_word(struct td_device *dev)
+{
+    return (uint32_t *)(void *)(dev->bar1 + TESTDEV_LOG_COUNT);
+}
+
+static void log_clear(struct td_device *dev)
+{
+    /* The count first: a reader that sees 0 looks at no entry. */
+    dev->log_count = 0;
+    __atomic_store_n(log_count_word(dev), 0, __ATOMIC_RELEASE);
+    memset(dev->bar1 + TESTDEV_LOG_OFFSET, 0, TESTDEV_LOG_SIZE);
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    v = htole32(v);
+    memcpy(p, &v, sizeof(v));
+}
+
+/*
+ * The entry is complete before the count that publishes it is stored, with
+ * release semantics, so a client that reads the count (acquire) through
+ * its mapping and then the entries never sees a half-written one.
+ */
+static void log_append(struct td_device *dev, uint32_t off, uint32_t count,
+                       const uint8_t *buf)
+{
+    uint8_t *e =
+        dev->bar1 + TESTDEV_LOG_ENTRY(dev->log_count % TESTDEV_LOG_RING);
+    uint8_t value[8] = {0};
+
+    memcpy(value, buf, count < sizeof(value) ? count : sizeof(value));
+    put_le32(e + TESTDEV_LOG_E_OFFSET, off);
+    put_le32(e + TESTDEV_LOG_E_COUNT, count);
+    memcpy(e + TESTDEV_LOG_E_VALUE, value, sizeof(value));
+    dev->log_count++;
+    __atomic_store_n(log_count_word(dev), htole32(dev->log_count),
+                     __ATOMIC_RELEASE);
+}
+
 void dev_reset(struct td_device *dev)
 {
     pci_init(&dev->pci);
@@ -95,6 +159,7 @@ void dev_reset(struct td_device *dev)
     dev->last_write = 0;
     dev->dmae = (struct td_dma_engine){.status = TESTDEV_DMA_STATUS_IDLE};
     dev->irqh = (struct td_irq_hooks){.select = 0};
+    log_clear(dev);
 }
 
 /* ---- BAR0 registers ------------------------------------------------------ */
@@ -123,8 +188,9 @@ static const struct {
     {TESTDEV_REG_DMA_DST_LO, REG_RW},     {TESTDEV_REG_DMA_DST_HI, REG_RW},
     {TESTDEV_REG_DMA_LEN, REG_RW},        {TESTDEV_REG_DMA_CTRL, REG_RW},
     {TESTDEV_REG_DMA_STATUS, REG_RO},     {TESTDEV_REG_DMA_ERRNO, REG_RO},
-    {TESTDEV_REG_DMA_DONE_COUNT, REG_RO}, {TESTDEV_REG_IRQ_SELECT, REG_RW},
-    {TESTDEV_REG_IRQ_FIRE, REG_WO},       {TESTDEV_REG_IRQ_DELIVERED, REG_RO},
+    {TESTDEV_REG_DMA_DONE_COUNT, REG_RO}, {TESTDEV_REG_DOORBELL_COUNT, REG_RO},
+    {TESTDEV_REG_IRQ_SELECT, REG_RW},     {TESTDEV_REG_IRQ_FIRE, REG_WO},
+    {TESTDEV_REG_IRQ_DELIVERED, REG_RO},
 };
 #define NUM_SPECIAL (sizeof(special_regs) / sizeof(special_regs[0]))
 
@@ -157,6 +223,8 @@ static uint32_t special_read(const struct td_device *dev, uint32_t reg)
         return dev->dmae.err;
     case TESTDEV_REG_DMA_DONE_COUNT:
         return dev->dmae.done_count;
+    case TESTDEV_REG_DOORBELL_COUNT:
+        return dev->dmae.doorbells;
     case TESTDEV_REG_IRQ_SELECT:
         return dev->irqh.select;
     case TESTDEV_REG_IRQ_FIRE:
@@ -253,8 +321,8 @@ static int special_index(uint32_t addr)
     return -1;
 }
 
-static void bar0_write(struct testdev *td, uint32_t off, uint32_t count,
-                       const uint8_t *buf)
+void dev_bar0_write(struct testdev *td, uint32_t off, uint32_t count,
+                    const uint8_t *buf)
 {
     struct td_device *dev = &td->dev;
     uint8_t staged[NUM_SPECIAL][4] = {{0}};
@@ -283,6 +351,9 @@ static void bar0_write(struct testdev *td, uint32_t off, uint32_t count,
     memcpy(first, buf, count < 4 ? count : 4);
     dev->last_write = le32(first);
     dev->access_count++;
+    /* Logged before the side effects, so that whatever a side effect lets
+     * the client observe (an interrupt) comes after the entry. */
+    log_append(dev, off, count, buf);
 
     for (i = 0; i < NUM_SPECIAL; i++)
         if (hit[i] && special_regs[i].kind != REG_RO)
@@ -291,10 +362,11 @@ static void bar0_write(struct testdev *td, uint32_t off, uint32_t count,
 
 /* ---- Region access ------------------------------------------------------- */
 
+/* @p cmd names the access in the error: the command, or an entry of one. */
 static int check_access(const struct testdev *td,
-                        const struct vfio_user_region_access *a, bool write)
+                        const struct vfio_user_region_access *a, bool write,
+                        const char *cmd)
 {
-    const char *cmd = write ? "REGION_WRITE" : "REGION_READ";
     uint32_t need = write ? VFIO_USER_REGION_INFO_FLAG_WRITE
                           : VFIO_USER_REGION_INFO_FLAG_READ;
     const struct region_desc *rd;
@@ -317,6 +389,15 @@ static int check_access(const struct testdev *td,
                        "region %u (size 0x%llx)",
                        cmd, (unsigned long long)a->offset, a->count, a->region,
                        (unsigned long long)rd->size);
+    /* Only after the bounds: offset + count cannot wrap here. */
+    if (write && a->region == VFIO_USER_PCI_BAR0_REGION_INDEX &&
+        a->offset < TESTDEV_REG_REJECT + 4 &&
+        a->offset + a->count > TESTDEV_REG_REJECT)
+        return td_fail(TESTDEV_REJECT_ERRNO,
+                       "%s: [0x%llx, +%u) touches the REJECT register "
+                       "(0x%x), refused on purpose",
+                       cmd, (unsigned long long)a->offset, a->count,
+                       TESTDEV_REG_REJECT);
     return 0;
 }
 
@@ -331,7 +412,7 @@ static void region_access(struct testdev *td,
     switch (a->region) {
     case VFIO_USER_PCI_BAR0_REGION_INDEX:
         if (write)
-            bar0_write(td, off, a->count, buf);
+            dev_bar0_write(td, off, a->count, buf);
         else
             bar0_read(dev, off, a->count, buf);
         break;
@@ -363,7 +444,7 @@ int handle_region_read(struct testdev *td, struct td_msg *m, struct td_reply *r)
                        "%zu",
                        m->len, sizeof(a));
     memcpy(&a, m->data, sizeof(a));
-    err = check_access(td, &a, false);
+    err = check_access(td, &a, false, "REGION_READ");
     if (err)
         return err;
     out = td_reply_alloc(r, sizeof(a) + a.count);
@@ -390,7 +471,7 @@ int handle_region_write(struct testdev *td, struct td_msg *m,
     if (m->len - sizeof(a) != a.count)
         return td_fail(EINVAL, "REGION_WRITE: count %u but %zu data bytes",
                        a.count, m->len - sizeof(a));
-    err = check_access(td, &a, true);
+    err = check_access(td, &a, true, "REGION_WRITE");
     if (err)
         return err;
     region_access(td, &a, m->data + sizeof(a), true);
@@ -405,6 +486,121 @@ int handle_region_write(struct testdev *td, struct td_msg *m,
     if (td->dev.dmae.start)
         td_note("DMA doorbell: the job runs after this reply");
     memcpy(td_reply_alloc(r, sizeof(a)), &a, sizeof(a));
+    return 0;
+}
+
+#define ENTRY_SIZE sizeof(struct vfio_user_write_multi_entry)
+
+/*
+ * Validation is all-or-nothing: every entry is checked before any is
+ * applied, so that a refused message leaves the device exactly as it was
+ * and the client's error (when it gets one) covers the whole message.
+ */
+static int check_multi(const struct testdev *td, const struct td_msg *m,
+                       uint64_t *wr_cnt)
+{
+    struct vfio_user_write_multi h;
+    size_t want;
+    uint64_t i;
+
+    if (!td->conn.write_multiple)
+        return td_fail(EINVAL,
+                       "REGION_WRITE_MULTI: write_multiple was not "
+                       "negotiated%s",
+                       td->opt.no_write_multiple ? " (--no-write-multiple)"
+                                                 : "");
+    if (m->len < sizeof(h))
+        return td_fail(EINVAL,
+                       "REGION_WRITE_MULTI: payload of %zu bytes, less "
+                       "than %zu",
+                       m->len, sizeof(h));
+    memcpy(&h, m->data, sizeof(h));
+    if (h.wr_cnt == 0 || h.wr_cnt > VFIO_USER_MULTI_MAX)
+        return td_fail(EINVAL,
+                       "REGION_WRITE_MULTI: wr_cnt %llu is outside [1, %u]",
+                       (unsigned long long)h.wr_cnt, VFIO_USER_MULTI_MAX);
+    want = sizeof(h) + (size_t)h.wr_cnt * ENTRY_SIZE;
+    if (m->len != want)
+        return td_fail(EINVAL,
+                       "REGION_WRITE_MULTI: payload of %zu bytes, expected "
+                       "%zu for wr_cnt %llu",
+                       m->len, want, (unsigned long long)h.wr_cnt);
+    for (i = 0; i < h.wr_cnt; i++) {
+        struct vfio_user_write_multi_entry e;
+        struct vfio_user_region_access a;
+        char what[64];
+        int err;
+
+        memcpy(&e, m->data + sizeof(h) + i * sizeof(e), sizeof(e));
+        snprintf(what, sizeof(what), "REGION_WRITE_MULTI entry %llu",
+                 (unsigned long long)i);
+        if (e.count > VFIO_USER_MULTI_DATA)
+            return td_fail(EINVAL, "%s: count %u is above %u", what, e.count,
+                           VFIO_USER_MULTI_DATA);
+        a = (struct vfio_user_region_access){
+            .offset = e.offset,
+            .region = e.region,
+            .count = e.count,
+        };
+        err = check_access(td, &a, true, what);
+        if (err)
+            return err;
+    }
+    *wr_cnt = h.wr_cnt;
+    return 0;
+}
+
+int handle_region_write_multi(struct testdev *td, struct td_msg *m,
+                              struct td_reply *r)
+{
+    struct vfio_user_write_multi *out;
+    uint64_t wr_cnt = 0, i;
+    int err = check_multi(td, m, &wr_cnt);
+
+    if (err)
+        return err;
+    for (i = 0; i < wr_cnt; i++) {
+        struct vfio_user_write_multi_entry e;
+        struct vfio_user_region_access a;
+
+        /* A doorbell in an earlier entry runs its job before this one, as
+         * it would between two REGION_WRITEs; the last entry's job runs
+         * after the reply, like a REGION_WRITE's. */
+        if (td->dev.dmae.start) {
+            int rc = dmae_run(td);
+
+            if (rc < 0) {
+                td_note("the DMA job of entry %llu broke the connection; "
+                        "entries %llu.. not applied",
+                        (unsigned long long)(i - 1), (unsigned long long)i);
+                r->vanish = true;
+                return 0;
+            }
+        }
+        memcpy(&e,
+               m->data + sizeof(struct vfio_user_write_multi) + i * sizeof(e),
+               sizeof(e));
+        a = (struct vfio_user_region_access){
+            .offset = e.offset,
+            .region = e.region,
+            .count = e.count,
+        };
+        region_access(td, &a, e.data, true);
+        if (td->dev.crash) {
+            td->dev.crash = false;
+            td->dev.dmae.start = false;
+            td_note("entry %llu crashed the device; entries after it not "
+                    "applied",
+                    (unsigned long long)i);
+            r->vanish = true;
+            return 0;
+        }
+    }
+    if (td->dev.dmae.start)
+        td_note("DMA doorbell in the last entry: the job runs after this "
+                "reply");
+    out = td_reply_alloc(r, sizeof(*out));
+    out->wr_cnt = wr_cnt;
     return 0;
 }
 

@@ -161,6 +161,13 @@ static void usage(FILE *out)
             "(default 0)\n"
             "  --no-reset               do not support DEVICE_RESET\n"
             "  --no-twin                never grant twin-socket mode\n"
+            "  --no-write-multiple      refuse write_multiple in VERSION\n"
+            "                           (REGION_WRITE_MULTI then fails)\n"
+            "  --no-io-fds              answer DEVICE_GET_REGION_IO_FDS "
+            "with ENOTSUP\n"
+            "                           (no doorbell ioeventfd)\n"
+            "  --reply-errors-on-noreply  send the error reply of a failed\n"
+            "                           No_reply command anyway\n"
             "  -v, --verbose            log every message handled\n"
             "  -h, --help               show this help\n",
             TESTDEV_DEFAULT_MAX_DATA_XFER_SIZE, TESTDEV_DEFAULT_MAX_MSG_FDS,
@@ -208,6 +215,9 @@ enum {
     OPT_MINOR,
     OPT_NO_RESET,
     OPT_NO_TWIN,
+    OPT_NO_WRITE_MULTIPLE,
+    OPT_NO_IO_FDS,
+    OPT_REPLY_ERRORS_ON_NOREPLY,
 };
 
 static void parse_options(int argc, char **argv, struct td_options *opt)
@@ -221,6 +231,10 @@ static void parse_options(int argc, char **argv, struct td_options *opt)
         {"minor", required_argument, NULL, OPT_MINOR},
         {"no-reset", no_argument, NULL, OPT_NO_RESET},
         {"no-twin", no_argument, NULL, OPT_NO_TWIN},
+        {"no-write-multiple", no_argument, NULL, OPT_NO_WRITE_MULTIPLE},
+        {"no-io-fds", no_argument, NULL, OPT_NO_IO_FDS},
+        {"reply-errors-on-noreply", no_argument, NULL,
+         OPT_REPLY_ERRORS_ON_NOREPLY},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -268,6 +282,15 @@ static void parse_options(int argc, char **argv, struct td_options *opt)
             break;
         case OPT_NO_TWIN:
             opt->no_twin = true;
+            break;
+        case OPT_NO_WRITE_MULTIPLE:
+            opt->no_write_multiple = true;
+            break;
+        case OPT_NO_IO_FDS:
+            opt->no_io_fds = true;
+            break;
+        case OPT_REPLY_ERRORS_ON_NOREPLY:
+            opt->reply_errors_on_noreply = true;
             break;
         case 'v':
             td_verbose = true;

@@ -19,6 +19,14 @@
  * answered its DMA requests, in either mode: a test device may ask that of
  * its clients, but it is the stall the "Socket" section warns servers
  * about, so a client that serves DMA requests only when idle deadlocks.
+ *
+ * The doorbell ioeventfd (iofd.c) is the one input beside the sockets: the
+ * serve loop waits on it with the main socket and takes its signals just
+ * before it handles each message, never during a DMA job.
+ *
+ * No_reply is honoured for every command, failed ones included, unless
+ * --reply-errors-on-noreply asks for the error replies of failed ones,
+ * which a client can use to name a failed posted write.
  */
 #include <errno.h>
 #include <poll.h>
@@ -681,20 +689,22 @@ struct cmd_desc {
     bool takes_fds;
 };
 
-/* Commands with no handler (IO_FDS, the server-to-client DMA_READ/WRITE,
- * WRITE_MULTI, DEVICE_FEATURE, migration, dirty pages) get ENOSYS: this
- * device does not implement them. */
+/* Commands with no handler (the server-to-client DMA_READ/WRITE,
+ * DEVICE_FEATURE, migration, dirty pages) get ENOSYS: this device does not
+ * implement them. */
 static const struct cmd_desc commands[VFIO_USER_MAX_COMMAND] = {
     [VFIO_USER_VERSION] = {handle_version, false},
     [VFIO_USER_DMA_MAP] = {handle_dma_map, true},
     [VFIO_USER_DMA_UNMAP] = {handle_dma_unmap, false},
     [VFIO_USER_DEVICE_GET_INFO] = {handle_device_get_info, false},
     [VFIO_USER_DEVICE_GET_REGION_INFO] = {handle_region_info, false},
+    [VFIO_USER_DEVICE_GET_REGION_IO_FDS] = {handle_region_io_fds, false},
     [VFIO_USER_DEVICE_GET_IRQ_INFO] = {handle_irq_info, false},
     [VFIO_USER_DEVICE_SET_IRQS] = {handle_set_irqs, true},
     [VFIO_USER_REGION_READ] = {handle_region_read, false},
     [VFIO_USER_REGION_WRITE] = {handle_region_write, false},
     [VFIO_USER_DEVICE_RESET] = {handle_device_reset, false},
+    [VFIO_USER_REGION_WRITE_MULTI] = {handle_region_write_multi, false},
 };
 
 static int dispatch(struct testdev *td, struct td_msg *m, struct td_reply *r)
@@ -749,11 +759,15 @@ static int dispatch(struct testdev *td, struct td_msg *m, struct td_reply *r)
 }
 
 static void log_result(const struct td_msg *m, int err,
-                       const struct td_reply *r)
+                       const struct td_reply *r, bool reply_errors)
 {
     const char *name = td_cmd_name(m->hdr.cmd);
-    const char *noreply =
-        (m->hdr.flags & VFIO_USER_F_NO_REPLY) ? ", no reply wanted" : "";
+    const char *noreply = "";
+
+    if (m->hdr.flags & VFIO_USER_F_NO_REPLY)
+        noreply = err && reply_errors ? ", no reply wanted but replying "
+                                        "(--reply-errors-on-noreply)"
+                                      : ", no reply wanted";
 
     if (err) {
         td_log("id %u %s (%zu bytes, %zu fds): error %d (%s): %s%s",
@@ -771,8 +785,9 @@ static void log_result(const struct td_msg *m, int err,
 /*
  * The next client message to handle: those a DMA job queued come first, in
  * the order they arrived, then the main socket.
- * @return 1 with the message in @p m, 0 when the client left (or must be
- * dropped, already logged), or -EINTR on stop.
+ * @return 1 with the message in @p m, 2 when the doorbell eventfd was
+ * signalled while no whole message was waiting, 0 when the client left (or
+ * must be dropped, already logged), or -EINTR on stop.
  */
 static int next_msg(struct testdev *td, struct td_msg *m)
 {
@@ -781,6 +796,11 @@ static int next_msg(struct testdev *td, struct td_msg *m)
     if (queue_pop(c, m))
         return 1;
     for (;;) {
+        struct pollfd pfd[2] = {
+            {.fd = c->fd, .events = POLLIN},
+            {.fd = c->doorbell_fd, .events = POLLIN},
+        };
+        nfds_t n = c->doorbell_fd >= 0 ? 2 : 1;
         int rc = rx_step(td, &c->rx);
 
         if (rc == RX_MSG) {
@@ -789,10 +809,22 @@ static int next_msg(struct testdev *td, struct td_msg *m)
         }
         if (rc == RX_EOF || rc < 0)
             return 0;
-        rc = td_wait_fd(c->fd, POLLIN);
+        rc = td_wait_fds(pfd, n);
         if (rc < 0)
             return rc;
+        if (n == 2 && pfd[1].revents)
+            return 2;
     }
+}
+
+/* @return 0 to go on, 1 to end the connection, -EINTR on stop. */
+static int take_doorbell(struct testdev *td)
+{
+    int rc = iofd_doorbell(td);
+
+    if (rc < 0)
+        return rc == -EINTR ? rc : 1;
+    return 0;
 }
 
 /* @return 0 for the next message, 1 to end the connection, -EINTR on stop. */
@@ -804,6 +836,8 @@ static int serve_one(struct testdev *td)
     int err, rc;
 
     rc = next_msg(td, &m);
+    if (rc == 2)
+        return take_doorbell(td);
     if (rc <= 0)
         return rc < 0 ? rc : 1;
 
@@ -824,16 +858,25 @@ static int serve_one(struct testdev *td)
         }
     }
 
+    /* A signal that came before this message was sent is performed before
+     * the message is handled (see "Doorbell ioeventfd"). */
+    rc = take_doorbell(td);
+    if (rc != 0) {
+        td_msg_release(&m);
+        return rc;
+    }
+
     fail_reason[0] = '\0';
     note[0] = '\0';
     err = dispatch(td, &m, &r);
-    log_result(&m, err, &r);
+    log_result(&m, err, &r, td->opt.reply_errors_on_noreply);
     td_msg_release(&m);
 
     rc = 0;
     if (r.vanish) {
         rc = 1;
-    } else if (!r.silent && !(m.hdr.flags & VFIO_USER_F_NO_REPLY)) {
+    } else if (!r.silent && (!(m.hdr.flags & VFIO_USER_F_NO_REPLY) ||
+                             (err && td->opt.reply_errors_on_noreply))) {
         rc = send_reply(fd, &m.hdr, err, &r);
         if (rc == -EPIPE || rc == -ECONNRESET) {
             /* Clients may leave with requests outstanding. */
@@ -872,6 +915,7 @@ int proto_serve(struct testdev *td, int fd)
 
     *c = (struct td_conn){
         .fd = fd,
+        .doorbell_fd = -1,
         .peer_max_msg_fds = VFIO_USER_DEFAULT_MAX_MSG_FDS,
         .peer_max_data_xfer_size = VFIO_USER_DEFAULT_MAX_DATA_XFER_SIZE,
     };
@@ -893,6 +937,7 @@ int proto_serve(struct testdev *td, int fd)
     rx_fini(&c->twin_rx);
     dma_release_all(&td->dma);
     irq_release_all(&td->irqs);
+    iofd_release(c);
     td->dev.stall_ms = 0;
     td->dev.crash = false;
     td->dev.dmae.start = false;

@@ -11,6 +11,7 @@
  *   dma.c      the DMA map table, direct access to mapped client memory
  *              and the record of pages written through it
  *   dmaengine.c  the DMA engine's jobs (BAR0 0x100..0x1ff)
+ *   iofd.c     DEVICE_GET_REGION_IO_FDS and the doorbell ioeventfd
  *
  * The server depends only on include/vuc/protocol.h, never on libvuc, so
  * that it tests the library rather than agreeing with it by construction.
@@ -45,6 +46,9 @@ struct td_options {
     uint16_t minor;
     bool no_reset;
     bool no_twin;
+    bool no_write_multiple;
+    bool no_io_fds;
+    bool reply_errors_on_noreply;
 };
 
 extern bool td_verbose;
@@ -238,6 +242,7 @@ struct td_dma_engine {
     uint32_t status;
     uint32_t err;
     uint32_t done_count;
+    uint32_t doorbells; /* DOORBELL_COUNT */
     bool start; /* doorbell rung: proto.c runs the job after the reply */
 };
 
@@ -250,14 +255,28 @@ struct td_device {
     struct td_irq_hooks irqh;
     int bar1_fd;   /* sealed memfd, shared with clients */
     uint8_t *bar1; /* our mapping of it */
+    /* Writes logged in BAR1's last page: ours, never read back from the
+     * page, which the client may scribble on. */
+    uint32_t log_count;
     /* Test hooks armed by BAR0 writes, consumed by proto.c. */
     uint32_t stall_ms;
     bool crash;
 };
 
+struct testdev;
+
 int dev_init(struct td_device *dev);
 void dev_fini(struct td_device *dev);
 void dev_reset(struct td_device *dev);
+/** Size of region @p index, 0 for a region the device does not have. */
+uint64_t dev_region_size(uint32_t index);
+/**
+ * Apply a write of @p count bytes at BAR0 offset @p off, which must lie
+ * inside BAR0, as a REGION_WRITE would (register side effects, counters,
+ * the write log). A DMA doorbell only sets td->dev.dmae.start.
+ */
+void dev_bar0_write(struct testdev *td, uint32_t off, uint32_t count,
+                    const uint8_t *buf);
 
 /* ---- Per-connection state and the whole server --------------------------- */
 
@@ -287,7 +306,9 @@ struct td_conn {
     /* Client commands queued during a DMA job, oldest first. */
     struct td_qmsg *queue_head, *queue_tail;
     size_t queue_count, queue_bytes, queue_fds;
-    uint16_t next_id; /* of our next server-to-client request */
+    bool write_multiple; /* negotiated: REGION_WRITE_MULTI accepted */
+    int doorbell_fd;     /* the BAR0 doorbell's eventfd, -1 until asked */
+    uint16_t next_id;    /* of our next server-to-client request */
     uint16_t abandoned[TD_ABANDONED_MAX];
     size_t nabandoned;
 };
@@ -319,6 +340,19 @@ int proto_serve(struct testdev *td, int fd);
 int proto_request(struct testdev *td, uint16_t cmd, const struct iovec *iov,
                   size_t niov, struct td_msg *reply);
 
+/* ---- The doorbell ioeventfd (iofd.c) ------------------------------------- */
+
+/**
+ * Take the signals waiting in the connection's doorbell eventfd, if any,
+ * and perform them: each is a DMA_CTRL write of TESTDEV_DOORBELL_DATA and
+ * its job, run at once.
+ * @return 0 (also when nothing was waiting), or a negative errno from
+ * dmae_run() when the connection must end.
+ */
+int iofd_doorbell(struct testdev *td);
+/** Close the connection's doorbell eventfd (client disconnection). */
+void iofd_release(struct td_conn *c);
+
 /* ---- The DMA engine (dmaengine.c) ---------------------------------------- */
 
 /**
@@ -343,6 +377,8 @@ td_handler handle_irq_info;
 td_handler handle_set_irqs;
 td_handler handle_region_read;
 td_handler handle_region_write;
+td_handler handle_region_write_multi;
+td_handler handle_region_io_fds;
 td_handler handle_device_reset;
 
 #endif /* VUC_TESTDEV_H */

@@ -44,13 +44,16 @@
 #define TESTDEV_MAGIC 0x56554344u   /* 'VUCD' */
 #define TESTDEV_REG_VERSION 0x004u  /* RO */
 #define TESTDEV_VERSION 0x00010000u /* 1.0 */
-/* RO: BAR0 REGION_READ/REGION_WRITE messages handled since power-on or the
- * last DEVICE_RESET. A read returns the count *before* the read itself, so
- * the first BAR0 access after a reset reads 0. Rejected messages do not
- * count. */
+/* RO: BAR0 accesses since power-on or the last DEVICE_RESET (mod 2^32):
+ * one per BAR0 REGION_READ or REGION_WRITE message, one per BAR0 entry of a
+ * REGION_WRITE_MULTI, and one per DMA_CTRL write made by a doorbell signal
+ * (see "Doorbell ioeventfd"). A read returns the count *before* the read
+ * itself, so the first BAR0 access after a reset reads 0. Rejected messages
+ * do not count. */
 #define TESTDEV_REG_ACCESS_COUNT 0x008u
 /* RO: low 32 bits (little-endian, zero-extended) of the data of the most
- * recent successful BAR0 REGION_WRITE, whatever its offset. 0 after reset. */
+ * recent BAR0 write applied (a REGION_WRITE, a REGION_WRITE_MULTI entry or
+ * a doorbell's DMA_CTRL write), whatever its offset. 0 after reset. */
 #define TESTDEV_REG_LAST_WRITE 0x00cu
 #define TESTDEV_REG_SCRATCH0 0x010u /* RW, 8 registers */
 #define TESTDEV_NUM_SCRATCH 8u
@@ -66,6 +69,15 @@
  * mid-request" case). Other values are ignored. */
 #define TESTDEV_REG_CRASH 0x034u
 #define TESTDEV_CRASH_MAGIC 0xdeadu
+/* Reads 0; every write that touches any of its bytes is refused with
+ * errno TESTDEV_REJECT_ERRNO (EIO) as an invalid access, like a write past
+ * the end of the region: nothing of that message is applied, counted or
+ * logged (for a REGION_WRITE_MULTI: none of its entries). It gives a client
+ * a well-formed write that the server fails, e.g. a posted one, and the
+ * outcome does not depend on how the client groups its writes into
+ * messages. EIO tells it apart from the EINVAL of a malformed request. */
+#define TESTDEV_REG_REJECT 0x038u
+#define TESTDEV_REJECT_ERRNO 5u
 
 /*
  * Write semantics shared by every register with behaviour: an access of any
@@ -84,7 +96,10 @@
  * replies to that REGION_WRITE (the doorbell never blocks the client), then
  * runs the job to completion before it handles any further message from the
  * client. A message sent after the doorbell write therefore always sees the
- * job finished (DMA_STATUS 2 or 3).
+ * job finished (DMA_STATUS 2 or 3). The same holds for a doorbell rung by a
+ * REGION_WRITE_MULTI entry (the job runs before the next entry is applied,
+ * or after the reply when the entry is the last) and by the doorbell
+ * ioeventfd (see "Doorbell ioeventfd" for its ordering).
  *
  * Each side of the copy is reached on its own terms:
  *  - directly, through the server's mapping, when the DMA map holding the
@@ -119,7 +134,8 @@
 #define TESTDEV_DMA_MAX_LEN (16u * 1024u * 1024u)
 /* RW: control. Reads back the last value written with START clear; the
  * bits not defined here are kept but have no effect. The job uses the value
- * of the doorbell write itself. */
+ * of the doorbell write itself. Also the address of the doorbell ioeventfd
+ * (see "Doorbell ioeventfd"). */
 #define TESTDEV_REG_DMA_CTRL 0x114u
 #define TESTDEV_DMA_CTRL_START (1u << 0) /* doorbell: run a job */
 /* Use DMA_READ/DMA_WRITE messages even where the map came with an fd. */
@@ -166,6 +182,10 @@
 #define TESTDEV_REG_DMA_ERRNO 0x11cu
 /* RO: jobs completed successfully since power-on or reset (mod 2^32). */
 #define TESTDEV_REG_DMA_DONE_COUNT 0x120u
+/* RO: DMA_CTRL writes made by doorbell ioeventfd signals since power-on or
+ * reset (mod 2^32); see "Doorbell ioeventfd". REGION_WRITEs of DMA_CTRL do
+ * not count here. */
+#define TESTDEV_REG_DOORBELL_COUNT 0x12cu
 
 /* ---- Interrupt hooks (0x200..0x2ff) ---------------------------------------
  *
@@ -210,15 +230,158 @@
 
 /* The other bytes of 0x100..0x2ff are plain memory. */
 
+/* ---- Posted writes: No_reply and REGION_WRITE_MULTI -----------------------
+ *
+ * A command with No_reply is never answered, whether it succeeds or fails,
+ * unless the server runs with --reply-errors-on-noreply: then a No_reply
+ * command that FAILS gets its error reply all the same (the request's
+ * msg_id and cmd, the Error flag and the errno), so that a client can tell
+ * which posted write failed; a successful one still gets none. This covers
+ * every command, REGION_WRITE and REGION_WRITE_MULTI included.
+ *
+ * VERSION: when the client's capabilities hold "write_multiple", the reply
+ * holds it too, true when the client proposed true and the server does not
+ * run with --no-write-multiple, false otherwise; a "write_multiple" that is
+ * not a boolean fails the negotiation (EINVAL). When it was not negotiated
+ * to true, REGION_WRITE_MULTI is refused with EINVAL.
+ *
+ * REGION_WRITE_MULTI (command 15): the payload is a u64 wr_cnt, 1 ..
+ * VFIO_USER_MULTI_MAX (200), then exactly wr_cnt 24-byte entries
+ * {u64 offset, u32 region, u32 count, u8 data[8]} (payload size exactly
+ * 8 + 24 * wr_cnt). Each entry must be a valid REGION_WRITE of count
+ * (1..8) bytes: the region exists and is writable, and [offset, +count) is
+ * inside it. Validation is all-or-nothing: every entry is checked before
+ * any is applied, so a bad one (or a bad wr_cnt or size) applies none of
+ * them and gets EINVAL, or EIO when an entry touches the REJECT register.
+ * Data bytes past count are ignored. The entries are then applied in
+ * order, each exactly as a REGION_WRITE of the same bytes would be: same
+ * register side effects, ACCESS_COUNT + 1 and a write-log entry for each
+ * BAR0 entry. A DMA doorbell (DMA_CTRL with START) in an entry runs its
+ * job before the next entry is applied, or after the reply when it is the
+ * last entry, so that N entries behave as N REGION_WRITEs; a job that
+ * breaks the connection (ECONNRESET in DMA_ERRNO) ends it with the
+ * remaining entries unapplied and no reply. A CRASH entry closes the
+ * connection at once: later entries are not applied. The reply is the u64
+ * wr_cnt alone.
+ */
+
+/* ---- Doorbell ioeventfd (DEVICE_GET_REGION_IO_FDS) ------------------------
+ *
+ * For BAR0 the server offers one ioeventfd sub-region: offset
+ * TESTDEV_DOORBELL_OFFSET (DMA_CTRL), size TESTDEV_DOORBELL_SIZE, flags
+ * VFIO_USER_IOEVENTFD_FLAG_DATAMATCH, datamatch TESTDEV_DOORBELL_DATA
+ * (DMA_CTRL with only START set), fd_index 0. The reply is the 16-byte
+ * head {argsz, flags 0, index, count} and count 40-byte entries
+ * (struct vfio_user_sub_region_io_fd, right after the head), with the
+ * eventfd as the reply's only fd. The eventfd is the server's own
+ * (non-blocking, not a semaphore), made at the connection's first request
+ * for BAR0, passed again by later requests and closed when the client
+ * disconnects.
+ *
+ * Every other region that exists (size > 0: BAR1 and config space) has no
+ * sub-regions: count 0, argsz 16, no fd; so has BAR0 when the client's
+ * max_msg_fds is 0, as it could not take the fd. A region that does not
+ * exist (size 0, or index 9 and up) gets EINVAL, and so does a request
+ * that is not exactly 16 bytes, has flags or count other than 0, or has
+ * argsz below 16. With --no-io-fds, a valid request gets ENOTSUP instead
+ * ("this device does not offer io fds", like --no-reset for
+ * DEVICE_RESET).
+ *
+ * argsz: when the client's argsz is below 16 + count * 40, the reply is
+ * the head alone, with argsz the size needed and count the full count, and
+ * carries no fd; the client asks again with a larger argsz.
+ *
+ * Each signal acts exactly as one REGION_WRITE of TESTDEV_DOORBELL_DATA
+ * (4 bytes) to DMA_CTRL: the write is applied (ACCESS_COUNT + 1,
+ * LAST_WRITE 1, a write-log entry, DOORBELL_COUNT + 1) and the job runs to
+ * completion at once, with DMA_CTRL's value 1 (no FORCE_MSG, no IRQ). N
+ * signals that coalesce in the eventfd's counter (read as N) act as N such
+ * writes, N jobs one after the other; a counter above
+ * TESTDEV_DOORBELL_BURST_MAX performs only that many (the rest is dropped
+ * and logged) so that a client cannot keep the server busy for ever.
+ *
+ * Ordering: the eventfd is not the socket. The server reads it when idle
+ * and again just before it handles each client message (after any
+ * STALL_MS sleep), but never during a DMA job. Hence:
+ *  - a signal made before the client sent a message is handled before that
+ *    message: a REGION_READ sent after the eventfd write() returned sees
+ *    the doorbell's write and its job done;
+ *  - a signal can overtake messages sent BEFORE it that the server has not
+ *    handled yet (still in the socket, queued during a DMA job, or waiting
+ *    out a STALL_MS): e.g. posted writes that program DMA_SRC, still in
+ *    flight when the eventfd is signalled, are applied after the job ran.
+ * That is why a client may use a doorbell only once it knows its earlier
+ * writes were processed (a fence) or where it takes ordering upon itself.
+ */
+#define TESTDEV_DOORBELL_OFFSET TESTDEV_REG_DMA_CTRL
+#define TESTDEV_DOORBELL_SIZE 4u
+#define TESTDEV_DOORBELL_DATA TESTDEV_DMA_CTRL_START
+#define TESTDEV_DOORBELL_BURST_MAX 1024u
+
+/* ---- Write log (the last page of BAR1) ------------------------------------
+ *
+ * Every BAR0 write the device applies -- a REGION_WRITE, each BAR0 entry of
+ * a REGION_WRITE_MULTI, each doorbell signal's DMA_CTRL write -- is
+ * appended to a log kept in BAR1 at TESTDEV_LOG_OFFSET..+TESTDEV_LOG_SIZE,
+ * which lies inside BAR1's mmap()able sparse area: a client sees the order
+ * in which the device applied its writes through its mapping, without
+ * sending a message. Writes that are rejected are not logged; accepted
+ * writes are, even to read-only registers (whose bytes are dropped).
+ *
+ *   LOG_COUNT  (u32) writes logged since power-on or reset, mod 2^32;
+ *   LOG_SEQ    (u32) reserved, 0; so are the 8 bytes after it;
+ *   entries    TESTDEV_LOG_RING entries of 16 bytes, a ring: the write
+ *              numbered n (0 for the first since reset) is in entry
+ *              n % TESTDEV_LOG_RING, so the newest is entry
+ *              TESTDEV_LOG_NEWEST(LOG_COUNT) and the log holds the last
+ *              min(LOG_COUNT, TESTDEV_LOG_RING) writes;
+ *   entry      {u32 offset in BAR0, u32 count (bytes written), u64 value:
+ *              the first min(count, 8) bytes written, little-endian,
+ *              zero-extended}.
+ * (Should LOG_COUNT wrap past 2^32 the newest is still entry
+ * TESTDEV_LOG_NEWEST(LOG_COUNT), computed in u32 arithmetic.)
+ *
+ * The server writes an entry completely before it stores the new
+ * LOG_COUNT, with a release store; a reader that loads LOG_COUNT (acquire)
+ * and then reads entries sees them complete. An entry can be overwritten
+ * while being read only when more than TESTDEV_LOG_RING - 1 writes follow
+ * meanwhile; a reader that cares reads LOG_COUNT again afterwards.
+ *
+ * DEVICE_RESET clears the whole log page (LOG_COUNT 0); a disconnection
+ * keeps it, like the registers. The page is still plain writable memory
+ * to the client, but the server never reads it back: an append overwrites
+ * the entry and LOG_COUNT with the server's own values. (Until the log
+ * existed this page was plain memory like the rest of BAR1.)
+ */
+#define TESTDEV_LOG_OFFSET 0xf000u /* in BAR1 */
+#define TESTDEV_LOG_SIZE 0x1000u
+#define TESTDEV_LOG_COUNT (TESTDEV_LOG_OFFSET + 0x0u)
+#define TESTDEV_LOG_SEQ (TESTDEV_LOG_OFFSET + 0x4u)
+#define TESTDEV_LOG_ENTRIES (TESTDEV_LOG_OFFSET + 0x10u)
+#define TESTDEV_LOG_ENTRY_SIZE 16u
+#define TESTDEV_LOG_RING 255u
+/* BAR1 offset of entry i (0 .. TESTDEV_LOG_RING - 1). */
+#define TESTDEV_LOG_ENTRY(i)                                                   \
+    (TESTDEV_LOG_ENTRIES + TESTDEV_LOG_ENTRY_SIZE * (i))
+/* Field offsets inside an entry. */
+#define TESTDEV_LOG_E_OFFSET 0u /* u32 */
+#define TESTDEV_LOG_E_COUNT 4u  /* u32 */
+#define TESTDEV_LOG_E_VALUE 8u  /* u64 */
+/* Index of the newest entry for a LOG_COUNT of @p count (>= 1), in u32. */
+#define TESTDEV_LOG_NEWEST(count)                                              \
+    ((unsigned int)(((count)-1u) & 0xffffffffu) % TESTDEV_LOG_RING)
+
 /* ---- Reset ------------------------------------------------------------------
  *
  * DEVICE_RESET returns every BAR0 register (the DMA engine to IDLE with all
  * its registers and counters 0, the interrupt hooks to 0), the MSI-X table
  * and config space to their power-on values. It keeps what belongs to the
  * client's setup: DMA maps (and the server's record of the pages it wrote
- * through them), IRQ eventfds and the INTx mask and pending state. BAR1
- * keeps its contents. A disconnection releases maps, eventfds and masks,
- * but the registers keep their values for the next client.
+ * through them), IRQ eventfds, the doorbell ioeventfd and the INTx mask
+ * and pending state. BAR1 keeps its contents, except for its last page,
+ * the write log, which is cleared. A disconnection releases maps, eventfds
+ * (the doorbell's too) and masks, but the registers and the write log keep
+ * their values for the next client.
  */
 
 /* MSI-X table (16 entries of 16 bytes) and pending bit array, in BAR0 as

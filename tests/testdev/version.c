@@ -3,9 +3,11 @@
  * VFIO_USER_VERSION: protocol version and capability negotiation.
  *
  * The reply's capabilities are a subset of the proposal ("VFIO_USER_VERSION"
- * rules), so each key appears only if the client sent it. write_multiple
- * and migration are not offered by this device and are left out even when
- * proposed, which the client must accept as "not supported".
+ * rules), so each key appears only if the client sent it. write_multiple is
+ * answered whenever proposed: true if the client proposed true and
+ * --no-write-multiple is not given, else false. Migration is not offered
+ * by this device and is left out even when proposed, which the client must
+ * accept as "not supported".
  *
  * Twin-socket mode is granted whenever the client supports it, can take
  * the socket's fd (max_msg_fds >= 1) and wants a reply to carry it, unless
@@ -32,6 +34,8 @@ struct proposal {
     bool has_max_dma_maps;
     bool has_pgsizes;
     bool twin_supported;
+    bool has_write_multiple;
+    bool write_multiple;
     json_int_t max_msg_fds;
     json_int_t max_data_xfer_size;
     json_int_t max_dma_maps;
@@ -79,6 +83,23 @@ static int get_twin_cap(json_t *caps, bool *supported)
         return td_fail(EINVAL, "VERSION: \"twin_socket.supported\" is not "
                                "a boolean");
     *supported = v && json_is_true(v);
+    return 0;
+}
+
+/* A flag capability: absent is fine, anything but a boolean is malformed. */
+static int get_bool_cap(json_t *caps, const char *key, bool *present,
+                        bool *value)
+{
+    json_t *v = json_object_get(caps, key);
+
+    *present = v != NULL;
+    *value = false;
+    if (!v)
+        return 0;
+    if (!json_is_boolean(v))
+        return td_fail(EINVAL, "VERSION: capability \"%s\" is not a boolean",
+                       key);
+    *value = json_is_true(v);
     return 0;
 }
 
@@ -132,6 +153,9 @@ static int parse_proposal(const uint8_t *data, size_t len, struct proposal *p)
         err = get_int_cap(caps, "pgsizes", 1, &p->has_pgsizes, &p->pgsizes);
     if (!err)
         err = get_twin_cap(caps, &p->twin_supported);
+    if (!err)
+        err = get_bool_cap(caps, "write_multiple", &p->has_write_multiple,
+                           &p->write_multiple);
     if (!err && p->has_pgsizes && !(p->pgsizes & TD_PAGE_SIZE))
         err = td_fail(EINVAL,
                       "VERSION: pgsizes 0x%llx has no page size in common "
@@ -143,7 +167,8 @@ out:
 }
 
 static int build_reply(struct testdev *td, const struct proposal *p,
-                       uint16_t minor, bool twin, struct td_reply *r)
+                       uint16_t minor, bool twin, bool multi,
+                       struct td_reply *r)
 {
     struct vfio_user_version *v;
     json_t *root, *caps;
@@ -166,6 +191,8 @@ static int build_reply(struct testdev *td, const struct proposal *p,
                                 json_integer(td->dma.limit));
         if (p->has_pgsizes)
             json_object_set_new(caps, "pgsizes", json_integer(TD_PAGE_SIZE));
+        if (p->has_write_multiple)
+            json_object_set_new(caps, "write_multiple", json_boolean(multi));
         /* The socket is the reply's only fd, so its index is 0. */
         if (twin && json_object_set_new(caps, "twin_socket",
                                         json_pack("{s:b, s:i}", "supported", 1,
@@ -200,7 +227,7 @@ int handle_version(struct testdev *td, struct td_msg *m, struct td_reply *r)
     uint16_t minor;
     uint32_t peer_fds = VFIO_USER_DEFAULT_MAX_MSG_FDS;
     int sv[2] = {-1, -1};
-    bool twin;
+    bool twin, multi;
     int err;
 
     /* Whatever happens next, a failed negotiation leaves the client with
@@ -234,7 +261,8 @@ int handle_version(struct testdev *td, struct td_msg *m, struct td_reply *r)
                strerror(errno));
         twin = false;
     }
-    err = build_reply(td, &p, minor, twin, r);
+    multi = p.write_multiple && !td->opt.no_write_multiple;
+    err = build_reply(td, &p, minor, twin, multi, r);
     if (err) {
         if (twin) {
             close(sv[0]);
@@ -246,6 +274,7 @@ int handle_version(struct testdev *td, struct td_msg *m, struct td_reply *r)
     td->conn.negotiated = true;
     td->conn.minor = minor;
     td->conn.peer_max_msg_fds = peer_fds;
+    td->conn.write_multiple = multi;
     if (twin) {
         /* proto.c reads the twin socket with td_rx from here on. */
         td->conn.twin_rx.fd = sv[0];
