@@ -238,6 +238,7 @@ static void client_destroy(struct vuc_client *c)
     vuc_discovery_clear(c);
     vuc_dma_release_all(c);
     vuc_io_ops_release(c);
+    vuc_fence_pool_release(c);
     event_free(c->defer_ev);
     free(c->server_json);
     free(c);

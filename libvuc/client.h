@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <event2/event_struct.h>
 
 #include <vuc/vuc.h>
 
@@ -57,7 +56,11 @@ struct vuc_req {
     struct vuc_client *client;
     uint16_t id, cmd;
     uint8_t state;
-    struct event timer;
+    /* Its deadline (0: none) in the client's deadline-ordered list. */
+    uint64_t deadline_ns;
+    struct vuc_req *tprev, *tnext;
+    /* Posted messages sent before it: its reply confirms them all. */
+    uint64_t posted_mark;
     vuc_req_fn fn;
     struct vuc_req *next_free;
     /* Per-operation context, owned by whoever submitted the request. */
@@ -87,6 +90,7 @@ struct vuc_io_op;
 struct vuc_connect_op;
 struct vuc_dma_map;
 struct vuc_irq_state;
+struct vuc_fence_op;
 
 struct vuc_region_map {
     uint64_t offset, size; /* within the region */
@@ -140,6 +144,14 @@ struct vuc_client {
     char *server_json;
     uint32_t xfer_chunk; /* largest REGION_READ/WRITE count we send */
 
+    /* Timeouts: requests ordered by deadline, and one timer that is only
+     * moved earlier, never cancelled; when it fires late it re-arms for
+     * the head. So a request costs no timer operation of its own. */
+    struct vuc_req *tq_head, *tq_tail;
+    struct event *timeout_ev;
+    bool timeout_armed;
+    uint64_t timeout_at;
+
     /* Requests in flight, found by id: slots[id & (nslots - 1)]. */
     struct vuc_req **slots;
     unsigned nslots;
@@ -168,6 +180,7 @@ struct vuc_client {
     struct vfio_user_write_multi_entry batch[VFIO_USER_MULTI_MAX];
     unsigned nbatch;
     struct vuc_posting_stats pstats;
+    struct vuc_fence_op *free_fences;
 
     /* Dirty-page logging. */
     enum vuc_dirty_mode dirty_mode;
@@ -307,8 +320,9 @@ int vuc_doorbell_find(const struct vuc_client *c, uint32_t index,
 int vuc_post_flush_batch(struct vuc_client *c);
 /* Fence, then fn(c, rc, arg) from the loop (at once-deferred when nothing
  * is outstanding). Returns 0 or -errno (fn not called). */
-int vuc_fence_then(struct vuc_client *c, int timeout_ms,
-                   void (*fn)(struct vuc_client *, int, void *), void *arg);
+int vuc_fence_then(struct vuc_client *c, int timeout_ms, vuc_done_cb fn,
+                   void *arg);
+void vuc_fence_pool_release(struct vuc_client *c);
 /* A reply to a posted message: record its failure. False if it was none. */
 bool vuc_posted_reply(struct vuc_client *c,
                       const struct vfio_user_header *hdr);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -102,7 +103,91 @@ static int id_alloc(struct vuc_client *c, uint16_t *id)
     }
 }
 
-static void req_timeout(evutil_socket_t fd, short what, void *arg);
+/* ---- Deadlines -------------------------------------------------------------- */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void tq_remove(struct vuc_client *c, struct vuc_req *req)
+{
+    if (req->deadline_ns == 0) {
+        return;
+    }
+    if (req->tprev != NULL) {
+        req->tprev->tnext = req->tnext;
+    } else {
+        c->tq_head = req->tnext;
+    }
+    if (req->tnext != NULL) {
+        req->tnext->tprev = req->tprev;
+    } else {
+        c->tq_tail = req->tprev;
+    }
+    req->tprev = req->tnext = NULL;
+    req->deadline_ns = 0;
+}
+
+static void arm_timeout(struct vuc_client *c, uint64_t at)
+{
+    if (c->timeout_armed && c->timeout_at <= at) {
+        return; /* fires earlier anyway and re-arms then */
+    }
+    uint64_t now = now_ns();
+    uint64_t us = at > now ? (at - now + 999) / 1000 : 0;
+    struct timeval tv = {(time_t)(us / 1000000), (suseconds_t)(us % 1000000)};
+    evtimer_add(c->timeout_ev, &tv);
+    c->timeout_armed = true;
+    c->timeout_at = at;
+}
+
+/* Requests mostly share one timeout, so they arrive in deadline order and
+ * the insertion stops at the tail. */
+static void tq_insert(struct vuc_client *c, struct vuc_req *req, int ms)
+{
+    req->deadline_ns = now_ns() + (uint64_t)ms * 1000000u;
+    struct vuc_req *after = c->tq_tail;
+    while (after != NULL && after->deadline_ns > req->deadline_ns) {
+        after = after->tprev;
+    }
+    req->tprev = after;
+    req->tnext = after ? after->tnext : c->tq_head;
+    if (req->tnext != NULL) {
+        req->tnext->tprev = req;
+    } else {
+        c->tq_tail = req;
+    }
+    if (after != NULL) {
+        after->tnext = req;
+    } else {
+        c->tq_head = req;
+    }
+    arm_timeout(c, req->deadline_ns);
+}
+
+static void req_timed_out(struct vuc_client *c, struct vuc_req *req);
+
+static void timeout_event(evutil_socket_t fd, short what, void *arg)
+{
+    struct vuc_client *c = arg;
+
+    vuc_enter(c);
+    c->timeout_armed = false;
+    uint64_t now = now_ns();
+    while (c->tq_head != NULL && c->tq_head->deadline_ns <= now &&
+           !c->free_requested) {
+        struct vuc_req *req = c->tq_head;
+        tq_remove(c, req);
+        req_timed_out(c, req);
+    }
+    if (c->tq_head != NULL && !c->free_requested) {
+        arm_timeout(c, c->tq_head->deadline_ns);
+    }
+    vuc_leave(c);
+}
 
 static struct vuc_req *req_alloc(struct vuc_client *c)
 {
@@ -116,7 +201,6 @@ static struct vuc_req *req_alloc(struct vuc_client *c)
         return NULL;
     }
     req->client = c;
-    evtimer_assign(&req->timer, c->base, req_timeout, req);
     return req;
 }
 
@@ -128,7 +212,7 @@ static void req_release(struct vuc_client *c, struct vuc_req *req)
     if (req->state != REQ_LATE) {
         c->inflight--;
     }
-    evtimer_del(&req->timer);
+    tq_remove(c, req);
     req->state = REQ_FREE;
     req->fn = NULL;
     req->op = NULL;
@@ -147,7 +231,7 @@ static void req_complete(struct vuc_client *c, struct vuc_req *req,
     if (c->slots[req->id & (c->nslots - 1)] == req) {
         c->slots[req->id & (c->nslots - 1)] = NULL;
     }
-    evtimer_del(&req->timer);
+    tq_remove(c, req);
     fn(c, req, r);
     if (r->fds != NULL) {
         close_fds(r->fds, r->nfds);
@@ -249,22 +333,19 @@ int vuc_req_submit(struct vuc_client *c, struct vuc_req *req,
     }
     req->fn = fn;
     req->state = REQ_WAITING;
+    req->posted_mark = c->posted_seq;
     int ms = vuc_timeout_ms(c, timeout_ms);
     if (ms > 0) {
-        struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-        evtimer_add(&req->timer, &tv);
+        tq_insert(c, req, ms);
     }
     return 0;
 }
 
-static void req_timeout(evutil_socket_t fd, short what, void *arg)
+static void req_timed_out(struct vuc_client *c, struct vuc_req *req)
 {
-    struct vuc_req *req = arg;
-    struct vuc_client *c = req->client;
     struct vuc_reply r = {.err = -ETIMEDOUT};
     vuc_req_fn fn = req->fn;
 
-    vuc_enter(c);
     /* The id stays taken until the late reply is read, so that it can
      * never be mistaken for the reply to a newer request. */
     req->state = REQ_LATE;
@@ -278,7 +359,6 @@ static void req_timeout(evutil_socket_t fd, short what, void *arg)
                       "the server left %u requests unanswered; giving up",
                       LATE_MAX);
     }
-    vuc_leave(c);
 }
 
 /* ---- Incoming messages -------------------------------------------------- */
@@ -300,6 +380,11 @@ static void on_reply(struct vuc_client *c, const struct vfio_user_header *hdr,
                 vuc_wire_cmd_name(hdr->cmd), hdr->msg_id);
         close_fds(fds, nfds);
         return;
+    }
+    /* "Command Concurrency": any reply confirms every posted message sent
+     * before its request. */
+    if (req->posted_mark > c->fenced_seq) {
+        c->fenced_seq = req->posted_mark;
     }
     if (req->state == REQ_LATE) {
         vuc_log(c, VUC_LOG_INFO,
@@ -463,6 +548,11 @@ int vuc_conn_open(struct vuc_client *c, int fd)
     }
     max += 2 * VFIO_USER_HDR_SIZE;
 
+    if (c->timeout_ev == NULL &&
+        (c->timeout_ev = evtimer_new(c->base, timeout_event, c)) == NULL) {
+        close(fd);
+        return vuc_fail(c, -ENOMEM, "out of memory");
+    }
     int rc = vuc_chan_open(&c->main, c->base, fd, max, c->opts.max_msg_fds,
                            on_msg, on_chan_err, on_hold, c);
     c->main.on_writable = on_writable;
@@ -570,4 +660,9 @@ void vuc_conn_release(struct vuc_client *c)
     c->slots = NULL;
     c->nslots = 0;
     c->inflight = 0;
+    if (c->timeout_ev != NULL) {
+        event_free(c->timeout_ev);
+        c->timeout_ev = NULL;
+        c->timeout_armed = false;
+    }
 }

@@ -268,12 +268,33 @@ int vuc_post_write(struct vuc_client *c, uint32_t index, uint64_t offset,
 
 /* ---- Fences ------------------------------------------------------------- */
 
-struct fence_op {
-    struct vuc_deferred deferred;
+struct vuc_fence_op {
+    struct vuc_deferred deferred; /* first: found from it */
+    struct vuc_fence_op *next_free;
     uint64_t target;
-    void (*fn)(struct vuc_client *c, int rc, void *arg);
+    vuc_done_cb fn;
     void *arg;
 };
+
+/* Fences come from a pool: a fenced policy may fence on every access. */
+static struct vuc_fence_op *fence_get(struct vuc_client *c)
+{
+    struct vuc_fence_op *op = c->free_fences;
+    if (op != NULL) {
+        c->free_fences = op->next_free;
+        return op;
+    }
+    return malloc(sizeof(*op));
+}
+
+void vuc_fence_pool_release(struct vuc_client *c)
+{
+    while (c->free_fences != NULL) {
+        struct vuc_fence_op *op = c->free_fences;
+        c->free_fences = op->next_free;
+        free(op);
+    }
+}
 
 /* What a fence reports: the first posted failure since the last one. */
 static int fence_result(struct vuc_client *c, int rc)
@@ -286,24 +307,30 @@ static int fence_result(struct vuc_client *c, int rc)
     return rc;
 }
 
-static void fence_finish(struct vuc_client *c, struct fence_op *op, int rc)
+static void fence_put(struct vuc_client *c, struct vuc_fence_op *op)
 {
-    void (*fn)(struct vuc_client *, int, void *) = op->fn;
+    op->next_free = c->free_fences;
+    c->free_fences = op;
+}
+
+static void fence_finish(struct vuc_client *c, struct vuc_fence_op *op,
+                         int rc)
+{
+    vuc_done_cb fn = op->fn;
     void *arg = op->arg;
 
-    free(op);
+    fence_put(c, op);
     fn(c, fence_result(c, rc), arg);
 }
 
 static void fence_reply(struct vuc_client *c, struct vuc_req *req,
                         struct vuc_reply *r)
 {
-    struct fence_op *op = req->op;
+    struct vuc_fence_op *op = req->op;
 
     /* Any reply, even an error one, means the earlier messages were
-     * processed ("Command Concurrency"). */
-    if (r->hdr != NULL && c->fenced_seq < op->target) {
-        c->fenced_seq = op->target;
+     * processed ("Command Concurrency"); conn.c has counted them. */
+    if (r->hdr != NULL) {
         c->pstats.fences++;
     }
     int rc = r->hdr != NULL ? 0 : r->err;
@@ -318,11 +345,11 @@ static void fence_reply(struct vuc_client *c, struct vuc_req *req,
 static void fence_deferred(struct vuc_client *c, struct vuc_deferred *d,
                            int err)
 {
-    fence_finish(c, (struct fence_op *)d, err);
+    fence_finish(c, (struct vuc_fence_op *)d, err);
 }
 
-int vuc_fence_then(struct vuc_client *c, int timeout_ms,
-                   void (*fn)(struct vuc_client *, int, void *), void *arg)
+int vuc_fence_then(struct vuc_client *c, int timeout_ms, vuc_done_cb fn,
+                   void *arg)
 {
     void *payload;
     int rc;
@@ -331,7 +358,7 @@ int vuc_fence_then(struct vuc_client *c, int timeout_ms,
     if (frc < 0) {
         return frc;
     }
-    struct fence_op *op = calloc(1, sizeof(*op));
+    struct vuc_fence_op *op = fence_get(c);
     if (op == NULL) {
         return vuc_fail(c, -ENOMEM, "fence: out of memory");
     }
@@ -354,7 +381,7 @@ int vuc_fence_then(struct vuc_client *c, int timeout_ms,
                          : sizeof(struct vfio_user_device_info);
     struct vuc_req *req = vuc_req_start(c, cmd, len, &payload, &rc);
     if (req == NULL) {
-        free(op);
+        fence_put(c, op);
         return rc;
     }
     ssize_t n = use_cfg ? vuc_wire_enc_region_read(payload, len, CFG, 0, 2)
@@ -362,22 +389,9 @@ int vuc_fence_then(struct vuc_client *c, int timeout_ms,
     req->op = op;
     rc = vuc_req_submit(c, req, (size_t)n, timeout_ms, fence_reply, NULL, 0);
     if (rc < 0) {
-        free(op);
+        fence_put(c, op);
     }
     return rc;
-}
-
-struct fence_user {
-    vuc_done_cb cb;
-    void *arg;
-};
-
-static void fence_user_done(struct vuc_client *c, int rc, void *arg)
-{
-    struct fence_user u = *(struct fence_user *)arg;
-
-    free(arg);
-    u.cb(c, rc, u.arg);
 }
 
 int vuc_fence_async(struct vuc_client *client, int timeout_ms, vuc_done_cb cb,
@@ -395,17 +409,7 @@ int vuc_fence_async(struct vuc_client *client, int timeout_ms, vuc_done_cb cb,
                         "writes unconfirmed",
                         (unsigned long long)(c->posted_seq - c->fenced_seq));
     }
-    struct fence_user *u = malloc(sizeof(*u));
-    if (u == NULL) {
-        return vuc_fail(c, -ENOMEM, "fence: out of memory");
-    }
-    u->cb = cb;
-    u->arg = arg;
-    int rc = vuc_fence_then(c, timeout_ms, fence_user_done, u);
-    if (rc < 0) {
-        free(u);
-    }
-    return rc;
+    return vuc_fence_then(c, timeout_ms, cb, arg);
 }
 
 int vuc_set_posting(struct vuc_client *client, enum vuc_posting policy)

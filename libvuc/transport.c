@@ -50,6 +50,8 @@ static void chan_fail(struct vuc_chan *ch, int err, const char *fmt, ...)
     }
 }
 
+static int tx_flush(struct vuc_chan *ch);
+
 /* ---- Receive ------------------------------------------------------------ */
 
 static struct vuc_chan_rx_fds *rxfds_at(struct vuc_chan *ch, unsigned i)
@@ -250,7 +252,17 @@ static void rx_read(struct vuc_chan *ch)
             memcpy(set->fds, got, ngot * sizeof(int));
         }
         ch->itail += (size_t)n;
+        ch->corked++;
         rx_parse(ch);
+        ch->corked--;
+        if (vuc_chan_is_open(ch) && ch->ohead < ch->otail && !ch->wr_armed) {
+            int rc = tx_flush(ch);
+            if (rc < 0) {
+                chan_fail(ch, -ECONNRESET,
+                          "sending to the server failed: %s", strerror(-rc));
+                return;
+            }
+        }
         /* A short read drained the socket: skip the recvmsg that would only
          * say EAGAIN. Level-triggered events bring us back for more. */
         if (!vuc_chan_is_open(ch) || (size_t)n < want) {
@@ -440,7 +452,7 @@ int vuc_chan_commit(struct vuc_chan *ch, size_t size, int *fds, unsigned nfds)
     if (!vuc_chan_is_open(ch)) {
         return 0; /* the failure is already on its way to on_err */
     }
-    if (was_idle) {
+    if (was_idle && !ch->corked) {
         int rc = tx_flush(ch);
         if (rc < 0) {
             /* Report from the loop, never from inside the caller's call. */
@@ -455,7 +467,8 @@ int vuc_chan_commit_data(struct vuc_chan *ch, size_t head_len,
 {
     uint8_t *head = ch->obuf + ch->otail;
 
-    if (vuc_chan_is_open(ch) && ch->ohead == ch->otail && data_len > 0) {
+    if (vuc_chan_is_open(ch) && ch->ohead == ch->otail && data_len > 0 &&
+        !ch->corked) {
         struct iovec iov[2] = {{head, head_len}, {(void *)data, data_len}};
         struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
         ssize_t n;

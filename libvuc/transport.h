@@ -90,6 +90,11 @@ struct vuc_chan {
     vuc_chan_hold_fn hold;
     void (*on_writable)(void *arg); /* before queued bytes go out */
     void *arg;
+
+    /* While received messages are dispatched, what their handlers send is
+     * only queued, then flushed in one sendmsg: a pipelined client refills
+     * its window with one syscall instead of one per request. */
+    unsigned corked;
 };
 
 /** Set up a channel on a connected stream socket, which it then owns (even

@@ -382,6 +382,11 @@ int vuc_device_reset_async(struct vuc_client *client, int timeout_ms,
  *  - VUC_POSTING_POSTED: memory-BAR writes are posted and ordering is the
  *    caller's job (vuc_fence() when it matters).
  *
+ * What is ordered is every write that completed (its callback ran) or was
+ * posted; an acknowledged write whose reply has not come is still in
+ * flight and, like any asynchronous request, ordered only by waiting for
+ * it.
+ *
  * vuc_posted_safe() marks ranges (doorbells) that are posted under every
  * policy. A fence is one round trip that confirms every earlier posted
  * write was processed, and costs nothing when none is outstanding.
