@@ -39,5 +39,5 @@ dev=$!
 for _ in $(seq 100); do [ -S "$sock_dir/dev.sock" ] && break; sleep 0.05; done
 export LD_LIBRARY_PATH="$(dirname "$libdir")"
 "$out/example/vuc-peek" "$sock_dir/dev.sock"
-"$out/example/vuc-peek-pc" "$sock_dir/dev.sock" CONFIG 0 >/dev/null
+"$out/example/vuc-peek-pc" "$sock_dir/dev.sock" 7 0 >/dev/null
 echo "== all tests passed"
