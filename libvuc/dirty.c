@@ -456,9 +456,6 @@ int vuc_dirty_report_async(struct vuc_client *client, uint64_t iova,
     if (rc < 0) {
         return rc;
     }
-    if (c->dirty_mode == VUC_DIRTY_OFF) {
-        return vuc_fail(c, -ENOENT, "dirty report: logging is not running");
-    }
     uint64_t end;
     if (!is_pow2(page_size) || page_size < MIN_PAGE || length == 0 ||
         iova % page_size || length % page_size ||
@@ -469,6 +466,9 @@ int vuc_dirty_report_async(struct vuc_client *client, uint64_t iova,
                         "4 KiB and the range a non-empty multiple of it",
                         (unsigned long long)iova, (unsigned long long)length,
                         (unsigned long long)page_size);
+    }
+    if (c->dirty_mode == VUC_DIRTY_OFF) {
+        return vuc_fail(c, -ENOENT, "dirty report: logging is not running");
     }
     uint64_t pages = length / page_size;
     if (bitmap == NULL || words < (pages + 63) / 64) {

@@ -94,7 +94,8 @@ static void deliver_held(struct vuc_client *c, int rc, void *arg)
     struct held_event h = *(struct held_event *)arg;
 
     free(arg);
-    if (rc < 0) {
+    if (rc < 0 && rc != -ECANCELED) {
+        /* Cancelled means the client is being freed: nothing to say. */
         vuc_log(c, VUC_LOG_WARNING,
                 "fence before %s vector %u's interrupt failed: %s",
                 vuc_irq_name(h.index), h.vector, c->errbuf);
@@ -631,6 +632,15 @@ int vuc_irq_reapply(struct vuc_client *c, vuc_done_cb done, void *arg)
 }
 
 /* ---- Counting and waiting ------------------------------------------------ */
+
+bool vuc_irq_enabled(const struct vuc_client *client, uint32_t index,
+                     uint32_t vector)
+{
+    const struct vuc_client *c = client;
+    return c->irqst != NULL && index < c->dev.num_irqs &&
+           c->irqst[index].vecs != NULL && vector < c->irqs[index].count &&
+           c->irqst[index].vecs[vector].efd >= 0;
+}
 
 uint64_t vuc_irq_total(const struct vuc_client *client, uint32_t index,
                        uint32_t vector)

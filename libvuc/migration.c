@@ -307,6 +307,12 @@ static void get_state_reply(struct vuc_client *c, struct vuc_req *req,
     struct mig_op *op = req->op;
     uint32_t state;
     int rc = decode_state(c, r, &state);
+    if (rc < 0 && r->hdr != NULL && (r->hdr->flags & VFIO_USER_F_ERROR)) {
+        rc = vuc_fail(c, -ENOTSUP,
+                      "migration state: the device refused the query (%s); "
+                      "it may not support migration",
+                      strerror(-r->err));
+    }
     if (rc == 0) {
         *op->state_out = state;
     }
@@ -400,7 +406,7 @@ static void walk_from(struct vuc_client *c, struct mig_op *op)
     op->nsteps = find_path(op->current, op->target, op->pre_copy, op->path);
     if (op->nsteps < 0) {
         op_done(c, op,
-                vuc_fail(c, -EINVAL, "migration: no allowed way from %s to %s",
+                vuc_fail(c, -EPERM, "migration: no allowed way from %s to %s",
                          vuc_mig_state_name(op->current),
                          vuc_mig_state_name(op->target)));
         return;

@@ -644,6 +644,10 @@ int vuc_irq_set_raw_async(struct vuc_client *client, uint32_t flags,
                           const uint8_t *bools, const int *fds, unsigned nfds,
                           int timeout_ms, vuc_done_cb done, void *arg);
 
+/** Whether a vector has an eventfd assigned (libvuc's or the caller's). */
+bool vuc_irq_enabled(const struct vuc_client *client, uint32_t index,
+                     uint32_t vector);
+
 /** Events seen on a library-owned vector since it was enabled. */
 uint64_t vuc_irq_total(const struct vuc_client *client, uint32_t index,
                        uint32_t vector);
@@ -821,7 +825,9 @@ int vuc_mig_get_state_async(struct vuc_client *client, uint32_t *state,
 
 /**
  * Move the device to target, through the states the path needs. A failed
- * step stops the walk; vuc_strerror() names the arc.
+ * step stops the walk; vuc_strerror() names the arc. cb gets -EPERM when
+ * no allowed path leads there (e.g. STOP_COPY to PRE_COPY), -ENOTSUP for a
+ * device without migration.
  * @return -EINVAL at once for a target that cannot be asked for (ERROR, the
  * P2P states, PRE_COPY on a device without it).
  */

@@ -301,6 +301,9 @@ static void test_disable_releases_fds(void **state)
     unsigned n = enable(f, 0, 16, sets, 8);
     close_sets(sets, n);
     assert_int_equal(count_fds(), before + 16);
+    assert_true(vuc_irq_enabled(f->c, MSIX, 15));
+    assert_false(vuc_irq_enabled(f->c, MSIX, 16));
+    assert_false(vuc_irq_enabled(f->c, INTX, 0));
 
     f->done = false;
     assert_int_equal(vuc_irq_disable_async(f->c, MSIX, VUC_TIMEOUT_DEFAULT,
@@ -316,6 +319,7 @@ static void test_disable_releases_fds(void **state)
     pump(f);
     assert_int_equal(f->result, 0);
     assert_int_equal(count_fds(), before);
+    assert_false(vuc_irq_enabled(f->c, MSIX, 0));
 }
 
 static void test_refused_enable_rolls_back(void **state)
