@@ -339,6 +339,8 @@ void vuc_dirty_conn_lost(struct vuc_client *c);
 
 /* ---- dma.c --------------------------------------------------------------------- */
 
+/* Forget the pages written by DMA_WRITE so far (logging starts afresh). */
+void vuc_dma_msg_dirty_clear(struct vuc_client *c);
 /* Whether [iova, iova + length) lies in maps whose fd the server never
  * got (no-share or fd-less), and in at least one map. */
 bool vuc_dma_range_unshared(const struct vuc_client *c, uint64_t iova,

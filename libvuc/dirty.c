@@ -122,6 +122,7 @@ static void legacy_start_reply(struct vuc_client *c, struct vuc_req *req,
     if (rc == 0) {
         c->dirty_mode = VUC_DIRTY_LEGACY;
         c->dirty_pgsize = op->page_size;
+        vuc_dma_msg_dirty_clear(c);
     }
     op_done(c, op, rc);
 }
@@ -160,6 +161,8 @@ static void start_reply(struct vuc_client *c, struct vuc_req *req,
         } else {
             c->dirty_mode = VUC_DIRTY_LOGGING;
             c->dirty_pgsize = pg;
+            /* The server's log starts empty; so does ours. */
+            vuc_dma_msg_dirty_clear(c);
         }
     }
     op_done(c, op, rc);

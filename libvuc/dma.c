@@ -616,6 +616,14 @@ int vuc_dma_msg_dirty(struct vuc_client *client,
     return 0;
 }
 
+void vuc_dma_msg_dirty_clear(struct vuc_client *c)
+{
+    for (unsigned i = 0; i < c->ndma; i++) {
+        struct vuc_dma_map *m = c->dma[i];
+        memset(m->dirty, 0, (m->size / DIRTY_PAGE + 63) / 64 * 8);
+    }
+}
+
 bool vuc_dma_range_unshared(const struct vuc_client *c, uint64_t iova,
                             uint64_t length)
 {
