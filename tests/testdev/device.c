@@ -15,7 +15,8 @@
  * DMA maps and IRQ eventfds belong to the client and are untouched, and so
  * are the INTx mask and pending state, which are part of the client's
  * interrupt setup. The DMA engine and interrupt hook registers are BAR0
- * registers and return to 0 (the engine to IDLE).
+ * registers and return to 0 (the engine to IDLE). The migration state
+ * machine returns to RUNNING, as a VFIO device reset makes it.
  */
 #include <endian.h>
 #include <errno.h>
@@ -275,8 +276,9 @@ static void special_write(struct testdev *td, uint32_t reg, uint32_t v)
         break;
     case TESTDEV_REG_IRQ_FIRE:
         /* Fired before the reply, so the client finds every signal in its
-         * eventfd as soon as the write completes. */
-        if (v >= 1 && v <= TESTDEV_IRQ_FIRE_MAX)
+         * eventfd as soon as the write completes. A device that migration
+         * stopped raises nothing. */
+        if (v >= 1 && v <= TESTDEV_IRQ_FIRE_MAX && mig_running(td))
             irq_fire_n(&td->irqs, &dev->irqh, dev->irqh.select >> 16,
                        dev->irqh.select & 0xffffu, v);
         break;
@@ -713,6 +715,11 @@ int handle_device_reset(struct testdev *td, struct td_msg *m,
         return td_fail(ENOTSUP, "DEVICE_RESET: this device does not "
                                 "support reset (--no-reset)");
     dev_reset(&td->dev);
+    /* As a VFIO device reset does: any migration data session ends and the
+     * device runs again, which is also the one way out of ERROR. */
+    if (td->mig.state != VFIO_USER_DEVICE_STATE_RUNNING)
+        td_note("migration state %s -> RUNNING", mig_state_name(td->mig.state));
+    mig_release(&td->mig);
     td_reply_alloc(r, 0);
     return 0;
 }

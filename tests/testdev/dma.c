@@ -92,6 +92,8 @@ void dma_release_all(struct td_dma *dma)
 {
     size_t i;
 
+    /* Logging belongs to the client's session like its maps. */
+    dma_log_stop(dma);
     for (i = 0; i < dma->count; i++)
         map_release(&dma->maps[i]);
     dma->count = 0;
@@ -164,11 +166,10 @@ int dma_lookup(struct td_dma *dma, uint64_t address, uint64_t len,
     return 0;
 }
 
-size_t dma_dirty_words(const struct td_dma_map *mp)
+/* Words of a map's dirty record: sizes are page multiples. */
+static size_t dirty_words(const struct td_dma_map *mp)
 {
-    uint64_t pages = mp->size / TD_PAGE_SIZE; /* sizes are page multiples */
-
-    return (size_t)((pages + 63) / 64);
+    return (size_t)((mp->size / TD_PAGE_SIZE + 63) / 64);
 }
 
 int dma_mem_read(struct td_dma_map *mp, uint64_t offset, void *buf, size_t len)
@@ -176,44 +177,163 @@ int dma_mem_read(struct td_dma_map *mp, uint64_t offset, void *buf, size_t len)
     return guarded_copy(buf, (uint8_t *)mp->mem + offset, len);
 }
 
-int dma_mem_write(struct td_dma_map *mp, uint64_t offset, const void *buf,
-                  size_t len)
+/* Pages @p first..@p last (inclusive) of the map. */
+static void record_pages(struct td_dma_map *mp, uint64_t first, uint64_t last)
 {
-    uint64_t page, last;
+    uint64_t page;
 
+    for (page = first; page <= last; page++)
+        mp->dirty[page / 64] |= 1ull << (page % 64);
+}
+
+/* The pages of [offset, offset + len) of the map that lie in a logged
+ * range; len >= 1 and the bytes are inside the map. */
+static void record_write(const struct td_dma *dma, struct td_dma_map *mp,
+                         uint64_t offset, size_t len)
+{
+    uint64_t a = mp->address + offset, b = a + (len - 1);
+    size_t i;
+
+    if (!dma->log_nranges) {
+        record_pages(mp, offset / TD_PAGE_SIZE,
+                     (offset + len - 1) / TD_PAGE_SIZE);
+        return;
+    }
+    for (i = 0; i < dma->log_nranges; i++) {
+        const struct vfio_user_dma_logging_range *rg = &dma->log_ranges[i];
+        /* Inclusive ends: dirty.c made sure a range does not wrap. */
+        uint64_t lo = rg->iova > a ? rg->iova : a;
+        uint64_t end = rg->iova + (rg->length - 1);
+        uint64_t hi = end < b ? end : b;
+
+        if (lo <= hi)
+            record_pages(mp, (lo - mp->address) / TD_PAGE_SIZE,
+                         (hi - mp->address) / TD_PAGE_SIZE);
+    }
+}
+
+int dma_mem_write(struct td_dma *dma, struct td_dma_map *mp, uint64_t offset,
+                  const void *buf, size_t len)
+{
     if (!len)
         return 0;
-    if (!mp->dirty) {
-        mp->dirty = calloc(dma_dirty_words(mp), sizeof(*mp->dirty));
-        if (!mp->dirty)
-            return ENOMEM;
+    if (dma->logging) {
+        if (!mp->dirty) {
+            mp->dirty = calloc(dirty_words(mp), sizeof(*mp->dirty));
+            if (!mp->dirty)
+                return ENOMEM;
+        }
+        /* Recorded first: a write cut short by a fault may still have
+         * changed some of the pages, and a record may say too much, never
+         * too little. */
+        record_write(dma, mp, offset, len);
     }
-    /* Recorded first: a write cut short by a fault may still have changed
-     * some of the pages, and a record may say too much, never too little. */
-    last = (offset + len - 1) / TD_PAGE_SIZE;
-    for (page = offset / TD_PAGE_SIZE; page <= last; page++)
-        mp->dirty[page / 64] |= 1ull << (page % 64);
     return guarded_copy((uint8_t *)mp->mem + offset, buf, len);
 }
 
-long dma_dirty_get(struct td_dma_map *mp, uint64_t *bitmap, size_t words,
-                   bool clear)
+static void forget_records(struct td_dma *dma)
 {
-    size_t need = dma_dirty_words(mp), i;
-    long pages = 0;
+    size_t i;
 
-    if (words < need)
-        return -EINVAL;
-    memset(bitmap, 0, words * sizeof(*bitmap));
-    if (!mp->dirty)
-        return 0;
-    for (i = 0; i < need; i++) {
-        bitmap[i] = mp->dirty[i];
-        pages += __builtin_popcountll(mp->dirty[i]);
+    for (i = 0; i < dma->count; i++) {
+        free(dma->maps[i].dirty);
+        dma->maps[i].dirty = NULL;
     }
-    if (clear)
-        memset(mp->dirty, 0, need * sizeof(*mp->dirty));
-    return pages;
+}
+
+void dma_log_start(struct td_dma *dma, uint64_t pgsize,
+                   struct vfio_user_dma_logging_range *ranges, size_t n)
+{
+    dma_log_stop(dma);
+    dma->logging = true;
+    dma->log_pgsize = pgsize;
+    dma->log_ranges = ranges;
+    dma->log_nranges = n;
+}
+
+void dma_log_stop(struct td_dma *dma)
+{
+    forget_records(dma);
+    free(dma->log_ranges);
+    dma->log_ranges = NULL;
+    dma->log_nranges = 0;
+    dma->log_pgsize = 0;
+    dma->logging = false;
+}
+
+/*
+ * Every byte of [iova, last] must be in some map: maps may be adjacent,
+ * so the range may span several. @return 0 or EINVAL.
+ */
+static int check_covered(struct td_dma *dma, const char *cmd, uint64_t iova,
+                         uint64_t last)
+{
+    size_t pos = first_ending_after(dma, iova);
+    uint64_t at = iova;
+
+    for (;;) {
+        const struct td_dma_map *mp = pos < dma->count ? &dma->maps[pos] : NULL;
+        uint64_t end;
+
+        if (!mp || mp->address > at)
+            return td_fail(EINVAL,
+                           "%s: [0x%llx, 0x%llx] is not all mapped: nothing "
+                           "is mapped at 0x%llx",
+                           cmd, (unsigned long long)iova,
+                           (unsigned long long)last, (unsigned long long)at);
+        end = mp->address + (mp->size - 1);
+        if (end >= last)
+            return 0;
+        at = end + 1;
+        pos++;
+    }
+}
+
+int dma_dirty_collect(struct td_dma *dma, const char *cmd, uint64_t iova,
+                      uint64_t length, uint64_t pgsize, uint64_t *bitmap)
+{
+    uint64_t last = iova + (length - 1);
+    size_t pos;
+    int err = check_covered(dma, cmd, iova, last);
+
+    if (err)
+        return err;
+    for (pos = first_ending_after(dma, iova);
+         pos < dma->count && dma->maps[pos].address <= last; pos++) {
+        struct td_dma_map *mp = &dma->maps[pos];
+        /* The map's pages inside the range; ranges and maps are page
+         * aligned. */
+        uint64_t lo = mp->address > iova ? mp->address : iova;
+        uint64_t end = mp->address + (mp->size - 1);
+        uint64_t first = (lo - mp->address) / TD_PAGE_SIZE;
+        uint64_t lastp =
+            ((end < last ? end : last) - mp->address) / TD_PAGE_SIZE;
+        uint64_t page;
+
+        if (!mp->dirty)
+            continue;
+        /* Word by word: a record is mostly zeros. */
+        for (page = first; page <= lastp;) {
+            uint64_t w = page / 64, bits = mp->dirty[w];
+            uint64_t stop = (w + 1) * 64 - 1 < lastp ? (w + 1) * 64 - 1 : lastp;
+
+            if (bits) {
+                uint64_t p;
+
+                for (p = page; p <= stop; p++) {
+                    uint64_t bit = 1ull << (p % 64), i;
+
+                    if (!(bits & bit))
+                        continue;
+                    i = (mp->address + p * TD_PAGE_SIZE - iova) / pgsize;
+                    bitmap[i / 64] |= 1ull << (i % 64);
+                    mp->dirty[w] &= ~bit;
+                }
+            }
+            page = stop + 1;
+        }
+    }
+    return 0;
 }
 
 /* Check the client's fd against the request and map it. */
@@ -344,9 +464,11 @@ int handle_dma_map(struct testdev *td, struct td_msg *m, struct td_reply *r)
 
 int handle_dma_unmap(struct testdev *td, struct td_msg *m, struct td_reply *r)
 {
+    const uint32_t get_dirty = VFIO_USER_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
     struct td_dma *dma = &td->dma;
     struct vfio_user_dma_unmap req;
-    size_t pos;
+    struct vfio_user_bitmap bm;
+    size_t pos, want;
     int err;
 
     if (m->len < sizeof(req))
@@ -355,14 +477,18 @@ int handle_dma_unmap(struct testdev *td, struct td_msg *m, struct td_reply *r)
                        "%zu",
                        m->len, sizeof(req));
     memcpy(&req, m->data, sizeof(req));
-    if (req.flags & VFIO_USER_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP)
-        return td_fail(ENOTSUP, "DMA_UNMAP: this device does not track "
-                                "dirty pages");
-    if (req.flags)
-        return td_fail(EINVAL, "DMA_UNMAP: unknown flags 0x%x", req.flags);
-    if (m->len != sizeof(req))
+    if (req.flags & ~get_dirty)
+        return td_fail(EINVAL, "DMA_UNMAP: unknown flags 0x%x",
+                       req.flags & ~get_dirty);
+    /* The bitmap belongs to the 0.9.1 dirty page tracking; the current
+     * specification's DMA logging has no such thing. */
+    if ((req.flags & get_dirty) && !td->opt.legacy_dirty)
+        return td_fail(ENOTSUP, "DMA_UNMAP: \"get dirty page bitmap\" is "
+                                "only served with --legacy-dirty");
+    want = sizeof(req) + (req.flags & get_dirty ? sizeof(bm) : 0);
+    if (m->len != want)
         return td_fail(EINVAL, "DMA_UNMAP: payload of %zu bytes, expected %zu",
-                       m->len, sizeof(req));
+                       m->len, want);
     if (req.argsz < sizeof(req))
         return td_fail(EINVAL,
                        "DMA_UNMAP: argsz %u is smaller than the "
@@ -391,13 +517,24 @@ int handle_dma_unmap(struct testdev *td, struct td_msg *m, struct td_reply *r)
                        (unsigned long long)dma->maps[pos].address,
                        (unsigned long long)dma->maps[pos].size);
 
+    if (req.flags & get_dirty) {
+        /* The map's last pages are reported before it goes. */
+        memcpy(&bm, m->data + sizeof(req), sizeof(bm));
+        err = dirty_unmap_bitmap(td, &req, &bm, &dma->maps[pos], r);
+        if (err)
+            return err;
+    } else {
+        void *out = td_reply_alloc(r, sizeof(req));
+
+        memcpy(out, &req, sizeof(req));
+    }
     /* No DMA job can be using it: a job ends before the next message. */
     map_release(&dma->maps[pos]);
     memmove(&dma->maps[pos], &dma->maps[pos + 1],
             (dma->count - pos - 1) * sizeof(*dma->maps));
     dma->count--;
-    td_note("[0x%llx, +0x%llx), %zu mapped", (unsigned long long)req.address,
-            (unsigned long long)req.size, dma->count);
-    memcpy(td_reply_alloc(r, sizeof(req)), &req, sizeof(req));
+    td_note("[0x%llx, +0x%llx)%s, %zu mapped", (unsigned long long)req.address,
+            (unsigned long long)req.size,
+            req.flags & get_dirty ? " with its dirty bitmap" : "", dma->count);
     return 0;
 }

@@ -217,7 +217,8 @@ static int run_job(struct testdev *td, const struct td_dma_engine *e)
         err = msg_read(td, src.iova, bounce, len);
     }
     if (!err && dst.direct) {
-        err = dma_mem_write(dst.map, dst.iova - dst.map->address, bounce, len);
+        err = dma_mem_write(&td->dma, dst.map, dst.iova - dst.map->address,
+                            bounce, len);
         if (err == EFAULT)
             job_fail(err, "writing the destination through our mapping "
                           "faulted (was the file shrunk?)");
@@ -241,12 +242,20 @@ int dmae_run(struct testdev *td)
     uint32_t ctrl = e->ctrl;
     unsigned long long src = (uint64_t)e->src_hi << 32 | e->src_lo;
     unsigned long long dst = (uint64_t)e->dst_hi << 32 | e->dst_lo;
+    bool running;
     int rc, err;
 
     e->start = false;
     e->status = TESTDEV_DMA_STATUS_BUSY;
     why[0] = '\0';
-    rc = run_job(td, e);
+    /* A stopped device moves no data ("VFIO_DEVICE_STATE_STOP": no
+     * change of internal or external state) and raises nothing. */
+    running = mig_running(td);
+    if (running)
+        rc = run_job(td, e);
+    else
+        rc = job_fail(EBUSY, "the device is not running (migration state %s)",
+                      mig_state_name(td->mig.state));
     /* A connection that must end leaves the job failed for the next
      * client to see, whatever broke it. */
     err = rc < 0 ? ECONNRESET : rc;
@@ -264,7 +273,7 @@ int dmae_run(struct testdev *td)
         td_debug("DMA job 0x%llx -> 0x%llx (%u bytes): done, %s", src, dst,
                  e->len, why);
     }
-    if (ctrl & TESTDEV_DMA_CTRL_IRQ)
+    if ((ctrl & TESTDEV_DMA_CTRL_IRQ) && running)
         irq_fire_n(&td->irqs, &td->dev.irqh, VFIO_USER_PCI_MSIX_IRQ_INDEX,
                    (ctrl & TESTDEV_DMA_CTRL_VECTOR_MASK) >>
                        TESTDEV_DMA_CTRL_VECTOR_SHIFT,

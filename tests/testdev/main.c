@@ -168,6 +168,17 @@ static void usage(FILE *out)
             "                           (no doorbell ioeventfd)\n"
             "  --reply-errors-on-noreply  send the error reply of a failed\n"
             "                           No_reply command anyway\n"
+            "  --no-migration           no migration: no \"migration\" in "
+            "VERSION,\n"
+            "                           its DEVICE_FEATUREs and data "
+            "refused\n"
+            "  --no-pre-copy            migration without the PRE_COPY "
+            "state\n"
+            "  --no-dirty               no dirty page logging of any kind\n"
+            "  --legacy-dirty           log dirty pages with the 0.9.1\n"
+            "                           VFIO_USER_DIRTY_PAGES command "
+            "instead of\n"
+            "                           the DMA logging features\n"
             "  -v, --verbose            log every message handled\n"
             "  -h, --help               show this help\n",
             TESTDEV_DEFAULT_MAX_DATA_XFER_SIZE, TESTDEV_DEFAULT_MAX_MSG_FDS,
@@ -218,6 +229,10 @@ enum {
     OPT_NO_WRITE_MULTIPLE,
     OPT_NO_IO_FDS,
     OPT_REPLY_ERRORS_ON_NOREPLY,
+    OPT_NO_MIGRATION,
+    OPT_NO_PRE_COPY,
+    OPT_NO_DIRTY,
+    OPT_LEGACY_DIRTY,
 };
 
 static void parse_options(int argc, char **argv, struct td_options *opt)
@@ -235,6 +250,10 @@ static void parse_options(int argc, char **argv, struct td_options *opt)
         {"no-io-fds", no_argument, NULL, OPT_NO_IO_FDS},
         {"reply-errors-on-noreply", no_argument, NULL,
          OPT_REPLY_ERRORS_ON_NOREPLY},
+        {"no-migration", no_argument, NULL, OPT_NO_MIGRATION},
+        {"no-pre-copy", no_argument, NULL, OPT_NO_PRE_COPY},
+        {"no-dirty", no_argument, NULL, OPT_NO_DIRTY},
+        {"legacy-dirty", no_argument, NULL, OPT_LEGACY_DIRTY},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -292,6 +311,18 @@ static void parse_options(int argc, char **argv, struct td_options *opt)
         case OPT_REPLY_ERRORS_ON_NOREPLY:
             opt->reply_errors_on_noreply = true;
             break;
+        case OPT_NO_MIGRATION:
+            opt->no_migration = true;
+            break;
+        case OPT_NO_PRE_COPY:
+            opt->no_pre_copy = true;
+            break;
+        case OPT_NO_DIRTY:
+            opt->no_dirty = true;
+            break;
+        case OPT_LEGACY_DIRTY:
+            opt->legacy_dirty = true;
+            break;
         case 'v':
             td_verbose = true;
             break;
@@ -310,6 +341,8 @@ static void parse_options(int argc, char **argv, struct td_options *opt)
         usage_error("one of --socket-path or --fd is required");
     if (opt->socket_path && opt->fd >= 0)
         usage_error("--socket-path and --fd are mutually exclusive");
+    if (opt->no_dirty && opt->legacy_dirty)
+        usage_error("--no-dirty and --legacy-dirty are mutually exclusive");
 }
 
 static void setup_signals(void)
@@ -527,6 +560,7 @@ int main(int argc, char **argv)
         return 1;
     irq_init(&td.irqs);
     dma_init(&td.dma);
+    mig_init(&td.mig);
 
     if (td.opt.fd >= 0) {
         td_debug("serving fd %d", td.opt.fd);
@@ -559,6 +593,7 @@ int main(int argc, char **argv)
         td_debug("stopping on signal %d", (int)stop_signal);
     dma_fini(&td.dma);
     irq_release_all(&td.irqs);
+    mig_release(&td.mig);
     dev_fini(&td.dev);
     return status;
 }

@@ -689,9 +689,8 @@ struct cmd_desc {
     bool takes_fds;
 };
 
-/* Commands with no handler (the server-to-client DMA_READ/WRITE,
- * DEVICE_FEATURE, migration, dirty pages) get ENOSYS: this device does not
- * implement them. */
+/* Commands with no handler (the server-to-client DMA_READ/WRITE) get
+ * ENOSYS, as do those this device does not serve (dirty.c says when). */
 static const struct cmd_desc commands[VFIO_USER_MAX_COMMAND] = {
     [VFIO_USER_VERSION] = {handle_version, false},
     [VFIO_USER_DMA_MAP] = {handle_dma_map, true},
@@ -704,7 +703,11 @@ static const struct cmd_desc commands[VFIO_USER_MAX_COMMAND] = {
     [VFIO_USER_REGION_READ] = {handle_region_read, false},
     [VFIO_USER_REGION_WRITE] = {handle_region_write, false},
     [VFIO_USER_DEVICE_RESET] = {handle_device_reset, false},
+    [VFIO_USER_DIRTY_PAGES] = {handle_dirty_pages, false},
     [VFIO_USER_REGION_WRITE_MULTI] = {handle_region_write_multi, false},
+    [VFIO_USER_DEVICE_FEATURE] = {handle_device_feature, false},
+    [VFIO_USER_MIG_DATA_READ] = {handle_mig_data_read, false},
+    [VFIO_USER_MIG_DATA_WRITE] = {handle_mig_data_write, false},
 };
 
 static int dispatch(struct testdev *td, struct td_msg *m, struct td_reply *r)
@@ -938,6 +941,9 @@ int proto_serve(struct testdev *td, int fd)
     dma_release_all(&td->dma);
     irq_release_all(&td->irqs);
     iofd_release(c);
+    /* As a VFIO device that is closed and opened again: the next client
+     * finds it RUNNING, with no data session of ours. */
+    mig_release(&td->mig);
     td->dev.stall_ms = 0;
     td->dev.crash = false;
     td->dev.dmae.start = false;

@@ -12,6 +12,11 @@
  *              and the record of pages written through it
  *   dmaengine.c  the DMA engine's jobs (BAR0 0x100..0x1ff)
  *   iofd.c     DEVICE_GET_REGION_IO_FDS and the doorbell ioeventfd
+ *   feature.c  DEVICE_FEATURE: what all features share, and dispatch
+ *   migration.c  the migration state machine, the migration data stream
+ *              (MIG_DATA_READ/WRITE) and its format
+ *   dirty.c    dirty page logging: the DMA logging features, the legacy
+ *              DIRTY_PAGES command and DMA_UNMAP's legacy bitmap
  *
  * The server depends only on include/vuc/protocol.h, never on libvuc, so
  * that it tests the library rather than agreeing with it by construction.
@@ -49,6 +54,10 @@ struct td_options {
     bool no_write_multiple;
     bool no_io_fds;
     bool reply_errors_on_noreply;
+    bool no_migration; /* no migration features, no "migration" in VERSION */
+    bool no_pre_copy;  /* migration without the PRE_COPY state */
+    bool no_dirty;     /* no dirty page logging of either kind */
+    bool legacy_dirty; /* dirty pages by the 0.9.1 DIRTY_PAGES, not features */
 };
 
 extern bool td_verbose;
@@ -129,6 +138,12 @@ void pci_read(const struct td_pci *pci, uint32_t off, uint32_t count,
               uint8_t *buf);
 void pci_write(struct td_pci *pci, uint32_t off, uint32_t count,
                const uint8_t *buf);
+/**
+ * Whether @p cfg is a config space this device can have: every bit that
+ * writes cannot change as at power-on, no unsupported power state.
+ * @return -1 if so, else the offset of the first byte that is not.
+ */
+long pci_image_check(const uint8_t cfg[TESTDEV_CONFIG_SIZE]);
 
 /* ---- Interrupts (irq.c) -------------------------------------------------- */
 
@@ -186,8 +201,9 @@ struct td_dma_map {
     int fd;      /* -1: message-based access only */
     void *mem;   /* our mapping of fd, or NULL */
     bool sealed; /* fd cannot shrink, so touching mem cannot SIGBUS */
-    /* Pages written through mem, one bit per TD_PAGE_SIZE page from the
-     * map's start (bit i % 64 of word i / 64); NULL until the first. */
+    /* Pages written through mem while dirty page logging ran, one bit per
+     * TD_PAGE_SIZE page from the map's start (bit i % 64 of word i / 64);
+     * NULL until the first. */
     uint64_t *dirty;
 };
 
@@ -196,11 +212,17 @@ struct td_dma {
     size_t count;
     size_t cap;
     uint32_t limit; /* max_dma_maps negotiated with this client */
+    /* Dirty page logging (dirty.c starts and stops it). */
+    bool logging;
+    uint64_t log_pgsize; /* the page size logging was started with */
+    /* The IOVA ranges logged, sorted and disjoint; none: everything. */
+    struct vfio_user_dma_logging_range *log_ranges;
+    size_t log_nranges;
 };
 
 /** Also installs the SIGBUS guard of dma_mem_read()/dma_mem_write(). */
 void dma_init(struct td_dma *dma);
-/** Unmap and close everything (client disconnection). */
+/** Unmap and close everything and stop logging (client disconnection). */
 void dma_release_all(struct td_dma *dma);
 void dma_fini(struct td_dma *dma);
 /**
@@ -214,22 +236,34 @@ int dma_lookup(struct td_dma *dma, uint64_t address, uint64_t len,
  * Copy between a map's mapping (mp->mem, which must be set and cover
  * [@p offset, @p offset + @p len)) and @p buf. A fault (the client shrank
  * an unsealed file under us) is caught and reported instead of killing us.
- * Writes record the pages they touch in mp->dirty first.
+ * While logging runs, writes first record the pages they touch inside the
+ * logged ranges in mp->dirty.
  * @return 0, EFAULT on a fault, or ENOMEM when the dirty record cannot be
  * allocated (nothing is written then).
  */
 int dma_mem_read(struct td_dma_map *mp, uint64_t offset, void *buf, size_t len);
-int dma_mem_write(struct td_dma_map *mp, uint64_t offset, const void *buf,
-                  size_t len);
-/** Words of a map's dirty record: ceil(size / TD_PAGE_SIZE / 64). */
-size_t dma_dirty_words(const struct td_dma_map *mp);
+int dma_mem_write(struct td_dma *dma, struct td_dma_map *mp, uint64_t offset,
+                  const void *buf, size_t len);
 /**
- * Copy a map's dirty record into @p bitmap (@p words of it, at least
- * dma_dirty_words(); the rest is zeroed), then forget it if @p clear.
- * @return the number of dirty pages, or -EINVAL when bitmap is too small.
+ * Start logging at @p pgsize with @p n sorted, disjoint @p ranges (taken
+ * over; NULL and 0 for everything). Every map's record starts empty.
  */
-long dma_dirty_get(struct td_dma_map *mp, uint64_t *bitmap, size_t words,
-                   bool clear);
+void dma_log_start(struct td_dma *dma, uint64_t pgsize,
+                   struct vfio_user_dma_logging_range *ranges, size_t n);
+/** Stop logging and forget every record. */
+void dma_log_stop(struct td_dma *dma);
+/**
+ * Report the pages written through mappings in [@p iova, @p iova +
+ * @p length) at @p pgsize (a power of two >= TD_PAGE_SIZE that divides iova
+ * and length; the range must not wrap): bit i of @p bitmap (word i / 64,
+ * which the caller zeroed) is set when any page of the record inside
+ * [iova + i * pgsize, + pgsize) was written. What is reported is then
+ * forgotten (clear-on-read). Maps without an fd report nothing.
+ * @return 0, or EINVAL (after td_fail(), naming @p cmd) when some byte of
+ * the range is in no DMA map; nothing is reported or forgotten then.
+ */
+int dma_dirty_collect(struct td_dma *dma, const char *cmd, uint64_t iova,
+                      uint64_t length, uint64_t pgsize, uint64_t *bitmap);
 
 /* ---- The device (device.c) ----------------------------------------------- */
 
@@ -313,12 +347,25 @@ struct td_conn {
     size_t nabandoned;
 };
 
+/* The migration state machine and its data session (migration.c). */
+struct td_mig {
+    uint32_t state; /* enum vfio_user_device_mig_state */
+    /* Saving (PRE_COPY, STOP_COPY): the stream MIG_DATA_READ hands out. */
+    uint8_t *out;
+    size_t out_len, out_pos;
+    bool out_image; /* out begins with a BAR1 image section (PRE_COPY) */
+    /* Resuming: what MIG_DATA_WRITE delivered so far. */
+    uint8_t *in;
+    size_t in_len, in_cap;
+};
+
 struct testdev {
     struct td_options opt;
     struct td_device dev;
     struct td_irqs irqs;
     struct td_dma dma;
     struct td_conn conn;
+    struct td_mig mig;
 };
 
 /** Serve one connected client until it disconnects or a stop is requested.
@@ -380,5 +427,68 @@ td_handler handle_region_write;
 td_handler handle_region_write_multi;
 td_handler handle_region_io_fds;
 td_handler handle_device_reset;
+td_handler handle_device_feature;
+td_handler handle_mig_data_read;
+td_handler handle_mig_data_write;
+td_handler handle_dirty_pages;
+
+/* ---- DEVICE_FEATURE (feature.c) ------------------------------------------ */
+
+/* A DEVICE_FEATURE request, its head checked, as the feature sees it. */
+struct td_feature_req {
+    struct vfio_user_device_feature head;
+    const uint8_t *data; /* after the 8-byte head */
+    size_t len;
+    const char *name; /* "DEVICE_FEATURE <feature>", for messages */
+};
+
+/* GET: validate, then build the reply with feature_get_reply().
+ * SET: validate and act; the reply echoes the request. Both return 0 or a
+ * positive errno after td_fail(). */
+typedef int td_feature_get(struct testdev *td, const struct td_feature_req *q,
+                           struct td_reply *r);
+typedef int td_feature_set(struct testdev *td, const struct td_feature_req *q);
+
+/**
+ * Check that the client's argsz takes a GET reply of @p dlen data bytes.
+ * Features call it before anything with an effect (a clear-on-read).
+ * @return 0 or EINVAL (after td_fail()).
+ */
+int feature_check_get_argsz(const struct td_feature_req *q, size_t dlen);
+/** The GET reply: head {argsz 8 + @p dlen, the request's flags}, then
+ * @p dlen zeroed bytes, whose address is returned (NULL: out of memory). */
+uint8_t *feature_get_reply(struct td_reply *r, const struct td_feature_req *q,
+                           size_t dlen);
+
+/* ---- Migration (migration.c) --------------------------------------------- */
+
+void mig_init(struct td_mig *mig);
+/** End any data session and return to RUNNING (a disconnection or a
+ * DEVICE_RESET), freeing the stream buffers. */
+void mig_release(struct td_mig *mig);
+/** The device operates (RUNNING, PRE_COPY): else it is quiescent, its DMA
+ * engine and interrupt hooks idle. */
+bool mig_running(const struct testdev *td);
+const char *mig_state_name(uint32_t state);
+
+td_feature_get mig_get_migration;
+td_feature_get mig_get_state;
+td_feature_set mig_set_state;
+
+/* ---- Dirty page logging (dirty.c) ---------------------------------------- */
+
+td_feature_set dirty_set_start;
+td_feature_set dirty_set_stop;
+td_feature_get dirty_get_report;
+/**
+ * DMA_UNMAP's legacy "get dirty page bitmap": check the request's
+ * vfio_user_bitmap @p bm against the map @p mp being unmapped and build
+ * the reply: the unmap entry @p req, @p bm and the map's bitmap.
+ * @return 0 (the caller then unmaps) or a positive errno after td_fail().
+ */
+int dirty_unmap_bitmap(struct testdev *td,
+                       const struct vfio_user_dma_unmap *req,
+                       const struct vfio_user_bitmap *bm,
+                       const struct td_dma_map *mp, struct td_reply *r);
 
 #endif /* VUC_TESTDEV_H */

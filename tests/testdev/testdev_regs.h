@@ -158,8 +158,11 @@
 #define TESTDEV_DMA_STATUS_ERROR 3u /* the last job failed: see DMA_ERRNO */
 /*
  * RO: the (Linux) errno of the last job, 0 after a success or a reset.
- * Checked before any data moves: first EINVAL, then ENOENT, EFAULT and
- * EPERM for the source, then the same for the destination:
+ * Checked before any data moves: first EBUSY, then EINVAL, then ENOENT,
+ * EFAULT and EPERM for the source, then the same for the destination:
+ *   EBUSY (16)   the device is not running: its migration state is not
+ *                RUNNING or PRE_COPY (see "Migration"); no completion
+ *                interrupt either;
  *   EINVAL (22)  DMA_LEN is 0 or above TESTDEV_DMA_MAX_LEN;
  *   ENOENT (2)   no DMA map holds the first byte of the range;
  *   EFAULT (14)  the map holding the first byte ends before the range does
@@ -371,17 +374,265 @@
 #define TESTDEV_LOG_NEWEST(count)                                              \
     ((unsigned int)(((count)-1u) & 0xffffffffu) % TESTDEV_LOG_RING)
 
+/* ---- Migration (DEVICE_FEATURE, MIG_DATA_READ, MIG_DATA_WRITE) -------------
+ *
+ * The device migrates as "VFIO_USER_DEVICE_FEATURE" describes, unless the
+ * server runs with --no-migration.
+ *
+ * VERSION: when the client's capabilities hold "migration", the reply holds
+ * "migration": {"pgsize": TESTDEV_MIG_PGSIZE}. The proposal must be an
+ * object, and its "pgsize", if present, an integer that is a power of two
+ * of at least 4096 and, as in libvfio-user, exactly TESTDEV_MIG_PGSIZE;
+ * anything else fails the negotiation (EINVAL). Other keys in it are
+ * ignored. With --no-migration the reply leaves "migration" out (the
+ * proposal must still be an object with an integer "pgsize", of any
+ * value). The features below do not depend on the capability: a client
+ * that did not propose it may use them all the same.
+ *
+ * DEVICE_FEATURE (command 16), all features: the payload is {u32 argsz,
+ * u32 flags, data}, flags the feature index (bits 0..15) | GET (1 << 16)
+ * | SET (1 << 17) | PROBE (1 << 18). EINVAL for a payload under 8 bytes,
+ * other flag bits, no operation bit, GET and SET together without PROBE,
+ * a feature index not listed here (this device has 1, 2, 6, 7 and 8), a
+ * feature the server's options turn off, and an operation (GET or SET)
+ * that the feature does not have -- with PROBE too: a PROBE succeeds only
+ * if the feature has every operation it names; PROBE alone succeeds for
+ * any feature the device offers.
+ *  - PROBE and SET are answered with the request's payload, byte for byte
+ *    (argsz unchanged), which argsz must cover (argsz >= the payload's
+ *    size, else EINVAL). PROBE ignores the data.
+ *  - GET is answered with {u32 argsz = 8 + D, u32 flags (the request's),
+ *    D bytes of data}; the request's argsz must be at least 8 + D (else
+ *    EINVAL, and the GET has no effect: no clear-on-read).
+ *
+ * MIGRATION (1): GET only, no request data (payload exactly 8). Data: u64
+ * VFIO_USER_MIGRATION_STOP_COPY | VFIO_USER_MIGRATION_PRE_COPY, or
+ * STOP_COPY alone with --no-pre-copy.
+ *
+ * MIG_DEVICE_STATE (2):
+ *  - GET, no request data: data {u32 device_state, u32 data_fd = 0}.
+ *  - SET, data exactly {u32 device_state, u32 data_fd (ignored)}: moves the
+ *    device along ONE arc of "Direct State Transitions", completed before
+ *    the reply:
+ *        RUNNING  -> STOP, PRE_COPY      STOP      -> RUNNING, STOP_COPY,
+ *        PRE_COPY -> RUNNING, STOP_COPY                RESUMING
+ *        STOP_COPY -> STOP               RESUMING  -> STOP
+ *    (no PRE_COPY arcs with --no-pre-copy). Asking for the current state
+ *    succeeds and does nothing. Anything else is EINVAL and changes
+ *    nothing: paths of two arcs or more (a client walks them one arc at a
+ *    time), STOP_COPY -> PRE_COPY, the targets ERROR, RUNNING_P2P,
+ *    PRE_COPY_P2P and values of 8 and up, and every SET in ERROR.
+ *  - ERROR is entered only when RESUMING -> STOP finds the data invalid.
+ *    Only DEVICE_RESET leaves it (to RUNNING); with --no-reset only a
+ *    disconnection does.
+ *  - DEVICE_RESET and a disconnection return the device to RUNNING from any
+ *    state, ending any data session (its buffers are dropped).
+ *
+ * Operation by state: the device operates in RUNNING and PRE_COPY. In
+ * STOP, STOP_COPY, RESUMING and ERROR it is quiescent: a DMA doorbell (any
+ * kind) runs no job -- DMA_STATUS ERROR, DMA_ERRNO EBUSY (16), no data
+ * moved, no completion interrupt, DMA_DONE_COUNT unchanged -- and IRQ_FIRE
+ * writes fire nothing (IRQ_FIRE's count does not move). Everything else
+ * works in every state: region reads and writes (registers, counters and
+ * the write log included), SET_IRQS (an UNMASK still signals a pending
+ * INTx), DMA_MAP/UNMAP, dirty page logging, DEVICE_RESET.
+ *
+ * The migration data stream, when saving:
+ *  - RUNNING -> PRE_COPY takes an image of BAR1, an IMAGE section: the
+ *    pre-copy data that MIG_DATA_READ hands out in PRE_COPY;
+ *  - STOP -> STOP_COPY and PRE_COPY -> STOP_COPY take the rest of the
+ *    state, a DEVICE section, and append it to the stream: reads in
+ *    STOP_COPY go on where the reads in PRE_COPY stopped, so IMAGE bytes
+ *    not read yet come first;
+ *  - STOP_COPY -> STOP and PRE_COPY -> RUNNING end the session and drop
+ *    what was not read.
+ * So a session's data is what its reads return, concatenated in order:
+ * [IMAGE] DEVICE. What changes after a section was taken (a region write
+ * in STOP_COPY, say) is not in it.
+ *
+ * MIG_DATA_READ (command 17): request exactly {u32 argsz, u32 size}, size
+ * 1 .. the client's max_data_xfer_size (1 MiB when its VERSION did not
+ * say), argsz >= 8 + size, the state PRE_COPY or STOP_COPY; else EINVAL.
+ * Reply {u32 argsz = 8 + n, u32 size = n, n bytes}, n = min(size, bytes
+ * left): no padding. n < size means the end: of the whole stream in
+ * STOP_COPY, of the pre-copy data in PRE_COPY (further reads there return
+ * 0 bytes).
+ *
+ * When resuming: STOP -> RESUMING starts with an empty buffer. MIG_DATA_WRITE
+ * (command 18) {u32 argsz, u32 size, size bytes} appends to it: size must
+ * be the payload's size - 8 and at most the server's max_data_xfer_size,
+ * the state RESUMING, and the buffer must stay within
+ * TESTDEV_MIG_RESUME_MAX bytes; else EINVAL and nothing is appended. argsz
+ * is not checked (the reply has no payload). The reply is empty.
+ * RESUMING -> STOP checks the whole buffer against the format below and
+ * loads it; data that fails any check fails the SET with EINVAL (the log
+ * names the check) and puts the device in ERROR, with nothing loaded. The
+ * buffer is dropped either way.
+ *
+ * A load restores all that the device saves, so that through BAR0, BAR1
+ * and config space it cannot be told from the device saved: every BAR0
+ * register, counter and plain byte (MSI-X table and PBA included), the
+ * DMA engine and interrupt hook registers, the write log and LOG_COUNT,
+ * all of BAR1, config space, and the INTx mask and pending latch. Not part
+ * of the device state, so neither saved nor touched by a load: DMA maps,
+ * eventfds, the doorbell ioeventfd, dirty page logging, and the STALL_MS
+ * and CRASH test hooks.
+ *
+ * Stream format, little-endian. A stream is a sequence of sections:
+ *   u32 magic    TESTDEV_MIG_MAGIC
+ *   u16 version  TESTDEV_MIG_VERSION
+ *   u16 type     TESTDEV_MIG_SEC_IMAGE or TESTDEV_MIG_SEC_DEVICE
+ *   u32 length   bytes of payload
+ *   payload
+ *   u32 crc      CRC-32 (IEEE 802.3, as zlib's crc32()) of the 12 header
+ *                bytes and the payload
+ * A valid stream is at most one IMAGE section, first, then one DEVICE
+ * section, last: nothing else, nothing after it, nothing cut short.
+ * IMAGE payload: the TESTDEV_BAR1_SIZE bytes of BAR1.
+ * DEVICE payload (TESTDEV_MIG_D_* offsets):
+ *   0x0000 u32 BAR1 pages present: bit i means 4 KiB page i of BAR1 is at
+ *          the end. Must be TESTDEV_MIG_BAR1_ALL without an IMAGE; after
+ *          one, the pages present replace its pages. A save through
+ *          PRE_COPY holds the pages that differ from its IMAGE.
+ *   0x0004 u32 LOG_COUNT (the server's count, see "Write log")
+ *   0x0008 u32 ACCESS_COUNT          0x000c u32 LAST_WRITE
+ *   0x0010 u32 x 10: DMA_SRC_LO, DMA_SRC_HI, DMA_DST_LO, DMA_DST_HI,
+ *          DMA_LEN, DMA_CTRL, DMA_STATUS (IDLE, DONE or ERROR), DMA_ERRNO,
+ *          DMA_DONE_COUNT, DOORBELL_COUNT
+ *   0x0038 u32 x 3: IRQ_SELECT, IRQ_FIRE's count, IRQ_DELIVERED
+ *   0x0044 u8 INTx masked (0 or 1), u8 INTx pending (0 or 1); zeros up to
+ *          0x0080
+ *   0x0080 BAR0's backing, TESTDEV_BAR0_SIZE bytes: what plain BAR0 bytes,
+ *          the MSI-X table and PBA read (the bytes under registers with
+ *          behaviour are unused)
+ *   0x1080 config space, TESTDEV_CONFIG_SIZE bytes: every bit a write
+ *          cannot change must have its power-on value (so another
+ *          device's data is refused), and the PM state must be D0 or D3hot
+ *   0x2080 the BAR1 pages present, in ascending order, 4 KiB each
+ * length = TESTDEV_MIG_DEVICE_SIZE(number of pages present).
+ */
+#define TESTDEV_MIG_PGSIZE 4096u
+#define TESTDEV_MIG_RESUME_MAX (16u * 1024u * 1024u)
+#define TESTDEV_MIG_MAGIC 0x4d445456u /* "VTDM" */
+#define TESTDEV_MIG_VERSION 1u
+#define TESTDEV_MIG_SEC_IMAGE 1u
+#define TESTDEV_MIG_SEC_DEVICE 2u
+#define TESTDEV_MIG_HDR_SIZE 12u /* magic, version, type, length */
+#define TESTDEV_MIG_CRC_SIZE 4u
+/* Header offsets. */
+#define TESTDEV_MIG_H_MAGIC 0u   /* u32 */
+#define TESTDEV_MIG_H_VERSION 4u /* u16 */
+#define TESTDEV_MIG_H_TYPE 6u    /* u16 */
+#define TESTDEV_MIG_H_LENGTH 8u  /* u32 */
+/* DEVICE payload offsets. */
+#define TESTDEV_MIG_D_BAR1_PAGES 0x0000u
+#define TESTDEV_MIG_D_LOG_COUNT 0x0004u
+#define TESTDEV_MIG_D_ACCESS_COUNT 0x0008u
+#define TESTDEV_MIG_D_LAST_WRITE 0x000cu
+#define TESTDEV_MIG_D_DMA 0x0010u
+#define TESTDEV_MIG_D_IRQ 0x0038u
+#define TESTDEV_MIG_D_INTX_MASKED 0x0044u
+#define TESTDEV_MIG_D_INTX_PENDING 0x0045u
+#define TESTDEV_MIG_D_BAR0 0x0080u
+#define TESTDEV_MIG_D_CONFIG 0x1080u
+#define TESTDEV_MIG_D_PAGES 0x2080u
+#define TESTDEV_MIG_BAR1_PAGE_SIZE 4096u
+#define TESTDEV_MIG_BAR1_NPAGES (TESTDEV_BAR1_SIZE / TESTDEV_MIG_BAR1_PAGE_SIZE)
+#define TESTDEV_MIG_BAR1_ALL ((1u << TESTDEV_MIG_BAR1_NPAGES) - 1u)
+/* Payload size of a DEVICE section with @p npages BAR1 pages. */
+#define TESTDEV_MIG_DEVICE_SIZE(npages)                                        \
+    (TESTDEV_MIG_D_PAGES + TESTDEV_MIG_BAR1_PAGE_SIZE * (npages))
+/* Bytes on the wire of a section with a payload of @p len bytes. */
+#define TESTDEV_MIG_SECTION(len)                                               \
+    (TESTDEV_MIG_HDR_SIZE + (len) + TESTDEV_MIG_CRC_SIZE)
+/* The pre-copy data (an IMAGE section), and the data of a save from STOP
+ * (a DEVICE section with every page). */
+#define TESTDEV_MIG_PRECOPY_BYTES TESTDEV_MIG_SECTION(TESTDEV_BAR1_SIZE)
+#define TESTDEV_MIG_FULL_SAVE_BYTES                                            \
+    TESTDEV_MIG_SECTION(TESTDEV_MIG_DEVICE_SIZE(TESTDEV_MIG_BAR1_NPAGES))
+
+/* ---- Dirty page logging ---------------------------------------------------
+ *
+ * The device logs the pages its DMA engine writes THROUGH ITS OWN MAPPING
+ * of a DMA map that came with an fd. Pages it writes with DMA_WRITE
+ * messages (maps without an fd, or DMA_CTRL_FORCE_MSG) are never in its
+ * bitmaps: the specification leaves those to the client, which sends the
+ * replies. The server records 4 KiB pages; reports are clear-on-read.
+ * Logging and its records survive DEVICE_RESET and migration states; a
+ * disconnection stops logging (like the maps it logs).
+ *
+ * By default logging is done with the DMA logging features of
+ * DEVICE_FEATURE (the rules of "Migration" above apply) and
+ * VFIO_USER_DIRTY_PAGES gets ENOSYS. With --legacy-dirty it is done with
+ * the 0.9.1 VFIO_USER_DIRTY_PAGES command instead, and the DMA logging
+ * features fail with EINVAL (PROBE included). With --no-dirty there is no
+ * logging: features EINVAL, command 14 ENOSYS.
+ *
+ * DMA_LOGGING_START (6), SET only. Data exactly {u64 page_size, u32
+ * num_ranges, u32 reserved = 0, num_ranges x {u64 iova, u64 length}}.
+ * page_size must be a power of two >= 4096 and is used as given (the
+ * reply echoes it). num_ranges may be 0 (log everything) up to
+ * TESTDEV_DIRTY_MAX_RANGES (E2BIG above); each range must have length >= 1
+ * and not wrap, and no two may overlap (EINVAL). Ranges need not be
+ * mapped. Only writes to pages that overlap a range are logged. Starting
+ * empties every record. While logging runs, a START with the same
+ * page_size succeeds and changes nothing (ranges and records stay); one
+ * with another page_size gets EBUSY.
+ *
+ * DMA_LOGGING_STOP (7), SET only. Data empty, or shaped as START's
+ * (ignored). Stops logging and forgets every record; succeeds when
+ * logging is off too.
+ *
+ * DMA_LOGGING_REPORT (8), GET only. Request data exactly {u64 iova,
+ * u64 length, u64 page_size}. EINVAL when logging is off, page_size is not
+ * a power of two >= 4096, length is 0, iova or length is not a multiple of
+ * page_size, the range wraps, some byte of it is in no DMA map (a range
+ * may span adjacent maps; maps without an fd report zeros), the bitmap
+ * exceeds the client's max_data_xfer_size (or 64 MiB), or argsz < 32 + B.
+ * Reply {argsz = 32 + B, the request's flags, the 24 request bytes, a
+ * bitmap of B = 8 * ceil(ceil(length / page_size) / 64) bytes}: bit i (of
+ * u64 word i / 64, bit i % 64) is set when a logged page inside [iova +
+ * i * page_size, + page_size) was written since logging started or since
+ * it was last reported. The pages reported are forgotten (clear-on-read);
+ * pages outside the range stay.
+ *
+ * VFIO_USER_DIRTY_PAGES (14), --legacy-dirty only. {u32 argsz, u32 flags},
+ * flags exactly one of START (1), STOP (2), GET_BITMAP (4), else EINVAL.
+ *  - START, STOP: payload and argsz exactly 8; the reply is empty. START
+ *    logs everything at 4096 and empties every record (a START while
+ *    logging runs succeeds and changes nothing); STOP as DMA_LOGGING_STOP.
+ *  - GET_BITMAP: then struct vfio_user_bitmap_range {u64 iova, u64 size,
+ *    u64 pgsize, u64 bitmap_size}, 32 bytes as in libvfio-user (the 0.9.1
+ *    text's 40-byte table is not followed): payload exactly 40. The checks
+ *    of DMA_LOGGING_REPORT apply (size, pgsize for length, page_size),
+ *    bitmap_size must be exactly its B, and argsz >= 40 + B. Reply
+ *    {argsz = 40 + B, flags GET_BITMAP, the 32-byte range, the bitmap},
+ *    clear-on-read as a REPORT.
+ *
+ * DMA_UNMAP with VFIO_USER_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, --legacy-dirty
+ * only (ENOTSUP otherwise): the 24-byte entry is followed by struct
+ * vfio_user_bitmap {u64 pgsize, u64 size}: payload exactly 40. Logging
+ * must run, pgsize be a power of two >= 4096 that divides the map's
+ * address and size, size exactly the B of the map's size at pgsize, and
+ * argsz >= 40 + size; else EINVAL and nothing is unmapped. The reply is
+ * the entry, the bitmap header and the bitmap of the whole map (as a
+ * REPORT of it), then the map is gone.
+ */
+#define TESTDEV_DIRTY_MAX_RANGES 1024u
+
 /* ---- Reset ------------------------------------------------------------------
  *
  * DEVICE_RESET returns every BAR0 register (the DMA engine to IDLE with all
  * its registers and counters 0, the interrupt hooks to 0), the MSI-X table
- * and config space to their power-on values. It keeps what belongs to the
- * client's setup: DMA maps (and the server's record of the pages it wrote
- * through them), IRQ eventfds, the doorbell ioeventfd and the INTx mask
- * and pending state. BAR1 keeps its contents, except for its last page,
- * the write log, which is cleared. A disconnection releases maps, eventfds
- * (the doorbell's too) and masks, but the registers and the write log keep
- * their values for the next client.
+ * and config space to their power-on values, and the migration state to
+ * RUNNING (ending any data session). It keeps what belongs to the client's
+ * setup: DMA maps (and dirty page logging with its records), IRQ eventfds,
+ * the doorbell ioeventfd and the INTx mask and pending state. BAR1 keeps
+ * its contents, except for its last page, the write log, which is cleared.
+ * A disconnection releases maps (and stops logging), eventfds (the
+ * doorbell's too) and masks, and returns the migration state to RUNNING,
+ * but the registers and the write log keep their values for the next
+ * client.
  */
 
 /* MSI-X table (16 entries of 16 bytes) and pending bit array, in BAR0 as

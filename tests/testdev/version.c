@@ -5,9 +5,11 @@
  * The reply's capabilities are a subset of the proposal ("VFIO_USER_VERSION"
  * rules), so each key appears only if the client sent it. write_multiple is
  * answered whenever proposed: true if the client proposed true and
- * --no-write-multiple is not given, else false. Migration is not offered
- * by this device and is left out even when proposed, which the client must
- * accept as "not supported".
+ * --no-write-multiple is not given, else false. "migration" is answered
+ * with {"pgsize": 4096} whenever proposed, unless --no-migration leaves it
+ * out (which the client must take as "not supported"); like libvfio-user
+ * we log dirty pages at 4096 bytes only, and a proposal of another page
+ * size fails the negotiation.
  *
  * Twin-socket mode is granted whenever the client supports it, can take
  * the socket's fd (max_msg_fds >= 1) and wants a reply to carry it, unless
@@ -36,10 +38,13 @@ struct proposal {
     bool twin_supported;
     bool has_write_multiple;
     bool write_multiple;
+    bool has_migration;
+    bool has_mig_pgsize;
     json_int_t max_msg_fds;
     json_int_t max_data_xfer_size;
     json_int_t max_dma_maps;
     json_int_t pgsizes;
+    json_int_t mig_pgsize;
 };
 
 /* A number capability: absent is fine, anything but an integer >= min is
@@ -83,6 +88,29 @@ static int get_twin_cap(json_t *caps, bool *supported)
         return td_fail(EINVAL, "VERSION: \"twin_socket.supported\" is not "
                                "a boolean");
     *supported = v && json_is_true(v);
+    return 0;
+}
+
+/* "migration": {"pgsize": N}, the 0.9.1 text's capability that clients
+ * still send; the page size of dirty page bitmaps. */
+static int get_migration_cap(json_t *caps, struct proposal *p)
+{
+    json_t *mig = json_object_get(caps, "migration"), *v;
+
+    if (!mig)
+        return 0;
+    if (!json_is_object(mig))
+        return td_fail(EINVAL, "VERSION: capability \"migration\" is not "
+                               "an object");
+    p->has_migration = true;
+    v = json_object_get(mig, "pgsize");
+    if (!v)
+        return 0;
+    if (!json_is_integer(v))
+        return td_fail(EINVAL, "VERSION: \"migration.pgsize\" is not an "
+                               "integer");
+    p->has_mig_pgsize = true;
+    p->mig_pgsize = json_integer_value(v);
     return 0;
 }
 
@@ -156,6 +184,8 @@ static int parse_proposal(const uint8_t *data, size_t len, struct proposal *p)
     if (!err)
         err = get_bool_cap(caps, "write_multiple", &p->has_write_multiple,
                            &p->write_multiple);
+    if (!err)
+        err = get_migration_cap(caps, p);
     if (!err && p->has_pgsizes && !(p->pgsizes & TD_PAGE_SIZE))
         err = td_fail(EINVAL,
                       "VERSION: pgsizes 0x%llx has no page size in common "
@@ -193,6 +223,13 @@ static int build_reply(struct testdev *td, const struct proposal *p,
             json_object_set_new(caps, "pgsizes", json_integer(TD_PAGE_SIZE));
         if (p->has_write_multiple)
             json_object_set_new(caps, "write_multiple", json_boolean(multi));
+        if (p->has_migration && !td->opt.no_migration &&
+            json_object_set_new(
+                caps, "migration",
+                json_pack("{s:i}", "pgsize", (int)TESTDEV_MIG_PGSIZE)) < 0) {
+            json_decref(root);
+            return td_fail(ENOMEM, "VERSION: out of memory");
+        }
         /* The socket is the reply's only fd, so its index is 0. */
         if (twin && json_object_set_new(caps, "twin_socket",
                                         json_pack("{s:b, s:i}", "supported", 1,
@@ -243,6 +280,20 @@ int handle_version(struct testdev *td, struct td_msg *m, struct td_reply *r)
     err = parse_proposal(m->data + sizeof(req), m->len - sizeof(req), &p);
     if (err)
         return err;
+    if (p.has_mig_pgsize && !td->opt.no_migration &&
+        p.mig_pgsize != TESTDEV_MIG_PGSIZE) {
+        json_int_t pg = p.mig_pgsize;
+
+        if (pg < 4096 || (pg & (pg - 1)))
+            return td_fail(EINVAL,
+                           "VERSION: migration.pgsize %" JSON_INTEGER_FORMAT
+                           " is not a power of two of at least 4096",
+                           pg);
+        return td_fail(EINVAL,
+                       "VERSION: migration.pgsize %" JSON_INTEGER_FORMAT
+                       ": this device logs dirty pages at %u bytes only",
+                       pg, TESTDEV_MIG_PGSIZE);
+    }
 
     minor = req.minor < td->opt.minor ? req.minor : td->opt.minor;
     if (p.has_max_dma_maps && (uint64_t)p.max_dma_maps < td->dma.limit)
