@@ -6,16 +6,20 @@ Each case in cases.json runs vuctl once, against a vuc-testdev of its own
 listening on a socket in a fresh temporary directory, and compares exit
 status, stdout and stderr with what the case expects. In the arguments, the
 stdin text and the expected text, @SOCK@ stands for the socket path, @TMP@
-for the temporary directory and @TESTDEV@ for vuc-testdev; vuctl runs in the
-cases directory, so that -f names (and the file:line in its messages) are
+for the temporary directory, @TESTDEV@ for vuc-testdev and @PYTHON@ for
+this Python (to run cfgdev.py, a server of odd config spaces); vuctl runs
+in the cases directory, so that -f names (and the file:line in its
+messages) are
 relative, with TMPDIR set to the temporary directory, and the random part of
 the directories --spawn makes there reads XXXXXX in what it prints. After
 every case, no such directory may remain.
 
 What vuc-testdev negotiates changes as it grows; only the cases about it
 (basic, connect-options) spell it out. Elsewhere, @CAPS@ in an expected
-output stands for the capabilities that connect prints: the "protocol ..."
-line of text mode, the "caps" object of JSON mode.
+output stands for the capabilities that connect and info print: the
+"protocol ..." line and info's lines of negotiated values in text mode, the
+"caps" object of JSON mode; and @SERVER@ for the JSON the server sent with
+VERSION, as info shows it.
 
 Case fields:
   name      test name
@@ -32,6 +36,13 @@ Case fields:
   files     files to create in @TMP@ first: [{"name", "size", "byte"}],
             "size" bytes of the value "byte", or [{"name", "text"}]
   check_files  what those files hold afterwards: [{"name", "offset", "hex"}]
+  absent_files  glob patterns in @TMP@ that must match nothing afterwards
+                (what a failed command must not leave behind)
+  server_args   extra arguments for vuc-testdev
+  server_log_lacks  strings the server's log must not contain (with
+                server_args ["-v"] it logs every message it handles: a
+                check that a command sent nothing)
+  server_log_has    strings it must contain (that the check can see them)
   pidfile   a file in @TMP@ where the case's --spawn command wrote its pid
             ($$): that process must be gone when vuctl has exited
   signal    {"after": TEXT, "sig": "TERM"}: send vuctl the signal once its
@@ -41,6 +52,7 @@ Case fields:
 import argparse
 import difflib
 import errno
+import glob
 import json
 import os
 import re
@@ -67,12 +79,12 @@ def read_log(path):
         return ""
 
 
-def start_server(testdev, sock, log):
+def start_server(testdev, sock, log, extra=()):
     # The server's messages go to a file: a pipe nobody reads could fill up
     # and stall it.
     with open(log, "wb") as logf:
         proc = subprocess.Popen(
-            [testdev, "--socket-path=" + sock],
+            [testdev, "--socket-path=" + sock] + list(extra),
             stdin=subprocess.DEVNULL,
             stdout=logf,
             stderr=subprocess.STDOUT,
@@ -109,16 +121,31 @@ def subst(text, tmp, sock, testdev=""):
         text.replace("@SOCK@", sock)
         .replace("@TMP@", tmp)
         .replace("@TESTDEV@", testdev)
+        .replace("@PYTHON@", sys.executable)
     )
 
 
 SPAWN_DIR = re.compile(r"vuctl-[A-Za-z0-9]{6}")
 CAPS_TEXT = re.compile(r"^protocol [0-9]+\.[0-9]+; .*$", re.M)
 CAPS_JSON = re.compile(r'"caps":\{[^{}]*\}')
+# The lines of info that say what was negotiated, and what the server sent.
+INFO_CAPS = re.compile(
+    r"^(max_msg_fds|max_data_xfer_size|max_dma_maps|pgsizes|"
+    r"migration_pgsize|write_multiple)( +).*$",
+    re.M,
+)
+SERVER_TEXT = re.compile(r"^server json( +).*$", re.M)
+SERVER_JSON = re.compile(r'"server":\{.*\}\}$', re.M)
 
 
 def hide_caps(text):
-    return CAPS_JSON.sub('"caps":@CAPS@', CAPS_TEXT.sub("@CAPS@", text))
+    text = INFO_CAPS.sub(r"\1\2@CAPS@", CAPS_TEXT.sub("@CAPS@", text))
+    return CAPS_JSON.sub('"caps":@CAPS@', text)
+
+
+def hide_server(text):
+    text = SERVER_TEXT.sub(r"server json\1@SERVER@", text)
+    return SERVER_JSON.sub('"server":@SERVER@}', text)
 
 
 def unsubst(text, tmp, sock):
@@ -244,7 +271,9 @@ def run_case(case, vuctl, testdev, cases_dir):
     server = None
     try:
         if case.get("server", True):
-            server = start_server(testdev, sock, log)
+            server = start_server(
+                testdev, sock, log, case.get("server_args", [])
+            )
         make_files(case, tmp)
         args = [vuctl] + [subst(a, tmp, sock, testdev) for a in case["args"]]
         stdin = b""
@@ -268,6 +297,8 @@ def run_case(case, vuctl, testdev, cases_dir):
 
         if "@CAPS@" in want_out:
             out = hide_caps(out)
+        if "@SERVER@" in want_out:
+            out = hide_server(out)
 
         problems = []
         if res.returncode != case["status"]:
@@ -289,11 +320,26 @@ def run_case(case, vuctl, testdev, cases_dir):
         elif err != want_err:
             problems.append(diff("stderr", want_err, err))
         problems += check_files(case, tmp)
+        for pattern in case.get("absent_files", []):
+            left = glob.glob(os.path.join(tmp, pattern))
+            if left:
+                problems.append(
+                    "left behind: %s"
+                    % ", ".join(unsubst(p, tmp, sock) for p in left)
+                )
         problems += check_spawn_cleanup(case, tmp)
         if case.get("server", True) and server.poll() is not None:
             problems.append(
                 "vuc-testdev died (status %d)" % server.returncode
             )
+        if server and ("server_log_lacks" in case or "server_log_has" in case):
+            said = read_log(log)
+            for text in case.get("server_log_lacks", []):
+                if text in said:
+                    problems.append("the server's log mentions %r" % text)
+            for text in case.get("server_log_has", []):
+                if text not in said:
+                    problems.append("the server's log lacks %r" % text)
         if problems:
             if server:
                 problems.append("vuc-testdev said:\n" + read_log(log))

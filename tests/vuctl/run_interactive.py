@@ -3,8 +3,9 @@
 """Drive vuctl's interactive mode through a pseudo-terminal.
 
 Checks the prompt (with and without a connection), tab completion of command,
-sub-command, region and file names (also inside set and expect), that an
-error does not end the session, `quit`, and that history is saved.
+sub-command, region, irq index, file and option names, posting modes and
+migration states (also inside set and expect), that an error does not end
+the session, `quit`, and that history is saved.
 vuc-testdev serves a socket in a temporary directory.
 """
 
@@ -178,6 +179,59 @@ def run(vuctl, testdev):
         term.expect(
             "vuctl: expect failed: peek BAR0 0 = 0x56554344, expected == 0x1"
         )
+        term.expect("vuctl(dev.sock)> ")
+
+        # The irq group, and irq index names from the device, in any case.
+        term.send("irq \t")
+        term.expect(
+            "info  enable  disable  wait  mask  unmask  trigger  count"
+        )
+        term.send("en\t")
+        term.expect("irq enable ")
+        term.send("ms\t")
+        term.expect("irq enable MSI")
+        term.send("X\t")
+        term.expect("irq enable MSIX ")
+        term.send("\n")
+        term.expect("vuctl(dev.sock)> ")
+        term.send("irq tr\t")
+        term.expect("irq trigger ")
+        term.send("MSIX 4\n")
+        term.expect("vuctl(dev.sock)> ")
+        term.send("irq wait \t")
+        term.expect("INTX  MSI  MSIX  ERR  REQ  any")
+        term.send("msix 4 2s\n")
+        term.expect("MSIX vector 4: 1 event")
+        term.expect("vuctl(dev.sock)> ")
+        # Modes and states, and the options of a command.
+        term.send("set p\t")
+        term.expect("set posting ")
+        term.send("f\t")
+        term.expect("set posting fenced ")
+        term.send("\n")
+        term.expect("vuctl(dev.sock)> ")
+        term.send("migrate state st\t")
+        term.expect("migrate state STOP")
+        term.send("\n")
+        term.expect("vuctl(dev.sock)> ")
+        term.send("migrate state r\t")
+        term.expect("RUNNING  RESUMING")
+        term.send("u\t")
+        term.expect("migrate state RUNNING ")
+        term.send("\n")
+        term.expect("vuctl(dev.sock)> ")
+        term.send("migrate state\n")
+        term.expect("RUNNING")
+        term.expect("vuctl(dev.sock)> ")
+        term.send("dirty report 0 4k --p\t")
+        term.expect("dirty report 0 4k --page-size ")
+        term.send("4k\n")
+        term.expect("vuctl: dirty report: logging is not running")
+        term.expect("vuctl(dev.sock)> ")
+        term.send("cfg -\t")
+        term.expect("cfg --raw ")
+        term.send("\n")
+        term.expect("ff0: 00 00")
         term.expect("vuctl(dev.sock)> ")
 
         # Errors are reported and the shell goes on.

@@ -68,6 +68,9 @@ int vuctl_cmd_set(struct vuctl *v, int argc, char **argv)
     uint64_t value;
     int status;
 
+    /* `set posting MODE` has no '=': never a variable named posting. */
+    if (argc == 3 && !strcmp(name, "posting") && strcmp(argv[2], "="))
+        return vuctl_set_posting(v, argv[2]);
     if (!vuctl_var_name_ok(name, strlen(name)))
         return vuctl_fail(v, VUCTL_USAGE, EINVAL,
                           "bad variable name '%s': a name is a letter or "
@@ -77,8 +80,12 @@ int vuctl_cmd_set(struct vuctl *v, int argc, char **argv)
     if (strcmp(argv[2], "="))
         return vuctl_fail(v, VUCTL_USAGE, EINVAL,
                           "expected '=' after '%s', got '%s' (usage: set "
-                          "NAME = COMMAND [ARGS...], or set NAME = NUMBER)",
+                          "NAME = COMMAND [ARGS...], set NAME = NUMBER, or "
+                          "set posting MODE)",
                           name, argv[2]);
+    if (argc < 4)
+        return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                          "expected a command or a number after '='");
     status = vuctl_cmd_value(v, argc - 3, argv + 3, &value);
     if (status)
         return status;

@@ -114,8 +114,7 @@ static const struct {
     {"VGA", VFIO_USER_PCI_VGA_REGION_INDEX},
 };
 
-/* A region index or name; whether it exists is region_get()'s business. */
-static int arg_region(struct vuctl *v, const char *tok, uint32_t *index)
+int vuctl_arg_region(struct vuctl *v, const char *tok, uint32_t *index)
 {
     uint64_t n;
     char err[256];
@@ -153,9 +152,8 @@ int vuctl_need_client(struct vuctl *v, bool connected)
     return 0;
 }
 
-/* The region's cached info, after checking that it exists. */
-static int region_get(struct vuctl *v, uint32_t index, const char *tok,
-                      const struct vuc_region_info **info)
+int vuctl_region_get(struct vuctl *v, uint32_t index, const char *tok,
+                     const struct vuc_region_info **info)
 {
     int rc = vuctl_need_client(v, true);
 
@@ -176,12 +174,12 @@ static int region_get(struct vuctl *v, uint32_t index, const char *tok,
  * libvuc checks this too; checking here first names the region and the
  * numbers in the message instead of a bare ERANGE/EACCES.
  */
-static int region_check(struct vuctl *v, const struct vuc_region_info *info,
-                        uint32_t need_flag, uint64_t offset, uint64_t len)
+int vuctl_region_check(struct vuctl *v, const struct vuc_region_info *info,
+                       uint32_t need_flag, uint64_t offset, uint64_t len)
 {
     const char *name = vuc_region_name(info->index);
 
-    if (!(info->flags & need_flag))
+    if (need_flag && !(info->flags & need_flag))
         return vuctl_fail(v, VUCTL_FAIL, EACCES, "%s is not %s", name,
                           need_flag == VFIO_USER_REGION_INFO_FLAG_READ
                               ? "readable"
@@ -258,12 +256,15 @@ void vuctl_disconnect(struct vuctl *v)
     vuc_client_free(v->client);
     v->client = NULL;
     vuctl_dma_files_release(v);
+    vuctl_irq_forget(v, UINT32_MAX);
     free(v->path);
     v->path = NULL;
+    free(v->sock);
+    v->sock = NULL;
 }
 
-int vuctl_connect(struct vuctl *v, const char *label, const char *path, int fd,
-                  bool noshare, bool twin, bool *refused)
+static int connect_client(struct vuctl *v, const char *label, const char *path,
+                          int fd, bool noshare, bool twin, bool *refused)
 {
     int rc;
 
@@ -271,7 +272,8 @@ int vuctl_connect(struct vuctl *v, const char *label, const char *path, int fd,
      * client at a time, so reconnecting to the same one needs it closed. */
     vuctl_disconnect(v);
     v->path = strdup(label);
-    if (!v->path) {
+    v->sock = path ? strdup(path) : NULL;
+    if (!v->path || (path && !v->sock)) {
         if (!path)
             close(fd);
         return vuctl_fail(v, VUCTL_FAIL, ENOMEM, "out of memory");
@@ -305,8 +307,23 @@ int vuctl_connect(struct vuctl *v, const char *label, const char *path, int fd,
         v->client = NULL;
         return VUCTL_CONN;
     }
-    out_connect(v);
     return VUCTL_OK;
+}
+
+int vuctl_connect(struct vuctl *v, const char *label, const char *path, int fd,
+                  bool noshare, bool twin, bool *refused)
+{
+    int status = connect_client(v, label, path, fd, noshare, twin, refused);
+
+    if (status == VUCTL_OK)
+        out_connect(v);
+    return status;
+}
+
+int vuctl_connect_quiet(struct vuctl *v, const char *label, const char *path,
+                        bool noshare, bool twin)
+{
+    return connect_client(v, label, path, -1, noshare, twin, NULL);
 }
 
 /* ---- Handlers ----------------------------------------------------------- */
@@ -355,7 +372,8 @@ static int cmd_irqs(struct vuctl *v, int argc, char **argv)
 
     if (rc)
         return rc;
-    out_irqs(v);
+    /* argv[0] is "info" for `irq info`, the same table. */
+    out_irqs(v, strcmp(argv[0], "info") ? "irqs" : "irq info");
     return VUCTL_OK;
 }
 
@@ -368,12 +386,12 @@ static int cmd_peek(struct vuctl *v, int argc, char **argv)
     uint8_t buf[8];
     int rc;
 
-    if ((rc = arg_region(v, argv[1], &region)) ||
+    if ((rc = vuctl_arg_region(v, argv[1], &region)) ||
         (rc = vuctl_arg_u64(v, argv[2], UINT64_MAX, &offset)) ||
         (argc > 3 && (rc = vuctl_arg_width(v, argv[3], &width))) ||
-        (rc = region_get(v, region, argv[1], &info)) ||
-        (rc = region_check(v, info, VFIO_USER_REGION_INFO_FLAG_READ, offset,
-                           width)))
+        (rc = vuctl_region_get(v, region, argv[1], &info)) ||
+        (rc = vuctl_region_check(v, info, VFIO_USER_REGION_INFO_FLAG_READ,
+                                 offset, width)))
         return rc;
     rc = vuc_region_read(v->client, region, offset, buf, width);
     if (rc < 0)
@@ -393,14 +411,14 @@ static int cmd_poke(struct vuctl *v, int argc, char **argv)
     uint8_t buf[8];
     int rc;
 
-    if ((rc = arg_region(v, argv[1], &region)) ||
+    if ((rc = vuctl_arg_region(v, argv[1], &region)) ||
         (rc = vuctl_arg_u64(v, argv[2], UINT64_MAX, &offset)) ||
         (rc = vuctl_arg_u64(v, argv[3], UINT64_MAX, &value)) ||
         (argc > 4 && (rc = vuctl_arg_width(v, argv[4], &width))) ||
         (rc = vuctl_arg_fits(v, argv[3], value, width)) ||
-        (rc = region_get(v, region, argv[1], &info)) ||
-        (rc = region_check(v, info, VFIO_USER_REGION_INFO_FLAG_WRITE, offset,
-                           width)))
+        (rc = vuctl_region_get(v, region, argv[1], &info)) ||
+        (rc = vuctl_region_check(v, info, VFIO_USER_REGION_INFO_FLAG_WRITE,
+                                 offset, width)))
         return rc;
     vuctl_le_put(buf, value, width);
     rc = vuc_region_write(v->client, region, offset, buf, width);
@@ -418,16 +436,16 @@ static int cmd_dump(struct vuctl *v, int argc, char **argv)
     uint8_t *buf;
     int rc;
 
-    if ((rc = arg_region(v, argv[1], &region)) ||
+    if ((rc = vuctl_arg_region(v, argv[1], &region)) ||
         (rc = vuctl_arg_u64(v, argv[2], UINT64_MAX, &offset)) ||
         (rc = vuctl_arg_u64(v, argv[3], UINT64_MAX, &len)))
         return rc;
     if (len == 0 || len > VUCTL_MAX_DUMP)
         return vuctl_fail(v, VUCTL_USAGE, EINVAL,
                           "bad length '%s': must be 1 to 16M bytes", argv[3]);
-    if ((rc = region_get(v, region, argv[1], &info)) ||
-        (rc = region_check(v, info, VFIO_USER_REGION_INFO_FLAG_READ, offset,
-                           len)))
+    if ((rc = vuctl_region_get(v, region, argv[1], &info)) ||
+        (rc = vuctl_region_check(v, info, VFIO_USER_REGION_INFO_FLAG_READ,
+                                 offset, len)))
         return rc;
     buf = malloc(len);
     if (!buf)
@@ -505,8 +523,12 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .help = "Show the protocol version, the capabilities both sides\n"
                 "agreed on (twin_socket says whether it was asked for and\n"
                 "granted), whether DMA maps pass no fd (dma_noshare), the\n"
-                "device flags and counts, and the JSON the server sent with\n"
-                "its VERSION reply.\n",
+                "device flags and counts, the posting policy (see set\n"
+                "posting) with how many writes libvuc posted, carried in\n"
+                "REGION_WRITE_MULTI or delivered by doorbell ioeventfd and\n"
+                "how many fences took a round trip, whether dirty page\n"
+                "logging runs, and the JSON the server sent with its VERSION\n"
+                "reply.\n",
         .example = "info\n",
         .fn = cmd_info,
         .min_args = 0,
@@ -518,9 +540,12 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .summary = "list the device's regions",
         .help = "List every region: index, name, size, access flags (r\n"
                 "readable, w writeable, m mappable, c has capabilities),\n"
-                "how many of its mappable areas libvuc has mapped, and its\n"
+                "how many of its mappable areas libvuc has mapped, its\n"
                 "capabilities (sparse mmap areas as offset+size, type,\n"
-                "msix).\n",
+                "msix) and the ioeventfds the server gave for it (offset/\n"
+                "width, any for every width, =data when only that value\n"
+                "signals it): writes there are doorbells, delivered without\n"
+                "a message when they may be posted.\n",
         .example = "regions\n",
         .fn = cmd_regions,
         .min_args = 0,
@@ -531,11 +556,138 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .args = "",
         .summary = "list the device's interrupt indexes",
         .help = "List every irq index: index, name, number of vectors and\n"
-                "flags (eventfd, maskable, automasked, noresize).\n",
+                "flags (eventfd, maskable, automasked, noresize). irq info\n"
+                "is the same command in the irq group.\n",
         .example = "irqs\n",
         .fn = cmd_irqs,
         .min_args = 0,
         .max_args = 0,
+    },
+    {
+        .name = "irq",
+        .sub = "info",
+        .args = "",
+        .summary = "list the device's interrupt indexes (as irqs)",
+        .help = "The same table as irqs: every irq index with its name,\n"
+                "number of vectors and flags.\n",
+        .example = "irq info\n",
+        .fn = cmd_irqs,
+        .min_args = 0,
+        .max_args = 0,
+    },
+    {
+        .name = "irq",
+        .sub = "enable",
+        .args = "INDEX [VECTORS | START COUNT]",
+        .summary = "give vectors eventfds that vuctl counts and waits on",
+        .help = "Enable COUNT vectors from START of the irq INDEX (default:\n"
+                "all of them; VECTORS alone means vectors 0 to VECTORS-1)\n"
+                "with eventfds that libvuc owns and reads, so that irq wait\n"
+                "and irq count see their interrupts. INDEX is a number or a\n"
+                "name: INTX, MSI, MSIX, ERR, REQ, in any case. On a NORESIZE\n"
+                "index (MSI, MSI-X), growing the enabled set disables the\n"
+                "index and enables the new set; libvuc does that.\n",
+        .example = "irq enable MSIX\nirq enable msix 4\nirq enable 2 8 2\n",
+        .fn = vuctl_cmd_irq_enable,
+        .min_args = 1,
+        .max_args = 3,
+        .first_arg = VUCTL_ARG_IRQ,
+    },
+    {
+        .name = "irq",
+        .sub = "disable",
+        .args = "INDEX",
+        .summary = "disable every vector of an irq index",
+        .help = "Disable all vectors of INDEX (SET_IRQS with count 0) and\n"
+                "close their eventfds; their counts start again at 0 when\n"
+                "enabled anew.\n",
+        .example = "irq disable MSIX\n",
+        .fn = vuctl_cmd_irq_disable,
+        .min_args = 1,
+        .max_args = 1,
+        .first_arg = VUCTL_ARG_IRQ,
+    },
+    {
+        .name = "irq",
+        .sub = "wait",
+        .args = "[INDEX [VECTOR]] [TIMEOUT]",
+        .summary = "wait for an interrupt",
+        .help = "Wait for an interrupt on an enabled vector: of any index\n"
+                "(without INDEX, or with 'any'), of INDEX, or on VECTOR of\n"
+                "INDEX, and print the index, the vector and how many\n"
+                "interrupts it had since the last wait that reported it\n"
+                "(an eventfd adds them up). One that came before the wait\n"
+                "is reported at once. TIMEOUT (default 5s) is a number with\n"
+                "the unit ms or s, which tells it from an INDEX or VECTOR; as\n"
+                "the third argument the unit may be left out (then ms). No\n"
+                "interrupt within it fails the command (exit status 1 in a\n"
+                "script); so does waiting for vectors that are not enabled.\n",
+        .value = "the number of interrupts reported",
+        .example = "irq wait\nirq wait MSIX 3\nirq wait 100ms\n"
+                   "irq wait MSIX any 2s\nexpect irq wait INTX 0 == 1\n",
+        .fn = vuctl_cmd_irq_wait,
+        .min_args = 0,
+        .max_args = 3,
+        .first_arg = VUCTL_ARG_IRQ,
+        .words = "any",
+    },
+    {
+        .name = "irq",
+        .sub = "mask",
+        .args = "INDEX [START [COUNT]]",
+        .summary = "mask vectors of a maskable irq index",
+        .help = "Mask COUNT vectors (default 1) from START of INDEX, or every\n"
+                "vector without START (SET_IRQS ACTION_MASK). Only indexes\n"
+                "whose flags say maskable (usually INTX) can be masked; the\n"
+                "device holds what fires meanwhile as pending.\n",
+        .example = "irq mask INTX\n",
+        .fn = vuctl_cmd_irq_action,
+        .min_args = 1,
+        .max_args = 3,
+        .first_arg = VUCTL_ARG_IRQ,
+    },
+    {
+        .name = "irq",
+        .sub = "unmask",
+        .args = "INDEX [START [COUNT]]",
+        .summary = "unmask vectors of a maskable irq index",
+        .help = "Unmask vectors as irq mask masks them (SET_IRQS\n"
+                "ACTION_UNMASK); a device signals what is pending at once.\n"
+                "libvuc unmasks an automasked INTx by itself after each\n"
+                "interrupt.\n",
+        .example = "irq unmask INTX 0\n",
+        .fn = vuctl_cmd_irq_action,
+        .min_args = 1,
+        .max_args = 3,
+        .first_arg = VUCTL_ARG_IRQ,
+    },
+    {
+        .name = "irq",
+        .sub = "trigger",
+        .args = "INDEX [START [COUNT]]",
+        .summary = "ask the device to signal vectors",
+        .help = "Ask the device to raise COUNT vectors (default 1) from\n"
+                "START of INDEX, or every vector without START (SET_IRQS\n"
+                "ACTION_TRIGGER, no data): a loopback test of the eventfds.\n",
+        .example = "irq trigger MSIX 3\n",
+        .fn = vuctl_cmd_irq_action,
+        .min_args = 1,
+        .max_args = 3,
+        .first_arg = VUCTL_ARG_IRQ,
+    },
+    {
+        .name = "irq",
+        .sub = "count",
+        .args = "INDEX VECTOR",
+        .summary = "how many interrupts an enabled vector had",
+        .help = "Print how many interrupts VECTOR of INDEX had since it was\n"
+                "enabled, in decimal, whether or not irq wait reported them.\n",
+        .value = "the number of interrupts",
+        .example = "irq count MSIX 0\nexpect irq count MSIX 0 == 3\n",
+        .fn = vuctl_cmd_irq_count,
+        .min_args = 2,
+        .max_args = 2,
+        .first_arg = VUCTL_ARG_IRQ,
     },
     {
         .name = "peek",
@@ -576,6 +728,66 @@ const struct vuctl_cmd vuctl_cmds[] = {
                 "In JSON the bytes are one hex string, \"data\".\n",
         .example = "dump BAR1 0 256\ndump config 0 4k\n",
         .fn = cmd_dump,
+        .min_args = 3,
+        .max_args = 3,
+        .first_arg = VUCTL_ARG_REGION,
+    },
+    {
+        .name = "cfg",
+        .args = "[--raw]",
+        .summary = "show the PCI config space, decoded",
+        .help = "Read the device's PCI config space and decode it: ids,\n"
+                "class, header type, the command and status registers bit\n"
+                "by bit, the interrupt pin, the BARs (type, width,\n"
+                "prefetchable, address and the size of their region), and\n"
+                "each capability by name, with what vuctl knows of it: PM,\n"
+                "MSI, MSI-X, PCI Express, AER, DSN (the serial number),\n"
+                "others by name or as 'capability 0xNN'. A capability list\n"
+                "that loops or points off the config space fails the\n"
+                "command, after what could be shown. --raw prints the bytes\n"
+                "as lspci -xxx (256 bytes) or -xxxx (4096) does, which\n"
+                "'lspci -F FILE -vv' decodes.\n",
+        .example = "cfg\ncfg --raw\n",
+        .fn = vuctl_cmd_cfg,
+        .min_args = 0,
+        .max_args = 1,
+        .words = "--raw",
+    },
+    {
+        .name = "reset",
+        .args = "",
+        .summary = "reset the device",
+        .help = "Send DEVICE_RESET and wait, without a time limit, for the\n"
+                "device to finish. libvuc then sets up the enabled\n"
+                "interrupts again, so that they keep working; DMA maps\n"
+                "stay.\n",
+        .example = "reset\n",
+        .fn = vuctl_cmd_reset,
+        .min_args = 0,
+        .max_args = 0,
+    },
+    {
+        .name = "fence",
+        .args = "",
+        .summary = "wait until every posted write was processed",
+        .help = "Make sure the device processed every write posted so far\n"
+                "(one round trip, none when nothing is outstanding), and\n"
+                "report the error of a posted write that failed. See set\n"
+                "posting.\n",
+        .example = "set posting posted; poke BAR0 0x10 1; fence\n",
+        .fn = vuctl_cmd_fence,
+        .min_args = 0,
+        .max_args = 0,
+    },
+    {
+        .name = "posted-safe",
+        .args = "REGION OFFSET LEN",
+        .summary = "let writes to a range be posted under every policy",
+        .help = "Mark LEN bytes at OFFSET of REGION (a doorbell, say) as\n"
+                "safe to post whatever the posting policy: writes there do\n"
+                "not wait for the device's reply. At most 64 ranges.\n",
+        .example = "posted-safe BAR0 0x114 4\n",
+        .fn = vuctl_cmd_posted_safe,
         .min_args = 3,
         .max_args = 3,
         .first_arg = VUCTL_ARG_REGION,
@@ -709,9 +921,138 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .max_args = 3,
     },
     {
+        .name = "dirty",
+        .sub = "start",
+        .args = "[IOVA LEN ...] [--page-size N]",
+        .summary = "start logging the pages the device writes",
+        .help = "Start dirty page logging for the ranges IOVA LEN (default:\n"
+                "all DMA memory), at page size N (a power of two of at least\n"
+                "4k; default: the negotiated migration page size, else 4k;\n"
+                "the device may choose another). libvuc uses the DMA logging\n"
+                "features of the current specification, or the legacy\n"
+                "DIRTY_PAGES command of older servers; the mode and the page\n"
+                "size are printed.\n",
+        .example = "dirty start\ndirty start 0x100000000 1m --page-size 4k\n",
+        .fn = vuctl_cmd_dirty_start,
+        .min_args = 0,
+        .max_args = VUCTL_ANY_ARGS,
+        .words = "--page-size",
+    },
+    {
+        .name = "dirty",
+        .sub = "stop",
+        .args = "",
+        .summary = "stop dirty page logging",
+        .help = "Stop the logging that dirty start began.\n",
+        .example = "dirty stop\n",
+        .fn = vuctl_cmd_dirty_stop,
+        .min_args = 0,
+        .max_args = 0,
+    },
+    {
+        .name = "dirty",
+        .sub = "report",
+        .args = "IOVA LEN [--page-size N]",
+        .summary = "list the pages written since the last report",
+        .help = "Print the logging mode, how many of the pages in LEN bytes\n"
+                "at IOVA were written since the last report (the device's\n"
+                "log and what it wrote with DMA_WRITE messages), and each\n"
+                "run of them as a range of addresses. The page size\n"
+                "defaults to logging's; IOVA and LEN must be multiples of\n"
+                "it, and one report covers at most 128M pages. In JSON the\n"
+                "runs are objects with iova, length and pages.\n",
+        .value = "the number of dirty pages",
+        .example = "dirty report 0x100000000 64k\n"
+                   "expect dirty report $buf 4k == 1\n",
+        .fn = vuctl_cmd_dirty_report,
+        .min_args = 2,
+        .max_args = 4,
+        .words = "--page-size",
+    },
+    {
+        .name = "migrate",
+        .sub = "state",
+        .args = "[STATE]",
+        .summary = "show the migration state, or move to another",
+        .help = "Without STATE, print the device's migration state. With\n"
+                "it, move the device there through the states the\n"
+                "specification requires on the way: STOP, RUNNING,\n"
+                "STOP_COPY, RESUMING or PRE_COPY (when the device has it),\n"
+                "in any case. ERROR and the P2P states cannot be asked for.\n",
+        .value = "the state's number (STOP 1, RUNNING 2, STOP_COPY 3, "
+                 "RESUMING 4, PRE_COPY 6)",
+        .example = "migrate state\nmigrate state stop\n"
+                   "expect migrate state == 2\n",
+        .fn = vuctl_cmd_migrate_state,
+        .min_args = 0,
+        .max_args = 1,
+        .first_arg = VUCTL_ARG_MIGSTATE,
+    },
+    {
+        .name = "migrate",
+        .sub = "save",
+        .args = "FILE",
+        .summary = "save the device's state to a file",
+        .help = "Move the device to STOP_COPY, read all its migration data\n"
+                "into FILE, and leave it in STOP. The file says what it is:\n"
+                "a header with the format, the PCI ids, the page size and a\n"
+                "CRC-32 of the data. It is written beside FILE first and\n"
+                "renamed over it only once complete, readable by you alone;\n"
+                "a failed save leaves no file behind.\n",
+        .example = "migrate save dev.state\n",
+        .fn = vuctl_cmd_migrate_save,
+        .min_args = 1,
+        .max_args = 1,
+        .first_arg = VUCTL_ARG_FILE,
+    },
+    {
+        .name = "migrate",
+        .sub = "load",
+        .args = "FILE",
+        .summary = "load a saved state into the device",
+        .help = "Check FILE completely (header, size, CRC-32, and that its\n"
+                "PCI ids are this device's) before anything is sent, then\n"
+                "move the device to RESUMING, send the data, and move it to\n"
+                "RUNNING.\n",
+        .example = "migrate load dev.state\n",
+        .fn = vuctl_cmd_migrate_load,
+        .min_args = 1,
+        .max_args = 1,
+        .first_arg = VUCTL_ARG_FILE,
+    },
+#ifdef VUCTL_HAVE_BENCH
+    {
+        .name = "bench",
+        .args = "[--connected] [--quick] [--rounds N] [--iterations N] "
+                "[--only LIST]",
+        .summary = "measure libvuc against the server",
+        .help = "Run the libvuc benchmark (as vuc-bench does) against the\n"
+                "server and print each figure beside a baseline measured in\n"
+                "the same run: a minimal blocking client, memcpy, an eventfd\n"
+                "round trip. Nothing is asserted; --quick makes it short.\n"
+                "LIST names measurements, comma-separated: read, pipeline,\n"
+                "write, bulk, dma, map, irq, alloc (alloc needs vuc-bench's\n"
+                "allocation counter, so vuctl reports it unavailable).\n"
+                "Connected by a socket path, vuctl closes its connection for\n"
+                "the run, since a server may serve one client at a time, and\n"
+                "connects again after: DMA maps, enabled interrupts and the\n"
+                "posting policy start afresh. With --connected, or when\n"
+                "connected by fd (--spawn with {fd}), it measures on vuctl's\n"
+                "own connection instead, without the blocking-client\n"
+                "baselines; its irq phase then leaves MSI-X disabled. In\n"
+                "JSON the benchmark's document is \"result\".\n",
+        .example = "bench --quick\nbench --only read,write --rounds 3\n"
+                   "bench --connected --quick --only irq\n",
+        .fn = vuctl_cmd_bench,
+        .min_args = 0,
+        .max_args = 9,
+        .words = "--connected --quick --rounds --iterations --only",
+    },
+#endif
+    {
         .name = "set",
-        .args = "NAME = {COMMAND [ARGS...] | NUMBER}",
-        .summary = "store a command's value, or a number, in a variable",
+        .args = "{NAME = {COMMAND [ARGS...] | NUMBER} | posting MODE}",
+        .summary = "store a value in a variable, or set the posting policy",
         .help = "Run COMMAND for the value it produces, printing nothing,\n"
                 "and store it in the variable NAME; or store NUMBER. A\n"
                 "command's help says which value it produces; one that\n"
@@ -719,13 +1060,23 @@ const struct vuctl_cmd vuctl_cmds[] = {
                 "numbers. $NAME or ${NAME} in any later argument stands for\n"
                 "the value in 0x hex, $$ for a '$'; an undefined variable is\n"
                 "an error. A NAME is a letter or '_', then letters, digits\n"
-                "and '_'.\n",
+                "and '_'.\n"
+                "Without '=', 'set posting MODE' chooses how region writes\n"
+                "are ordered (info shows it): strict (the default: PCI\n"
+                "ordering; memory BAR writes are posted only while nothing\n"
+                "is mapped), fenced (memory BAR writes are posted, and\n"
+                "libvuc fences before anything that could see the device\n"
+                "another way: mapped access, interrupts, DMA reads) or\n"
+                "posted (memory BAR writes are posted, and ordering is up\n"
+                "to you: see fence). A stricter policy fences first.\n"
+                "'set posting = ...' is a variable named posting.\n",
         .example = "set magic = peek BAR0 0\n"
                    "set buf = dma alloc 4k\n"
                    "set n = 16\n"
-                   "poke BAR0 0x10 $magic\n",
+                   "poke BAR0 0x10 $magic\n"
+                   "set posting fenced\n",
         .fn = vuctl_cmd_set,
-        .min_args = 3,
+        .min_args = 2,
         .max_args = VUCTL_ANY_ARGS,
         .first_arg = VUCTL_ARG_SET,
     },

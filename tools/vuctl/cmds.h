@@ -19,11 +19,13 @@ struct vuctl_filemap;
 /* What the arguments of a command are, for tab completion. */
 enum vuctl_arg_kind {
     VUCTL_ARG_NONE,
-    VUCTL_ARG_COMMAND, /* the first is a command name (help) */
-    VUCTL_ARG_CMDLINE, /* they are a command line of their own (expect) */
-    VUCTL_ARG_SET,     /* NAME, '=', then a command line (set) */
-    VUCTL_ARG_REGION,  /* the first is a region */
-    VUCTL_ARG_FILE,    /* the first is a file name */
+    VUCTL_ARG_COMMAND,  /* the first is a command name (help) */
+    VUCTL_ARG_CMDLINE,  /* they are a command line of their own (expect) */
+    VUCTL_ARG_SET,      /* NAME, '=', then a command line (set) */
+    VUCTL_ARG_REGION,   /* the first is a region */
+    VUCTL_ARG_FILE,     /* the first is a file name */
+    VUCTL_ARG_IRQ,      /* the first is an irq index */
+    VUCTL_ARG_MIGSTATE, /* the first is a migration state */
 };
 
 /* Handlers return an enum vuctl_status, after vuctl_fail() on failure.
@@ -46,6 +48,9 @@ struct vuctl_cmd {
     vuctl_cmd_fn fn;
     int min_args, max_args; /* not counting the name words */
     enum vuctl_arg_kind first_arg;
+    /* Fixed words (options, modes) that completion offers for any
+     * argument, blank-separated, or NULL. */
+    const char *words;
 };
 
 extern const struct vuctl_cmd vuctl_cmds[];
@@ -111,6 +116,22 @@ int vuctl_arg_fits(struct vuctl *v, const char *tok, uint64_t value,
 /* Fail unless a client exists; with connected, unless it is connected. */
 int vuctl_need_client(struct vuctl *v, bool connected);
 
+struct vuc_region_info;
+
+/* A region index or name (BAR0, CONFIG, ...); a usage failure otherwise.
+ * Whether the region exists is vuctl_region_get()'s business. */
+int vuctl_arg_region(struct vuctl *v, const char *tok, uint32_t *index);
+
+/* The connected device's region index, after checking that it exists; tok
+ * is how the user named it. */
+int vuctl_region_get(struct vuctl *v, uint32_t index, const char *tok,
+                     const struct vuc_region_info **info);
+
+/* Fail unless len bytes at offset lie inside the region and it has
+ * need_flag (VFIO_USER_REGION_INFO_FLAG_READ or _WRITE; 0 for neither). */
+int vuctl_region_check(struct vuctl *v, const struct vuc_region_info *info,
+                       uint32_t need_flag, uint64_t offset, uint64_t len);
+
 /* Little-endian values of 1, 2, 4 or 8 bytes (PCI and DMA memory are
  * little-endian whatever the host is). */
 uint64_t vuctl_le_get(const uint8_t *b, unsigned width);
@@ -126,6 +147,11 @@ void vuctl_le_put(uint8_t *b, uint64_t value, unsigned width);
  */
 int vuctl_connect(struct vuctl *v, const char *label, const char *path, int fd,
                   bool noshare, bool twin, bool *refused);
+
+/* vuctl_connect() to a path, printing nothing: to connect again after a
+ * command let go of the connection. */
+int vuctl_connect_quiet(struct vuctl *v, const char *label, const char *path,
+                        bool noshare, bool twin);
 
 /* Free the client and what vuctl mapped for it. */
 void vuctl_disconnect(struct vuctl *v);
@@ -146,6 +172,42 @@ void vuctl_dma_files_release(struct vuctl *v);
 /* The file a map was made from by `dma map`, or NULL. */
 const struct vuctl_filemap *vuctl_dma_file(const struct vuctl *v,
                                            const struct vuc_dma_map *map);
+
+/* cmd_irq.c */
+int vuctl_cmd_irq_enable(struct vuctl *v, int argc, char **argv);
+int vuctl_cmd_irq_disable(struct vuctl *v, int argc, char **argv);
+int vuctl_cmd_irq_wait(struct vuctl *v, int argc, char **argv);
+int vuctl_cmd_irq_action(struct vuctl *v, int argc, char **argv);
+int vuctl_cmd_irq_count(struct vuctl *v, int argc, char **argv);
+/* An irq index or name (INTX, MSI, MSIX, ERR, REQ); a usage failure
+ * otherwise. */
+int vuctl_arg_irq(struct vuctl *v, const char *tok, uint32_t *index);
+/* Forget which vectors vuctl enabled: of one index, or of all (UINT32_MAX)
+ * when the connection goes or something else disabled them. */
+void vuctl_irq_forget(struct vuctl *v, uint32_t index);
+
+/* cmd_pci.c */
+int vuctl_cmd_cfg(struct vuctl *v, int argc, char **argv);
+
+/* cmd_dev.c */
+int vuctl_cmd_reset(struct vuctl *v, int argc, char **argv);
+int vuctl_cmd_fence(struct vuctl *v, int argc, char **argv);
+int vuctl_cmd_posted_safe(struct vuctl *v, int argc, char **argv);
+/* `set posting MODE` (argv[2] is the mode). */
+int vuctl_set_posting(struct vuctl *v, const char *mode);
+int vuctl_cmd_dirty_start(struct vuctl *v, int argc, char **argv);
+int vuctl_cmd_dirty_stop(struct vuctl *v, int argc, char **argv);
+int vuctl_cmd_dirty_report(struct vuctl *v, int argc, char **argv);
+int vuctl_cmd_migrate_state(struct vuctl *v, int argc, char **argv);
+int vuctl_cmd_migrate_save(struct vuctl *v, int argc, char **argv);
+int vuctl_cmd_migrate_load(struct vuctl *v, int argc, char **argv);
+/* "strict", "fenced", "posted": the name of an enum vuc_posting. */
+const char *vuctl_posting_name(int policy);
+/* "off", "logging", "legacy": the name of an enum vuc_dirty_mode. */
+const char *vuctl_dirty_mode_name(int mode);
+
+/* cmd_bench.c, when the benchmark module is built (VUCTL_HAVE_BENCH) */
+int vuctl_cmd_bench(struct vuctl *v, int argc, char **argv);
 
 /* cmd_script.c */
 int vuctl_cmd_set(struct vuctl *v, int argc, char **argv);

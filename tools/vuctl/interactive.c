@@ -46,6 +46,9 @@ static char *prompt_fn(EditLine *el)
 
 /* ---- Completion --------------------------------------------------------- */
 
+/* Longest word of a command's fixed words. */
+#define MAX_WORD_LIST 32
+
 struct candidates {
     char **s;
     size_t n, cap;
@@ -125,6 +128,40 @@ static void complete_regions(struct vuctl *v, struct candidates *c,
         if (d && (!r || r->size == 0))
             continue;
         cand_add(c, w, wl, vuc_region_name(i), " ");
+    }
+}
+
+static void complete_irqs(struct vuctl *v, struct candidates *c, const char *w,
+                          size_t wl)
+{
+    const struct vuc_device_info *d = NULL;
+    uint32_t n = VFIO_USER_PCI_NUM_IRQS;
+
+    if (v->client && vuc_is_connected(v->client))
+        d = vuc_get_device_info(v->client);
+    if (d && d->num_irqs < n)
+        n = d->num_irqs;
+    c->nocase = true;
+    for (uint32_t i = 0; i < n; i++)
+        cand_add(c, w, wl, vuc_irq_name(i), " ");
+}
+
+/* The blank-separated words of list. */
+static void complete_words(struct candidates *c, const char *list,
+                           const char *w, size_t wl)
+{
+    char word[MAX_WORD_LIST];
+
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, " ");
+
+        if (n < sizeof(word)) {
+            memcpy(word, p, n);
+            word[n] = '\0';
+            cand_add(c, w, wl, word, " ");
+        }
+        p += n;
+        p += strspn(p, " ");
     }
 }
 
@@ -214,6 +251,21 @@ static void complete_in(struct vuctl *v, struct candidates *c,
     case VUCTL_ARG_SET:
         if (argi >= 2 && !strcmp(words[2], "="))
             complete_in(v, c, words + 3, n - 3, w, wl);
+        else if (argi == 0)
+            complete_words(c, "posting", w, wl);
+        else if (argi == 1 && !strcmp(words[1], "posting"))
+            complete_words(c, "strict fenced posted", w, wl);
+        break;
+    case VUCTL_ARG_IRQ:
+        if (argi == 0)
+            complete_irqs(v, c, w, wl);
+        break;
+    case VUCTL_ARG_MIGSTATE:
+        if (argi == 0) {
+            c->nocase = true;
+            complete_words(c, "STOP RUNNING STOP_COPY RESUMING PRE_COPY", w,
+                           wl);
+        }
         break;
     case VUCTL_ARG_REGION:
         if (argi == 0)
@@ -226,6 +278,9 @@ static void complete_in(struct vuctl *v, struct candidates *c,
     case VUCTL_ARG_NONE:
         break;
     }
+    /* Options and modes, wherever they may go. */
+    if (cmd->words)
+        complete_words(c, cmd->words, w, wl);
 }
 
 static unsigned char complete_fn(EditLine *el, int ch)

@@ -10,6 +10,7 @@
 #include <vuc/vuc.h>
 
 #include "cmds.h"
+#include "output_int.h"
 #include "vuctl.h"
 
 /* ---- Helpers ------------------------------------------------------------ */
@@ -35,7 +36,7 @@ void out_sanitized(FILE *f, const char *s)
  * size a hostile server made up) goes out as a decimal string rather than
  * wrapping to a negative number.
  */
-static json_t *json_u64(uint64_t v)
+json_t *json_u64(uint64_t v)
 {
     char s[24];
 
@@ -50,7 +51,7 @@ static json_t *json_u64(uint64_t v)
  * user typed or a server sent; those bytes become '?' rather than costing
  * the whole object.
  */
-static json_t *json_str(const char *s)
+json_t *json_str(const char *s)
 {
     json_t *j = json_string(s);
     char *copy;
@@ -69,7 +70,7 @@ static json_t *json_str(const char *s)
 }
 
 /* Print obj as one line on stdout and release it. */
-static void emit(json_t *obj)
+void emit(json_t *obj)
 {
     if (!obj) {
         fputs("vuctl: out of memory building JSON output\n", stderr);
@@ -87,8 +88,23 @@ static json_t *cmd_object(const char *name)
 
 /* ---- Errors ------------------------------------------------------------- */
 
+/*
+ * libvuc names the operation in its messages ("migrate load: not a libvuc
+ * migration file"), and vuctl's commands are named alike: say it once.
+ */
+static const char *without_name(const char *msg, const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+
+    if (n && !strncmp(msg, name, n) && msg[n] == ':' && msg[n + 1] == ' ')
+        return msg + n + 2;
+    return msg;
+}
+
 void out_error(struct vuctl *v, const char *name, const char *where)
 {
+    const char *msg = without_name(v->err.msg, name);
+
     fputs("vuctl: ", stderr);
     if (where)
         fprintf(stderr, "%s: ", where);
@@ -96,7 +112,7 @@ void out_error(struct vuctl *v, const char *name, const char *where)
         out_sanitized(stderr, name);
         fputs(": ", stderr);
     }
-    out_sanitized(stderr, v->err.msg);
+    out_sanitized(stderr, msg);
     fputc('\n', stderr);
 
     if (v->json) {
@@ -107,7 +123,7 @@ void out_error(struct vuctl *v, const char *name, const char *where)
         if (o && where)
             json_object_set_new(o, "where", json_str(where));
         if (o) {
-            json_object_set_new(o, "error", json_str(v->err.msg));
+            json_object_set_new(o, "error", json_str(msg));
             json_object_set_new(o, "errno", json_integer(v->err.err));
         }
         emit(o);
@@ -205,6 +221,30 @@ void out_connect(struct vuctl *v)
            d->flags, flags, d->num_regions, d->num_irqs);
 }
 
+static json_t *posting_json(struct vuctl *v)
+{
+    struct vuc_posting_stats st;
+
+    vuc_get_posting_stats(v->client, &st);
+    return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "policy",
+                     vuctl_posting_name(vuc_get_posting(v->client)), "posted",
+                     json_u64(st.posted), "multi_msgs", json_u64(st.multi_msgs),
+                     "multi_writes", json_u64(st.multi_writes), "doorbells",
+                     json_u64(st.doorbells), "fences", json_u64(st.fences));
+}
+
+static void posting_text(struct vuctl *v)
+{
+    struct vuc_posting_stats st;
+
+    vuc_get_posting_stats(v->client, &st);
+    printf("posting             %s\n",
+           vuctl_posting_name(vuc_get_posting(v->client)));
+    printf("posted writes       %" PRIu64 " (%" PRIu64 " in %" PRIu64
+           " WRITE_MULTI, %" PRIu64 " by doorbell), %" PRIu64 " fences\n",
+           st.posted, st.multi_writes, st.multi_msgs, st.doorbells, st.fences);
+}
+
 void out_info(struct vuctl *v)
 {
     const struct vuc_caps *c = vuc_get_caps(v->client);
@@ -233,6 +273,15 @@ void out_info(struct vuctl *v)
                                 json_pack("{s:b,s:b}", "twin_socket",
                                           (int)v->twin, "dma_noshare",
                                           (int)v->noshare));
+        if (o)
+            json_object_set_new(o, "posting", posting_json(v));
+        if (o)
+            json_object_set_new(
+                o, "dirty",
+                json_pack("{s:s,s:o}", "mode",
+                          vuctl_dirty_mode_name(vuc_dirty_get_mode(v->client)),
+                          "page_size",
+                          json_u64(vuc_dirty_page_size(v->client))));
         /* What the server sent, as JSON when it is JSON, else verbatim. */
         if (o && server)
             json_object_set(o, "server", server);
@@ -266,6 +315,13 @@ void out_info(struct vuctl *v)
            : v->twin      ? "no (asked for; the server did not grant it)"
                           : "no (not asked for)");
     printf("dma_noshare         %s\n", v->noshare ? "yes" : "no");
+    posting_text(v);
+    if (vuc_dirty_get_mode(v->client) == VUC_DIRTY_OFF)
+        printf("dirty logging       off\n");
+    else
+        printf("dirty logging       %s, page size 0x%" PRIx64 "\n",
+               vuctl_dirty_mode_name(vuc_dirty_get_mode(v->client)),
+               vuc_dirty_page_size(v->client));
     printf("server json         ");
     if (server) {
         /* Re-encoded so that nothing the server sent reaches the terminal
@@ -296,9 +352,12 @@ static unsigned mappable_areas(const struct vuc_region_info *r)
     return r->sparse_cap ? r->nr_sparse : 1;
 }
 
-static json_t *region_json(const struct vuc_region_info *r)
+static json_t *region_json(struct vuctl *v, const struct vuc_region_info *r)
 {
-    json_t *o, *sparse;
+    unsigned nio;
+    const struct vuc_ioeventfd *io =
+        vuc_region_ioeventfds(v->client, r->index, &nio);
+    json_t *o, *sparse, *ioev;
     unsigned nr = r->nr_sparse < VUC_MAX_SPARSE_AREAS ? r->nr_sparse
                                                       : VUC_MAX_SPARSE_AREAS;
 
@@ -327,11 +386,25 @@ static json_t *region_json(const struct vuc_region_info *r)
                           "size", json_u64(r->sparse[i].size)));
         json_object_set_new(o, "sparse", sparse);
     }
+    ioev = json_array();
+    for (unsigned i = 0; ioev && io && i < nio; i++) {
+        json_t *e =
+            json_pack("{s:o,s:o,s:b}", "offset", json_u64(io[i].offset), "size",
+                      json_u64(io[i].size), "datamatch", (int)io[i].datamatch);
+
+        if (e && io[i].datamatch)
+            json_object_set_new(e, "data", json_u64(io[i].data));
+        json_array_append_new(ioev, e);
+    }
+    json_object_set_new(o, "ioeventfds", ioev);
     return o;
 }
 
-static void region_text(const struct vuc_region_info *r)
+static void region_text(struct vuctl *v, const struct vuc_region_info *r)
 {
+    unsigned nio;
+    const struct vuc_ioeventfd *io =
+        vuc_region_ioeventfds(v->client, r->index, &nio);
     unsigned nr = r->nr_sparse < VUC_MAX_SPARSE_AREAS ? r->nr_sparse
                                                       : VUC_MAX_SPARSE_AREAS;
     unsigned areas = mappable_areas(r);
@@ -351,7 +424,7 @@ static void region_text(const struct vuc_region_info *r)
     printf("%3" PRIu32 "  %-7s %12s  %-5s  %s", r->index,
            vuc_region_name(r->index), size, flags, mmap);
     /* The CAPS column, padded to only when there is something in it. */
-    if (r->sparse_cap || r->has_type || r->msix_mappable)
+    if (r->sparse_cap || r->has_type || r->msix_mappable || nio)
         printf("%*s", 6 - (int)strlen(mmap), "");
     if (r->sparse_cap) {
         printf(" sparse");
@@ -365,6 +438,16 @@ static void region_text(const struct vuc_region_info *r)
         printf(" type %" PRIu32 "/%" PRIu32, r->type, r->subtype);
     if (r->msix_mappable)
         printf(" msix-mappable");
+    /* ioeventfds: offset/width (any: every width), =data with datamatch. */
+    for (unsigned i = 0; io && i < nio; i++) {
+        printf("%s0x%" PRIx64, i ? "," : " ioeventfd ", io[i].offset);
+        if (io[i].size)
+            printf("/%" PRIu64, io[i].size);
+        else
+            printf("/any");
+        if (io[i].datamatch)
+            printf("=0x%" PRIx64, io[i].data);
+    }
     fputc('\n', stdout);
 }
 
@@ -384,9 +467,9 @@ void out_regions(struct vuctl *v)
         if (!r)
             continue;
         if (arr)
-            json_array_append_new(arr, region_json(r));
+            json_array_append_new(arr, region_json(v, r));
         else if (!v->json)
-            region_text(r);
+            region_text(v, r);
     }
     if (v->json)
         emit(json_pack("{s:s,s:o*}", "cmd", "regions", "regions", arr));
@@ -394,7 +477,7 @@ void out_regions(struct vuctl *v)
 
 /* ---- Irqs --------------------------------------------------------------- */
 
-void out_irqs(struct vuctl *v)
+void out_irqs(struct vuctl *v, const char *name)
 {
     const struct vuc_device_info *d = vuc_get_device_info(v->client);
     uint32_t n = d ? d->num_irqs : 0;
@@ -429,7 +512,7 @@ void out_irqs(struct vuctl *v)
                vuc_irq_name(q->index), q->count, flags);
     }
     if (v->json)
-        emit(json_pack("{s:s,s:o*}", "cmd", "irqs", "irqs", arr));
+        emit(json_pack("{s:s,s:o*}", "cmd", name, "irqs", arr));
 }
 
 /* ---- Region I/O --------------------------------------------------------- */
@@ -464,7 +547,7 @@ void out_poke(struct vuctl *v, uint32_t region, uint64_t offset, unsigned width,
 static const char hexdigits[] = "0123456789abcdef";
 
 /* The bytes as one hex string (NULL when out of memory). */
-static char *hex_string(const uint8_t *data, size_t len)
+char *hex_string(const uint8_t *data, size_t len)
 {
     char *hex = malloc(len * 2 + 1);
 

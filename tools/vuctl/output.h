@@ -38,7 +38,7 @@ void out_error(struct vuctl *v, const char *name, const char *where);
 void out_connect(struct vuctl *v);
 void out_info(struct vuctl *v);
 void out_regions(struct vuctl *v);
-void out_irqs(struct vuctl *v);
+void out_irqs(struct vuctl *v, const char *name);
 void out_peek(struct vuctl *v, uint32_t region, uint64_t offset, unsigned width,
               uint64_t value);
 void out_poke(struct vuctl *v, uint32_t region, uint64_t offset, unsigned width,
@@ -54,6 +54,34 @@ void out_dma_access(struct vuctl *v, const char *cmd, uint64_t iova,
 void out_dma_dump(struct vuctl *v, uint64_t iova, const uint8_t *data,
                   size_t len);
 void out_dma_fill(struct vuctl *v, uint64_t iova, uint64_t len, uint8_t byte);
+/* output_dev.c: interrupts, reset, write ordering, dirty pages,
+ * migration. */
+struct vuc_irq_event;
+/* irq enable, disable, mask, unmask, trigger (cmd): silent in text. */
+void out_irq_set(struct vuctl *v, const char *cmd, uint32_t index,
+                 uint32_t start, uint32_t count);
+void out_irq_event(struct vuctl *v, const struct vuc_irq_event *ev);
+void out_irq_count(struct vuctl *v, uint32_t index, uint32_t vector,
+                   uint64_t total);
+/* A command that only did something: reset, fence, dirty stop. */
+void out_done(struct vuctl *v, const char *cmd);
+void out_posting(struct vuctl *v, int policy);
+void out_posted_safe(struct vuctl *v, uint32_t region, uint64_t offset,
+                     uint64_t len);
+void out_dirty_start(struct vuctl *v);
+/* The pages of bitmap set: bit i is the page at iova + i * page_size. */
+void out_dirty_report(struct vuctl *v, uint64_t iova, uint64_t page_size,
+                      const uint64_t *bitmap, uint64_t pages, uint64_t dirty);
+void out_mig_state(struct vuctl *v, uint32_t state, bool print_text);
+/* migrate save (save) or load of size bytes of the file at path. */
+void out_mig_file(struct vuctl *v, bool save, const char *path, uint64_t size);
+
+/* output_pci.c */
+struct vuctl_cfg;
+void out_cfg(struct vuctl *v, const struct vuctl_cfg *cfg);
+/* Config space in the layout `lspci -F` reads back. */
+void out_cfg_raw(struct vuctl *v, const uint8_t *data, size_t len);
+
 void out_set(struct vuctl *v, const char *name, uint64_t value);
 void out_vars(struct vuctl *v);
 /* A failed check also goes to stderr, naming v->where. */

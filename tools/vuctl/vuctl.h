@@ -43,12 +43,20 @@ struct vuctl_filemap {
     char *path;
 };
 
+/* Vectors [start, start + count) of an irq index that vuctl enabled with
+ * eventfds libvuc owns: irq wait and irq count refuse others at once
+ * rather than wait for what cannot come. */
+struct vuctl_irq_range {
+    uint32_t index, start, count;
+};
+
 struct vuctl {
     struct event_base *base;
     struct vuc_options *opts;  /* template for every client vuctl creates */
     struct vuc_client *client; /* NULL when not connected by `connect` */
     char *path;                /* name of the client's connection */
-    bool noshare, twin;        /* what the client was asked for */
+    char *sock; /* its socket path; NULL when connected by fd (--spawn {fd}) */
+    bool noshare, twin; /* what the client was asked for */
     /* --no-share, --no-twin: for every connection; connect adds its own. */
     bool all_noshare, all_notwin;
 
@@ -72,6 +80,9 @@ struct vuctl {
 
     struct vuctl_filemap *files;
     size_t nfiles;
+
+    struct vuctl_irq_range *irqs;
+    size_t nirqs;
 
     /* What the last failing command left for out_error(). */
     struct {

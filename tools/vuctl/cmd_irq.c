@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The irq commands: interrupts through eventfds that libvuc owns. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <vuc/vuc.h>
+
+#include "cmds.h"
+#include "output.h"
+#include "parse.h"
+#include "vuctl.h"
+
+/* The default and the longest wait of irq wait. */
+#define WAIT_DEFAULT_MS 5000u
+#define WAIT_MAX_MS (24u * 3600 * 1000)
+
+/* ---- What vuctl enabled ------------------------------------------------- */
+
+void vuctl_irq_forget(struct vuctl *v, uint32_t index)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < v->nirqs; i++)
+        if (index != UINT32_MAX && v->irqs[i].index != index)
+            v->irqs[n++] = v->irqs[i];
+    v->nirqs = n;
+    if (n == 0) {
+        free(v->irqs);
+        v->irqs = NULL;
+    }
+}
+
+static bool covered(const struct vuctl *v, uint32_t index, uint32_t vector)
+{
+    for (size_t i = 0; i < v->nirqs; i++) {
+        const struct vuctl_irq_range *r = &v->irqs[i];
+
+        if (r->index == index &&
+            (vector == UINT32_MAX ||
+             (vector >= r->start && vector - r->start < r->count)))
+            return true;
+    }
+    return false;
+}
+
+static int remember(struct vuctl *v, uint32_t index, uint32_t start,
+                    uint32_t count)
+{
+    struct vuctl_irq_range *grown;
+
+    /* Enabling the same vectors again is common; keep the list short. */
+    for (size_t i = 0; i < v->nirqs; i++) {
+        const struct vuctl_irq_range *r = &v->irqs[i];
+
+        if (r->index == index && start >= r->start &&
+            start - r->start <= r->count &&
+            count <= r->count - (start - r->start))
+            return 0;
+    }
+    grown = realloc(v->irqs, (v->nirqs + 1) * sizeof(*grown));
+    if (!grown)
+        return -ENOMEM;
+    v->irqs = grown;
+    v->irqs[v->nirqs++] = (struct vuctl_irq_range){index, start, count};
+    return 0;
+}
+
+/* ---- Arguments ---------------------------------------------------------- */
+
+int vuctl_arg_irq(struct vuctl *v, const char *tok, uint32_t *index)
+{
+    uint64_t n;
+
+    for (uint32_t i = 0; i < VFIO_USER_PCI_NUM_IRQS; i++) {
+        if (!strcasecmp(tok, vuc_irq_name(i))) {
+            *index = i;
+            return 0;
+        }
+    }
+    if (tok[0] >= '0' && tok[0] <= '9') {
+        int rc = vuctl_arg_u64(v, tok, UINT32_MAX - 1, &n);
+
+        if (rc)
+            return rc;
+        *index = (uint32_t)n;
+        return 0;
+    }
+    return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                      "bad irq index '%s': expected a number or one of INTX, "
+                      "MSI, MSIX, ERR, REQ",
+                      tok);
+}
+
+/* "MSIX" for a name the user typed, "7" for a number. */
+static void irq_label(uint32_t index, const char *tok, char *buf, size_t len)
+{
+    if (tok[0] >= '0' && tok[0] <= '9')
+        snprintf(buf, len, "%" PRIu32, index);
+    else
+        snprintf(buf, len, "%s (%" PRIu32 ")", vuc_irq_name(index), index);
+}
+
+/* The connected device's irq index, after checking that it exists. */
+static int irq_get(struct vuctl *v, uint32_t index, const char *tok,
+                   const struct vuc_irq_info **info)
+{
+    const struct vuc_device_info *d;
+    char label[48];
+    int rc = vuctl_need_client(v, true);
+
+    if (rc)
+        return rc;
+    *info = vuc_get_irq_info(v->client, index);
+    if (*info)
+        return 0;
+    d = vuc_get_device_info(v->client);
+    irq_label(index, tok, label, sizeof(label));
+    if (!d || d->num_irqs == 0)
+        return vuctl_fail(v, VUCTL_FAIL, ENODEV,
+                          "irq index %s does not exist (the device has no "
+                          "interrupts)",
+                          label);
+    return vuctl_fail(v, VUCTL_FAIL, ENODEV,
+                      "irq index %s does not exist (the device has %" PRIu32
+                      ", 0 to %" PRIu32 ")",
+                      label, d->num_irqs, d->num_irqs - 1);
+}
+
+/* Fail unless [start, start + count) are vectors of the index. */
+static int vectors_check(struct vuctl *v, const struct vuc_irq_info *info,
+                         uint64_t start, uint64_t count)
+{
+    const char *name = vuc_irq_name(info->index);
+
+    if (info->count == 0)
+        return vuctl_fail(v, VUCTL_FAIL, ERANGE, "%s has no vectors", name);
+    if (count == 0)
+        return vuctl_fail(v, VUCTL_USAGE, EINVAL, "a count of 0 vectors");
+    if (start >= info->count || count > info->count - start)
+        return vuctl_fail(
+            v, VUCTL_FAIL, ERANGE,
+            "vectors %" PRIu64 " to %" PRIu64
+            " are outside %s, which has %" PRIu32 " (0 to %" PRIu32 ")",
+            start, start + count - 1, name, info->count, info->count - 1);
+    return 0;
+}
+
+/* ---- Handlers ----------------------------------------------------------- */
+
+int vuctl_cmd_irq_enable(struct vuctl *v, int argc, char **argv)
+{
+    const struct vuc_irq_info *info;
+    uint64_t start = 0, count = 0;
+    uint32_t index;
+    int rc;
+
+    if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
+        (argc == 3 && (rc = vuctl_arg_u64(v, argv[2], UINT32_MAX, &count))) ||
+        (argc == 4 && ((rc = vuctl_arg_u64(v, argv[2], UINT32_MAX, &start)) ||
+                       (rc = vuctl_arg_u64(v, argv[3], UINT32_MAX, &count)))) ||
+        (rc = irq_get(v, index, argv[1], &info)))
+        return rc;
+    if (argc == 2)
+        count = info->count;
+    if ((rc = vectors_check(v, info, start, count)))
+        return rc;
+    if (!(info->flags & VFIO_USER_IRQ_INFO_EVENTFD))
+        return vuctl_fail(v, VUCTL_FAIL, ENOTSUP,
+                          "%s cannot signal eventfds (its irq info lacks the "
+                          "EVENTFD flag)",
+                          vuc_irq_name(index));
+    if (remember(v, index, (uint32_t)start, (uint32_t)count) < 0)
+        return vuctl_fail(v, VUCTL_FAIL, ENOMEM, "out of memory");
+    rc = vuc_irq_enable(v->client, index, (uint32_t)start, (uint32_t)count,
+                        NULL, NULL);
+    if (rc < 0) {
+        /* libvuc released what it had set up; whatever was enabled before
+         * may be gone too, as a NORESIZE index is disabled to grow. */
+        vuctl_irq_forget(v, index);
+        return vuctl_fail_lib(v, v->client, rc, "irq enable");
+    }
+    out_irq_set(v, "irq enable", index, (uint32_t)start, (uint32_t)count);
+    return VUCTL_OK;
+}
+
+int vuctl_cmd_irq_disable(struct vuctl *v, int argc, char **argv)
+{
+    const struct vuc_irq_info *info;
+    uint32_t index;
+    int rc;
+
+    if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
+        (rc = irq_get(v, index, argv[1], &info)))
+        return rc;
+    rc = vuc_irq_disable(v->client, index);
+    /* Whether or not the server took it, libvuc let go of the eventfds. */
+    vuctl_irq_forget(v, index);
+    if (rc < 0)
+        return vuctl_fail_lib(v, v->client, rc, "irq disable");
+    out_irq_set(v, "irq disable", index, 0, info->count);
+    return VUCTL_OK;
+}
+
+/* A TIMEOUT is told from an INDEX or VECTOR by its unit. */
+static bool has_unit(const char *tok)
+{
+    size_t n = strlen(tok);
+
+    return n > 1 && (tok[n - 1] == 's') && tok[0] >= '0' && tok[0] <= '9';
+}
+
+int vuctl_cmd_irq_wait(struct vuctl *v, int argc, char **argv)
+{
+    const struct vuc_irq_info *info = NULL;
+    uint32_t index = VUC_IRQ_ANY, vector = VUC_IRQ_ANY;
+    uint64_t ms = WAIT_DEFAULT_MS, n;
+    struct vuc_irq_event ev;
+    char err[256], what[96];
+    int nargs = argc - 1, rc;
+
+    /* The last argument is the timeout when it has a unit, or when all
+     * three are given. */
+    if (nargs == 3 || (nargs > 0 && has_unit(argv[nargs]))) {
+        rc = vuctl_parse_duration(argv[nargs], WAIT_MAX_MS, &ms, err,
+                                  sizeof(err));
+        if (rc)
+            return vuctl_fail(v, VUCTL_USAGE, -rc, "%s", err);
+        if (ms == 0)
+            return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                              "bad duration '%s': the timeout must be at "
+                              "least 1 ms",
+                              argv[nargs]);
+        nargs--;
+    }
+    if (nargs >= 1 && strcasecmp(argv[1], "any")) {
+        if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
+            (rc = irq_get(v, index, argv[1], &info)))
+            return rc;
+    }
+    if (nargs >= 2 && strcasecmp(argv[2], "any")) {
+        if (index == VUC_IRQ_ANY)
+            return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                              "a VECTOR needs an INDEX, not 'any'");
+        if ((rc = vuctl_arg_u64(v, argv[2], UINT32_MAX - 1, &n)) ||
+            (rc = vectors_check(v, info, n, 1)))
+            return rc;
+        vector = (uint32_t)n;
+    }
+    if ((rc = vuctl_need_client(v, true)))
+        return rc;
+
+    if (index == VUC_IRQ_ANY)
+        snprintf(what, sizeof(what), "any vector");
+    else if (vector == VUC_IRQ_ANY)
+        snprintf(what, sizeof(what), "any vector of %s", vuc_irq_name(index));
+    else
+        snprintf(what, sizeof(what), "%s vector %" PRIu32, vuc_irq_name(index),
+                 vector);
+    /* Waiting for a vector without an eventfd could only time out. */
+    if (index == VUC_IRQ_ANY && v->nirqs == 0)
+        return vuctl_fail(v, VUCTL_FAIL, ENOENT,
+                          "no vector is enabled: nothing to wait for (use "
+                          "'irq enable INDEX' first)");
+    if (index != VUC_IRQ_ANY && vector == VUC_IRQ_ANY &&
+        !covered(v, index, UINT32_MAX))
+        return vuctl_fail(v, VUCTL_FAIL, ENOENT,
+                          "no vector of %s is enabled: nothing to wait for "
+                          "(use 'irq enable %s' first)",
+                          vuc_irq_name(index), vuc_irq_name(index));
+    if (vector != VUC_IRQ_ANY && !covered(v, index, vector))
+        return vuctl_fail(v, VUCTL_FAIL, ENOENT,
+                          "%s is not enabled: nothing to wait for (use 'irq "
+                          "enable %s' first)",
+                          what, vuc_irq_name(index));
+
+    /* Under the fenced policy libvuc fences before it waits; fencing here
+     * first keeps a fence that times out (the connection's trouble) apart
+     * from an interrupt that does not come. */
+    if (vuc_get_posting(v->client) == VUC_POSTING_FENCED &&
+        (rc = vuc_fence(v->client)) < 0)
+        return vuctl_fail_lib(v, v->client, rc, "irq wait");
+    rc = vuc_irq_wait(v->client, index, vector, (int)ms, &ev);
+    if (rc == -ETIMEDOUT)
+        return vuctl_fail(v, VUCTL_FAIL, ETIMEDOUT,
+                          "no interrupt on %s within %" PRIu64 " ms", what, ms);
+    if (rc < 0)
+        return vuctl_fail_lib(v, v->client, rc, "irq wait");
+    if (!vuctl_capture(v, ev.count))
+        out_irq_event(v, &ev);
+    return VUCTL_OK;
+}
+
+/* irq mask, unmask and trigger: argv[0] says which. */
+int vuctl_cmd_irq_action(struct vuctl *v, int argc, char **argv)
+{
+    const struct vuc_irq_info *info;
+    uint64_t start = 0, count = 1;
+    uint32_t index, action;
+    char cmd[32];
+    int rc;
+
+    if (!strcmp(argv[0], "mask"))
+        action = VFIO_USER_IRQ_SET_ACTION_MASK;
+    else if (!strcmp(argv[0], "unmask"))
+        action = VFIO_USER_IRQ_SET_ACTION_UNMASK;
+    else
+        action = VFIO_USER_IRQ_SET_ACTION_TRIGGER;
+    snprintf(cmd, sizeof(cmd), "irq %s", argv[0]);
+    if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
+        (argc > 2 && (rc = vuctl_arg_u64(v, argv[2], UINT32_MAX, &start))) ||
+        (argc > 3 && (rc = vuctl_arg_u64(v, argv[3], UINT32_MAX, &count))) ||
+        (rc = irq_get(v, index, argv[1], &info)))
+        return rc;
+    if (argc == 2)
+        count = info->count;
+    if ((rc = vectors_check(v, info, start, count)))
+        return rc;
+    if (action != VFIO_USER_IRQ_SET_ACTION_TRIGGER &&
+        !(info->flags & VFIO_USER_IRQ_INFO_MASKABLE))
+        return vuctl_fail(v, VUCTL_FAIL, ENOTSUP,
+                          "%s cannot be masked (its irq info lacks the "
+                          "MASKABLE flag)",
+                          vuc_irq_name(index));
+    rc = vuc_irq_action(v->client, index, (uint32_t)start, (uint32_t)count,
+                        action, NULL);
+    if (rc < 0)
+        return vuctl_fail_lib(v, v->client, rc, cmd);
+    out_irq_set(v, cmd, index, (uint32_t)start, (uint32_t)count);
+    return VUCTL_OK;
+}
+
+int vuctl_cmd_irq_count(struct vuctl *v, int argc, char **argv)
+{
+    const struct vuc_irq_info *info;
+    uint64_t vector, total;
+    uint32_t index;
+    int rc;
+
+    if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
+        (rc = vuctl_arg_u64(v, argv[2], UINT32_MAX - 1, &vector)) ||
+        (rc = irq_get(v, index, argv[1], &info)) ||
+        (rc = vectors_check(v, info, vector, 1)))
+        return rc;
+    if (!covered(v, index, (uint32_t)vector))
+        return vuctl_fail(v, VUCTL_FAIL, ENOENT,
+                          "%s vector %" PRIu64 " is not enabled (use 'irq "
+                          "enable %s' first)",
+                          vuc_irq_name(index), vector, vuc_irq_name(index));
+    total = vuc_irq_total(v->client, index, (uint32_t)vector);
+    if (!vuctl_capture(v, total))
+        out_irq_count(v, index, (uint32_t)vector, total);
+    return VUCTL_OK;
+}
