@@ -14,7 +14,32 @@ trap 'kill $dev 2>/dev/null || true; wait $dev 2>/dev/null || true; rm -rf "$dir
 dev=$!
 for _ in $(seq 100); do [ -S "$dir/testdev.sock" ] && break; sleep 0.05; done
 
+# What a driver author does first: look at the device, poke registers,
+# give it memory and let its DMA engine copy (into a buffer it can reach
+# only by message), take its completion interrupt, check its migration
+# state. Register offsets are those of tests/testdev/testdev_regs.h.
+cat >"$dir/demo.vuc" <<SCRIPT
+connect $dir/testdev.sock
+info
+regions
+irqs
+cfg
+peek BAR0 0x0
+poke BAR0 0x10 0xcafef00d
+peek BAR0 0x10
+dump CONFIG 0 64
+set src = dma alloc 64k
+set dst = dma alloc 64k noshare
+dma write \$src 0x600dcafe
+irq enable MSIX
+poke BAR0 0x100 \$src 8
+poke BAR0 0x108 \$dst 8
+poke BAR0 0x110 4k
+poke BAR0 0x114 0x0005
+irq wait MSIX 0 2s
+dma dump \$dst 32
+dma list
+migrate state
+SCRIPT
 set -x
-"$out/tools/vuctl/vuctl" -c "connect $dir/testdev.sock; info; regions; irqs;
-    peek BAR0 0x0; poke BAR0 0x10 0xcafef00d; peek BAR0 0x10; peek BAR0 0xc;
-    dump CONFIG 0 64; poke BAR1 0x1000 0x11223344; dump BAR1 0x1000 32"
+"$out/tools/vuctl/vuctl" -f "$dir/demo.vuc"
