@@ -53,6 +53,9 @@ struct vuc_dma_map {
     vuc_dma_map_cb map_cb;
     vuc_done_cb unmap_cb;
     void *arg;
+    /* A legacy unmap that also returns the dirty bitmap into here. */
+    uint64_t *unmap_bitmap;
+    uint64_t unmap_pgsize;
 };
 
 /* ---- The table ------------------------------------------------------------ */
@@ -450,13 +453,17 @@ int vuc_dma_map_async(struct vuc_client *client, int fd, uint64_t fd_offset,
 
 /* ---- DMA_UNMAP ----------------------------------------------------------- */
 
-static void unmap_finish(struct vuc_client *c, struct vuc_dma_map *m, int rc)
+/* released: the server no longer has the map (even when rc reports that
+ * something else went wrong). */
+static void unmap_finish(struct vuc_client *c, struct vuc_dma_map *m, int rc,
+                         bool released)
 {
     vuc_done_cb cb = m->unmap_cb;
     void *arg = m->arg;
 
     m->unmap_cb = NULL;
-    if (rc == 0) {
+    m->unmap_bitmap = NULL;
+    if (released) {
         table_remove(c, m);
         map_release(m);
     } else if (m->state == MAP_UNMAPPING) {
@@ -470,22 +477,38 @@ static void unmap_reply(struct vuc_client *c, struct vuc_req *req,
 {
     struct vuc_dma_map *m = req->op;
     struct vuc_wire_err err;
+    bool dirty = m->unmap_bitmap != NULL;
+    uint64_t bytes = dirty ? vuc_wire_bitmap_size(m->size, m->unmap_pgsize)
+                           : 0;
     int rc = r->err;
 
     if (rc == 0) {
         const uint8_t *bitmap;
         rc = vuc_wire_dec_dma_unmap_reply(r->payload, r->len, r->nfds,
-                                          m->iova, m->size, false, 0, 0,
-                                          &bitmap, &err);
+                                          m->iova, m->size, dirty,
+                                          m->unmap_pgsize, bytes, &bitmap,
+                                          &err);
         if (rc < 0) {
             vuc_fail(c, rc, "%s", err.text);
+        } else if (dirty) {
+            memcpy(m->unmap_bitmap, bitmap, bytes);
+            vuc_dma_msg_dirty_merge(c, m->iova, m->size, m->unmap_pgsize,
+                                    m->unmap_bitmap);
         }
-    } else if (rc == -ECONNRESET || rc == -EPROTO || rc == -ECANCELED) {
+        unmap_finish(c, m, rc, rc == 0);
+    } else if (r->hdr == NULL &&
+               (rc == -ECONNRESET || rc == -EPROTO || rc == -ECANCELED)) {
         /* The server dropped every map with the connection ("Client
-         * Disconnection"): the unmap has happened. */
-        rc = 0;
+         * Disconnection"): the unmap has happened, but a bitmap asked for
+         * is lost with it. */
+        if (dirty) {
+            vuc_fail(c, rc, "dma unmap: the connection ended; the dirty "
+                            "bitmap is unknown");
+        }
+        unmap_finish(c, m, dirty ? rc : 0, true);
+    } else {
+        unmap_finish(c, m, rc, false);
     }
-    unmap_finish(c, m, rc);
 }
 
 /* An unmap that needs no message completes on the next loop iteration. */
@@ -495,16 +518,13 @@ static void local_unmap_run(struct vuc_client *c, struct vuc_deferred *d,
     struct vuc_dma_map *m =
         (struct vuc_dma_map *)((char *)d - offsetof(struct vuc_dma_map,
                                                     deferred));
-    unmap_finish(c, m, 0);
+    unmap_finish(c, m, 0, true);
 }
 
-int vuc_dma_unmap_async(struct vuc_client *client, struct vuc_dma_map *map,
-                        int timeout_ms, vuc_done_cb cb, void *arg)
+static int unmap_start(struct vuc_client *c, struct vuc_dma_map *m,
+                       uint64_t *bitmap, uint64_t pgsize, int timeout_ms,
+                       vuc_done_cb cb, void *arg)
 {
-    struct vuc_client *c = client;
-    struct vuc_dma_map *m = map;
-
-    vuc_begin(c);
     if (cb == NULL || m == NULL) {
         return vuc_fail(c, -EINVAL, "dma unmap: needs a map and a callback");
     }
@@ -516,6 +536,10 @@ int vuc_dma_unmap_async(struct vuc_client *client, struct vuc_dma_map *map,
     if (m->state == MAP_MAPPING) {
         return vuc_fail(c, -EBUSY, "dma unmap: 0x%llx is still being mapped",
                         (unsigned long long)m->iova);
+    }
+    if (bitmap != NULL && (m->state == MAP_LOCAL || !c->connected)) {
+        return vuc_fail(c, -ENOTCONN, "dma unmap: no server to ask for the "
+                                      "dirty bitmap");
     }
     m->unmap_cb = cb;
     m->arg = arg;
@@ -529,15 +553,17 @@ int vuc_dma_unmap_async(struct vuc_client *client, struct vuc_dma_map *map,
 
     void *payload;
     int rc;
-    size_t len = sizeof(struct vfio_user_dma_unmap);
+    uint64_t bytes = bitmap ? vuc_wire_bitmap_size(m->size, pgsize) : 0;
+    size_t len = sizeof(struct vfio_user_dma_unmap) +
+                 (bitmap ? sizeof(struct vfio_user_bitmap) : 0);
     struct vuc_req *req =
         vuc_req_start(c, VFIO_USER_DMA_UNMAP, len, &payload, &rc);
     if (req == NULL) {
         m->unmap_cb = NULL;
         return rc;
     }
-    ssize_t n = vuc_wire_enc_dma_unmap(payload, len, m->iova, m->size, false,
-                                       0, 0);
+    ssize_t n = vuc_wire_enc_dma_unmap(payload, len, m->iova, m->size,
+                                       bitmap != NULL, pgsize, bytes);
     if (n < 0) {
         vuc_req_abandon(c, req);
         m->unmap_cb = NULL;
@@ -549,8 +575,50 @@ int vuc_dma_unmap_async(struct vuc_client *client, struct vuc_dma_map *map,
         m->unmap_cb = NULL;
         return rc;
     }
+    m->unmap_bitmap = bitmap;
+    m->unmap_pgsize = pgsize;
     m->state = MAP_UNMAPPING;
     return 0;
+}
+
+int vuc_dma_unmap_async(struct vuc_client *client, struct vuc_dma_map *map,
+                        int timeout_ms, vuc_done_cb cb, void *arg)
+{
+    vuc_begin(client);
+    return unmap_start(client, map, NULL, 0, timeout_ms, cb, arg);
+}
+
+int vuc_dma_unmap_dirty_async(struct vuc_client *client,
+                              struct vuc_dma_map *map, uint64_t page_size,
+                              uint64_t *bitmap, size_t words, int timeout_ms,
+                              vuc_done_cb cb, void *arg)
+{
+    struct vuc_client *c = client;
+
+    vuc_begin(c);
+    if (map == NULL || bitmap == NULL) {
+        return vuc_fail(c, -EINVAL, "dma unmap: needs a map and a bitmap");
+    }
+    if (c->dirty_mode != VUC_DIRTY_LEGACY) {
+        return vuc_fail(c, -ENOTSUP,
+                        "dma unmap: the dirty bitmap on unmap is the legacy "
+                        "(0.9.1) mechanism; with DMA logging, report before "
+                        "unmapping");
+    }
+    uint64_t bytes = vuc_wire_bitmap_size(map->size, page_size);
+    if (page_size < 4096 || bytes == 0 || map->size % page_size != 0) {
+        return vuc_fail(c, -EINVAL,
+                        "dma unmap: page size 0x%llx is not a power of two "
+                        "of at least 4 KiB dividing the map",
+                        (unsigned long long)page_size);
+    }
+    if (words * 8 < bytes) {
+        return vuc_fail(c, -ENOSPC,
+                        "dma unmap: the bitmap needs %llu words, %zu given",
+                        (unsigned long long)(bytes / 8), words);
+    }
+    memset(bitmap, 0, words * 8);
+    return unmap_start(c, map, bitmap, page_size, timeout_ms, cb, arg);
 }
 
 /* ---- Local access ---------------------------------------------------------- */

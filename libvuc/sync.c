@@ -172,6 +172,17 @@ int vuc_irq_action(struct vuc_client *client, uint32_t index, uint32_t start,
                     &w);
 }
 
+int vuc_dma_unmap_dirty(struct vuc_client *client, struct vuc_dma_map *map,
+                        uint64_t page_size, uint64_t *bitmap, size_t words)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_dma_unmap_dirty_async(client, map, page_size, bitmap,
+                                              words, VUC_TIMEOUT_DEFAULT,
+                                              sync_done, &w),
+                    &w);
+}
+
 int vuc_fence(struct vuc_client *client)
 {
     struct sync_wait w = {0};

@@ -526,6 +526,23 @@ int vuc_dma_map_async(struct vuc_client *client, int fd, uint64_t fd_offset,
 int vuc_dma_unmap_async(struct vuc_client *client, struct vuc_dma_map *map,
                         int timeout_ms, vuc_done_cb cb, void *arg);
 
+/**
+ * Unmap and collect the map's dirty pages in one step, the way 0.9.1-era
+ * servers offer it (DMA_UNMAP with the "get dirty page bitmap" flag); only
+ * while dirty logging runs in the legacy mode (VUC_DIRTY_LEGACY). Bit i of
+ * bitmap is the page at iova + i * page_size, ORed with the client's record
+ * of pages written by DMA_WRITE.
+ * @param bitmap caller memory of words 64-bit words (at least
+ *        ceil(size / page_size / 64)), valid until cb.
+ * @return 0 when started; -ENOTSUP outside the legacy mode, -EINVAL,
+ * -ENOSPC; cb gets -ECONNRESET when the connection ended first (the map is
+ * gone, the bitmap unknown).
+ */
+int vuc_dma_unmap_dirty_async(struct vuc_client *client,
+                              struct vuc_dma_map *map, uint64_t page_size,
+                              uint64_t *bitmap, size_t words, int timeout_ms,
+                              vuc_done_cb cb, void *arg);
+
 /** The map's IOVA, size, local address, flags (enum vuc_dma_flags). */
 uint64_t vuc_dma_iova(const struct vuc_dma_map *map);
 size_t vuc_dma_size(const struct vuc_dma_map *map);
@@ -898,6 +915,10 @@ int vuc_dma_map(struct vuc_client *client, int fd, uint64_t fd_offset,
 
 /** @see vuc_dma_unmap_async() */
 int vuc_dma_unmap(struct vuc_client *client, struct vuc_dma_map *map);
+
+/** @see vuc_dma_unmap_dirty_async() */
+int vuc_dma_unmap_dirty(struct vuc_client *client, struct vuc_dma_map *map,
+                        uint64_t page_size, uint64_t *bitmap, size_t words);
 
 /** @see vuc_dirty_start_async() */
 int vuc_dirty_start(struct vuc_client *client,

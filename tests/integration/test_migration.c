@@ -240,7 +240,18 @@ static void test_legacy_dirty(void **state)
                                       bits, 1),
                      0);
     assert_int_equal(bits[0], 1u << 5);
+
+    /* Unmapping with the legacy bitmap: the pages written since. */
+    assert_int_equal(dma_job(f->c, vuc_dma_iova(src),
+                             vuc_dma_iova(dst) + 2 * 4096, 4096 + 1, 0),
+                     0);
+    uint64_t dst_iova = vuc_dma_iova(dst);
+    assert_int_equal(vuc_dma_unmap_dirty(f->c, dst, 4096, bits, 1), 0);
+    assert_int_equal(bits[0], 3u << 2);
+    assert_null(vuc_dma_find(f->c, dst_iova, 1));
+    /* Outside the legacy mode it is refused. */
     assert_int_equal(vuc_dirty_stop(f->c), 0);
+    assert_int_equal(vuc_dma_unmap_dirty(f->c, src, 4096, bits, 1), -ENOTSUP);
 }
 
 int main(void)
