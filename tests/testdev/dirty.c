@@ -237,7 +237,7 @@ int dirty_get_report(struct testdev *td, const struct td_feature_req *q,
                      struct td_reply *r)
 {
     struct vfio_user_dma_logging_report rep;
-    uint64_t bytes;
+    uint64_t bytes = 0;
     uint8_t *out;
     int err;
 
@@ -274,7 +274,7 @@ static int get_bitmap(struct testdev *td, const struct td_msg *m,
     const char *cmd = "DIRTY_PAGES GET_BITMAP";
     struct vfio_user_dirty_pages head = {.flags = DP_GET};
     struct vfio_user_bitmap_range br;
-    uint64_t bytes;
+    uint64_t bytes = 0;
     uint8_t *out;
     int err;
 
@@ -363,7 +363,7 @@ int dirty_unmap_bitmap(struct testdev *td,
                        const struct td_dma_map *mp, struct td_reply *r)
 {
     const char *cmd = "DMA_UNMAP";
-    uint64_t bytes;
+    uint64_t bytes = 0;
     uint8_t *out;
     int err = check_report(td, cmd, mp->address, mp->size, bm->pgsize, &bytes);
 

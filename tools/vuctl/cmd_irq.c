@@ -154,7 +154,7 @@ int vuctl_cmd_irq_enable(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_irq_info *info;
     uint64_t start = 0, count = 0;
-    uint32_t index;
+    uint32_t index = 0;
     int rc;
 
     if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
@@ -189,7 +189,7 @@ int vuctl_cmd_irq_enable(struct vuctl *v, int argc, char **argv)
 int vuctl_cmd_irq_disable(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_irq_info *info;
-    uint32_t index;
+    uint32_t index = 0;
     int rc;
 
     if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
@@ -298,7 +298,7 @@ int vuctl_cmd_irq_action(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_irq_info *info;
     uint64_t start = 0, count = 1;
-    uint32_t index, action;
+    uint32_t index = 0, action = 0;
     char cmd[32];
     int rc;
 
@@ -336,7 +336,7 @@ int vuctl_cmd_irq_count(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_irq_info *info;
     uint64_t vector, total;
-    uint32_t index;
+    uint32_t index = 0;
     int rc;
 
     if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
