@@ -25,6 +25,7 @@ static const struct {
     {"write", VUC_BENCH_WRITE}, {"bulk", VUC_BENCH_BULK},
     {"dma", VUC_BENCH_DMA},     {"map", VUC_BENCH_MAP},
     {"irq", VUC_BENCH_IRQ},     {"alloc", VUC_BENCH_ALLOC},
+    {"dirty", VUC_BENCH_DIRTY}, {"mig", VUC_BENCH_MIG},
 };
 
 #define NPHASES (sizeof(phase_table) / sizeof(phase_table[0]))
@@ -40,7 +41,7 @@ void vuc_bench_opts_init(struct vuc_bench_opts *opts)
 
 const char *vuc_bench_phase_names(void)
 {
-    return "read,pipeline,write,bulk,dma,map,irq,alloc";
+    return "read,pipeline,write,bulk,dma,map,irq,dirty,mig,alloc";
 }
 
 int vuc_bench_parse_phases(const char *list, unsigned *mask, char *err,
@@ -471,7 +472,8 @@ static const struct {
     {VUC_BENCH_READ, phase_read},   {VUC_BENCH_PIPELINE, phase_pipeline},
     {VUC_BENCH_WRITE, phase_write}, {VUC_BENCH_BULK, phase_bulk},
     {VUC_BENCH_DMA, phase_dma},     {VUC_BENCH_MAP, phase_map},
-    {VUC_BENCH_IRQ, phase_irq},     {VUC_BENCH_ALLOC, phase_alloc},
+    {VUC_BENCH_IRQ, phase_irq},     {VUC_BENCH_DIRTY, phase_dirty},
+    {VUC_BENCH_MIG, phase_mig},     {VUC_BENCH_ALLOC, phase_alloc},
 };
 
 static int setup_target(struct bctx *b, struct vuc_client *client,

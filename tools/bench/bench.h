@@ -33,7 +33,11 @@ enum vuc_bench_phase {
     VUC_BENCH_MAP = 1u << 5,      /**< "map": DMA map + unmap pairs */
     VUC_BENCH_IRQ = 1u << 6,      /**< "irq": device eventfd to callback */
     VUC_BENCH_ALLOC = 1u << 7,    /**< "alloc": heap allocations per access */
-    VUC_BENCH_ALL = 0xffu,
+    /** "dirty": dirty-page reports of a 64 GiB DMA map at 4 KiB pages */
+    VUC_BENCH_DIRTY = 1u << 8,
+    /** "mig": migration save, load and raw MIG_DATA_READ */
+    VUC_BENCH_MIG = 1u << 9,
+    VUC_BENCH_ALL = 0x3ffu,
 };
 
 /** A region field left at this value means "the default for the server". */
@@ -122,6 +126,22 @@ int vuc_bench_parse_phases(const char *list, unsigned *mask, char *err,
  * config space only; writes, bulk transfers, the DMA engine and interrupt
  * hooks need vuc-testdev's registers (or, for writes and bulk, a region
  * named in opts). Every measurement that does not run says why.
+ *
+ * The device-state measurements run against any server that offers them:
+ *  - dirty: maps 64 GiB of sparse memfd memory (nothing is touched; the
+ *    largest power of two the system accepts when it refuses that, and
+ *    the output says so), starts DMA logging of it and times reports of
+ *    the whole range at 4 KiB pages, against the wire client sending the
+ *    same DMA_LOGGING_REPORT pieces; logging is stopped and the memory
+ *    unmapped after. With vuc-testdev's DMA engine it also times a report
+ *    after the device wrote pages, and checks the pages reported.
+ *  - mig: stops the device to STOP_COPY and reads its migration data
+ *    (libvuc and the wire client alike), saves it to an unlinked temporary
+ *    file and loads that back. The device is left RUNNING (the phase runs
+ *    only when it finds it RUNNING), also after a failure where the
+ *    connection still works.
+ * Servers without DMA logging or migration get those rows skipped with the
+ * reason.
  *
  * @param out where the results go: an aligned text table, or with json one
  *        JSON document (jansson) with every figure, the machine, the date

@@ -169,7 +169,52 @@ void lib_close(struct bctx *b, struct vuc_client *c);
  * whatever this returns. */
 int wire_open(struct bctx *b, struct bw *w, char *why);
 
-/* bench_phases.c */
+/* bench_phases.c: the rounds and the services every measurement uses */
+static inline unsigned warmup_ops(unsigned n)
+{
+    return n / 10 < 10 ? 10 : n / 10;
+}
+
+static inline unsigned at_least(unsigned v, unsigned min)
+{
+    return v < min ? min : v;
+}
+
+/* The reason of a failed call into why (libvuc's words, or the errno's);
+ * returns rc. */
+int lib_err(struct vuc_client *c, int rc, char *why, const char *what);
+int wire_err(struct bw *w, int rc, char *why);
+
+/* One round of a measurement on one side: 0, or a negative errno with the
+ * reason in why (which ends that side of the rows). */
+typedef int (*wire_round_fn)(struct bctx *b, struct bw *w, void *arg,
+                             char *why);
+typedef int (*lib_round_fn)(struct bctx *b, struct vuc_client *c, void *arg,
+                            char *why);
+
+/* b->rounds rounds, each the wire baseline (when wf and the mode allow it)
+ * on a fresh connection, then libvuc on its client. */
+void run_rounds(struct bctx *b, struct row **rows, unsigned nrows,
+                wire_round_fn wf, lib_round_fn lf, void *arg);
+/* Both sides of the rows skipped for why. */
+void skip_rows(struct row **rows, unsigned n, const char *why);
+/* The wire side, or the libvuc side (with the baselines measured inside
+ * its round), of the rows failed for why; the run fails. */
+void fail_rows(struct bctx *b, struct row **rows, unsigned n, bool wire_side,
+               const char *why);
+/* Room for each samples in each of ns series; on failure the rows fail. */
+bool reserve_all(struct bctx *b, struct row **rows, unsigned nrows,
+                 struct series *s, unsigned ns, size_t each);
+void free_all(struct series *s, unsigned n);
+
+/* One job of vuc-testdev's DMA engine with DMA_CTRL value ctrl: programmed
+ * and rung in one write, then DMA_STATUS read (the job is done by then);
+ * posted: the doorbell write goes out as libvuc sends it there. */
+int dma_job_lib(struct vuc_client *c, uint64_t src, uint64_t dst, uint32_t len,
+                uint32_t ctrl, char *why);
+int dma_job_wire(struct bw *w, bool posted, uint64_t src, uint64_t dst,
+                 uint32_t len, uint32_t ctrl, char *why);
+
 void phase_read(struct bctx *b);
 void phase_pipeline(struct bctx *b);
 void phase_write(struct bctx *b);
@@ -178,6 +223,10 @@ void phase_dma(struct bctx *b);
 void phase_map(struct bctx *b);
 void phase_irq(struct bctx *b);
 void phase_alloc(struct bctx *b);
+
+/* bench_state.c: device state (dirty pages, migration) */
+void phase_dirty(struct bctx *b);
+void phase_mig(struct bctx *b);
 
 /* bench_output.c */
 int output_text(const struct bctx *b, FILE *out);

@@ -56,24 +56,14 @@ _Static_assert(TESTDEV_REG_DMA_SRC_HI == TESTDEV_REG_DMA_SRC_LO + 4 &&
                    TESTDEV_REG_DMA_CTRL == TESTDEV_REG_DMA_SRC_LO + 20,
                "one 24-byte write programs the DMA engine and rings it");
 
-static unsigned warmup_ops(unsigned n)
-{
-    return n / 10 < 10 ? 10 : n / 10;
-}
-
-static unsigned at_least(unsigned v, unsigned min)
-{
-    return v < min ? min : v;
-}
-
-static int lib_err(struct vuc_client *c, int rc, char *why, const char *what)
+int lib_err(struct vuc_client *c, int rc, char *why, const char *what)
 {
     snprintf(why, WHY_LEN, "%s: %s", what,
              *vuc_strerror(c) ? vuc_strerror(c) : strerror(-rc));
     return rc;
 }
 
-static int wire_err(struct bw *w, int rc, char *why)
+int wire_err(struct bw *w, int rc, char *why)
 {
     snprintf(why, WHY_LEN, "%.190s", w->err);
     return rc;
@@ -86,17 +76,12 @@ static const char *size_name(uint64_t s)
 
 /* ---- Rounds -------------------------------------------------------------- */
 
-typedef int (*wire_round_fn)(struct bctx *b, struct bw *w, void *arg,
-                             char *why);
-typedef int (*lib_round_fn)(struct bctx *b, struct vuc_client *c, void *arg,
-                            char *why);
-
 static bool is_wire(const struct row *r)
 {
     return r->base_kind != NULL && strcmp(r->base_kind, "wire") == 0;
 }
 
-static void skip_rows(struct row **rows, unsigned n, const char *why)
+void skip_rows(struct row **rows, unsigned n, const char *why)
 {
     for (unsigned i = 0; i < n; i++) {
         side_note(&rows[i]->lib, SIDE_SKIPPED, "%s", why);
@@ -107,8 +92,8 @@ static void skip_rows(struct row **rows, unsigned n, const char *why)
 
 /* A failure ends that side of these rows; baselines measured inside the
  * libvuc round (memcpy, eventfd) end with it. */
-static void fail_rows(struct bctx *b, struct row **rows, unsigned n,
-                      bool wire_side, const char *why)
+void fail_rows(struct bctx *b, struct row **rows, unsigned n, bool wire_side,
+               const char *why)
 {
     for (unsigned i = 0; i < n; i++) {
         if (wire_side) {
@@ -123,8 +108,8 @@ static void fail_rows(struct bctx *b, struct row **rows, unsigned n,
     b->failed = true;
 }
 
-static void run_rounds(struct bctx *b, struct row **rows, unsigned nrows,
-                       wire_round_fn wf, lib_round_fn lf, void *arg)
+void run_rounds(struct bctx *b, struct row **rows, unsigned nrows,
+                wire_round_fn wf, lib_round_fn lf, void *arg)
 {
     bool wire_on = wf != NULL && b->wire, lib_on = true;
     char why[WHY_LEN];
@@ -165,8 +150,8 @@ static void run_rounds(struct bctx *b, struct row **rows, unsigned nrows,
     }
 }
 
-static bool reserve_all(struct bctx *b, struct row **rows, unsigned nrows,
-                        struct series *s, unsigned ns, size_t each)
+bool reserve_all(struct bctx *b, struct row **rows, unsigned nrows,
+                 struct series *s, unsigned ns, size_t each)
 {
     for (unsigned i = 0; i < ns; i++) {
         if (series_reserve(&s[i], each) < 0) {
@@ -178,7 +163,7 @@ static bool reserve_all(struct bctx *b, struct row **rows, unsigned nrows,
     return true;
 }
 
-static void free_all(struct series *s, unsigned n)
+void free_all(struct series *s, unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
         series_free(&s[i]);
@@ -1071,16 +1056,15 @@ struct dma_arg {
     struct series lib[NDMA], base[NDMA], mcpy[NDMA];
 };
 
-static void dma_regs(uint32_t regs[6], uint64_t src, uint64_t dst, uint32_t len)
+static void dma_regs(uint32_t regs[6], uint64_t src, uint64_t dst, uint32_t len,
+                     uint32_t ctrl)
 {
     regs[0] = (uint32_t)src;
     regs[1] = (uint32_t)(src >> 32);
     regs[2] = (uint32_t)dst;
     regs[3] = (uint32_t)(dst >> 32);
     regs[4] = len;
-    /* NOSHARE maps make the engine use messages anyway; FORCE_MSG keeps it
-     * so should a map ever come with an fd. */
-    regs[5] = TESTDEV_DMA_CTRL_START | TESTDEV_DMA_CTRL_FORCE_MSG;
+    regs[5] = ctrl;
 }
 
 static int dma_status_why(uint32_t st, uint32_t err, uint32_t len, char *why)
@@ -1096,13 +1080,13 @@ static int dma_status_why(uint32_t st, uint32_t err, uint32_t len, char *why)
  * runs the job before it handles the read, so the read's reply means done;
  * meanwhile libvuc serves the engine's DMA_READ/DMA_WRITE requests from
  * inside the blocking call's loop. */
-static int dma_job_lib(struct vuc_client *c, uint64_t src, uint64_t dst,
-                       uint32_t len, char *why)
+int dma_job_lib(struct vuc_client *c, uint64_t src, uint64_t dst, uint32_t len,
+                uint32_t ctrl, char *why)
 {
     uint32_t regs[6], st, err = 0;
     int rc;
 
-    dma_regs(regs, src, dst, len);
+    dma_regs(regs, src, dst, len, ctrl);
     rc = vuc_region_write(c, 0, TESTDEV_REG_DMA_SRC_LO, regs, sizeof(regs));
     if (rc == 0)
         rc = vuc_region_read(c, 0, TESTDEV_REG_DMA_STATUS, &st, 4);
@@ -1117,13 +1101,13 @@ static int dma_job_lib(struct vuc_client *c, uint64_t src, uint64_t dst,
 
 /* The same messages as libvuc's job: the doorbell write posted when libvuc
  * posts it. */
-static int dma_job_wire(struct bw *w, bool posted, uint64_t src, uint64_t dst,
-                        uint32_t len, char *why)
+int dma_job_wire(struct bw *w, bool posted, uint64_t src, uint64_t dst,
+                 uint32_t len, uint32_t ctrl, char *why)
 {
     uint32_t regs[6], st, err = 0;
     int rc;
 
-    dma_regs(regs, src, dst, len);
+    dma_regs(regs, src, dst, len, ctrl);
     rc =
         posted
             ? bw_write_post(w, 0, TESTDEV_REG_DMA_SRC_LO, regs, sizeof(regs))
@@ -1138,6 +1122,11 @@ static int dma_job_wire(struct bw *w, bool posted, uint64_t src, uint64_t dst,
     }
     return 0;
 }
+
+/* NOSHARE maps make the engine use messages anyway; FORCE_MSG keeps it so
+ * should a map ever come with an fd. */
+static const uint32_t msg_ctrl =
+    TESTDEV_DMA_CTRL_START | TESTDEV_DMA_CTRL_FORCE_MSG;
 
 static void fill_pattern(uint8_t *p, size_t n, unsigned seed)
 {
@@ -1168,7 +1157,8 @@ static int dma_lib(struct bctx *b, struct vuc_client *c, void *arg, char *why)
 
         /* The warm-up job is checked: the figures are of real copies. */
         memset(dv, 0, len);
-        rc = dma_job_lib(c, vuc_dma_iova(src), vuc_dma_iova(dst), len, why);
+        rc = dma_job_lib(c, vuc_dma_iova(src), vuc_dma_iova(dst), len, msg_ctrl,
+                         why);
         if (rc == 0 && memcmp(dv, sv, len) != 0) {
             snprintf(why, WHY_LEN,
                      "the DMA engine's copy did not arrive "
@@ -1177,7 +1167,8 @@ static int dma_lib(struct bctx *b, struct vuc_client *c, void *arg, char *why)
         }
         for (unsigned k = 0; k < a->count[s] && rc == 0; k++) {
             uint64_t t0 = now_ns();
-            rc = dma_job_lib(c, vuc_dma_iova(src), vuc_dma_iova(dst), len, why);
+            rc = dma_job_lib(c, vuc_dma_iova(src), vuc_dma_iova(dst), len,
+                             msg_ctrl, why);
             series_add(&a->lib[s], (double)(now_ns() - t0));
         }
         /* memcpy() of the same bytes between the same two buffers. */
@@ -1226,7 +1217,7 @@ static int dma_wire(struct bctx *b, struct bw *w, void *arg, char *why)
 
         memset(dv, 0, len);
         rc = dma_job_wire(w, b->srv.bar0_posted, WIRE_IOVA_SRC, WIRE_IOVA_DST,
-                          len, why);
+                          len, msg_ctrl, why);
         if (rc == 0 && memcmp(dv, sv, len) != 0) {
             snprintf(why, WHY_LEN,
                      "the DMA engine's copy did not arrive "
@@ -1236,7 +1227,7 @@ static int dma_wire(struct bctx *b, struct bw *w, void *arg, char *why)
         for (unsigned k = 0; k < a->count[s] && rc == 0; k++) {
             uint64_t t0 = now_ns();
             rc = dma_job_wire(w, b->srv.bar0_posted, WIRE_IOVA_SRC,
-                              WIRE_IOVA_DST, len, why);
+                              WIRE_IOVA_DST, len, msg_ctrl, why);
             series_add(&a->base[s], (double)(now_ns() - t0));
         }
     }

@@ -452,6 +452,7 @@ int bw_connect(struct bw *b, const char *path, int timeout_ms)
     if (rc == 0)
         rc = bw_parse_version(b, payload, len);
     free(payload);
+    b->xfer = b->server_max_xfer < BW_XFER ? b->server_max_xfer : BW_XFER;
     return rc;
 }
 
@@ -666,4 +667,184 @@ int bw_irq_set_eventfd(struct bw *b, uint32_t index, uint32_t vector, int efd)
                      0, &s, sizeof(s), NULL, 0, efd);
 
     return rc < 0 ? rc : bw_wait_skip(b, id, VFIO_USER_DEVICE_SET_IRQS);
+}
+
+/* ---- Device features: dirty page logging and migration ------------------- */
+
+/* A DEVICE_FEATURE request: {argsz, flags} and data. */
+static int bw_feature_send(struct bw *b, uint32_t flags, uint32_t argsz,
+                           const void *data, size_t len, uint16_t *id)
+{
+    struct vfio_user_device_feature f = {.argsz = argsz, .flags = flags};
+
+    *id = b->next_id++;
+    return bw_send(b, *id, VFIO_USER_DEVICE_FEATURE, VFIO_USER_F_TYPE_COMMAND,
+                   0, &f, sizeof(f), data, len, -1);
+}
+
+/* A SET's reply (the request echoed, or whatever the server sends) is
+ * not needed; a GET's data must be exactly outlen bytes after the head. */
+static int bw_feature(struct bw *b, uint32_t flags, uint32_t argsz,
+                      const void *data, size_t len, void *out, size_t outlen)
+{
+    struct vfio_user_device_feature f;
+    size_t rlen;
+    uint16_t id;
+    int rc = bw_feature_send(b, flags, argsz, data, len, &id);
+
+    if (rc < 0)
+        return rc;
+    if (out == NULL)
+        return bw_wait_skip(b, id, VFIO_USER_DEVICE_FEATURE);
+    rc = bw_wait_reply(b, id, VFIO_USER_DEVICE_FEATURE, &rlen);
+    if (rc < 0)
+        return rc;
+    if (rlen != sizeof(f) + outlen) {
+        rc = bw_skip(b, rlen);
+        return rc < 0 ? rc
+                      : bw_fail(b, -EPROTO,
+                                "DEVICE_FEATURE 0x%x reply of %zu bytes, "
+                                "expected %zu",
+                                flags, rlen, sizeof(f) + outlen);
+    }
+    rc = bw_take(b, &f, sizeof(f));
+    return rc < 0 ? rc : bw_take(b, out, outlen);
+}
+
+int bw_dirty_start(struct bw *b, uint64_t page_size, uint64_t iova,
+                   uint64_t length)
+{
+    struct {
+        struct vfio_user_dma_logging_control c;
+        struct vfio_user_dma_logging_range r;
+    } __attribute__((packed)) d = {
+        .c = {.page_size = page_size, .num_ranges = 1},
+        .r = {.iova = iova, .length = length},
+    };
+
+    return bw_feature(
+        b,
+        VFIO_USER_DEVICE_FEATURE_SET |
+            VFIO_USER_DEVICE_FEATURE_DMA_LOGGING_START,
+        (uint32_t)(sizeof(struct vfio_user_device_feature) + sizeof(d)), &d,
+        sizeof(d), NULL, 0);
+}
+
+int bw_dirty_stop(struct bw *b, uint64_t page_size)
+{
+    struct vfio_user_dma_logging_control c = {.page_size = page_size};
+
+    return bw_feature(
+        b,
+        VFIO_USER_DEVICE_FEATURE_SET |
+            VFIO_USER_DEVICE_FEATURE_DMA_LOGGING_STOP,
+        (uint32_t)(sizeof(struct vfio_user_device_feature) + sizeof(c)), &c,
+        sizeof(c), NULL, 0);
+}
+
+int bw_dirty_report_send(struct bw *b, uint64_t iova, uint64_t length,
+                         uint64_t page_size, uint16_t *id)
+{
+    struct vfio_user_dma_logging_report r = {iova, length, page_size};
+    uint64_t pages = page_size ? length / page_size : 0;
+    uint64_t argsz = sizeof(struct vfio_user_device_feature) + sizeof(r) +
+                     (pages + 63) / 64 * 8;
+
+    if (argsz > UINT32_MAX)
+        return bw_fail(b, -EINVAL, "a %llu-page report is too large",
+                       (unsigned long long)pages);
+    return bw_feature_send(b,
+                           VFIO_USER_DEVICE_FEATURE_GET |
+                               VFIO_USER_DEVICE_FEATURE_DMA_LOGGING_REPORT,
+                           (uint32_t)argsz, &r, sizeof(r), id);
+}
+
+int bw_dirty_report_recv(struct bw *b, uint16_t id, void *bitmap, size_t bytes)
+{
+    struct vfio_user_device_feature f;
+    struct vfio_user_dma_logging_report r;
+    size_t len;
+    int rc = bw_wait_reply(b, id, VFIO_USER_DEVICE_FEATURE, &len);
+
+    if (rc < 0)
+        return rc;
+    if (len != sizeof(f) + sizeof(r) + bytes) {
+        rc = bw_skip(b, len);
+        return rc < 0 ? rc
+                      : bw_fail(b, -EPROTO,
+                                "DMA_LOGGING_REPORT reply of %zu bytes, "
+                                "expected %zu",
+                                len, sizeof(f) + sizeof(r) + bytes);
+    }
+    rc = bw_take(b, &f, sizeof(f));
+    if (rc == 0)
+        rc = bw_take(b, &r, sizeof(r));
+    return rc < 0 ? rc : bw_take(b, bitmap, bytes);
+}
+
+int bw_mig_get_state(struct bw *b, uint32_t *state)
+{
+    struct vfio_user_device_feature_mig_state st;
+    int rc = bw_feature(
+        b,
+        VFIO_USER_DEVICE_FEATURE_GET |
+            VFIO_USER_DEVICE_FEATURE_MIG_DEVICE_STATE,
+        (uint32_t)(sizeof(struct vfio_user_device_feature) + sizeof(st)), NULL,
+        0, &st, sizeof(st));
+
+    if (rc == 0)
+        *state = st.device_state;
+    return rc;
+}
+
+int bw_mig_set_state(struct bw *b, uint32_t state)
+{
+    struct vfio_user_device_feature_mig_state st = {.device_state = state};
+
+    return bw_feature(
+        b,
+        VFIO_USER_DEVICE_FEATURE_SET |
+            VFIO_USER_DEVICE_FEATURE_MIG_DEVICE_STATE,
+        (uint32_t)(sizeof(struct vfio_user_device_feature) + sizeof(st)), &st,
+        sizeof(st), NULL, 0);
+}
+
+int bw_mig_read(struct bw *b, void *buf, uint32_t size, uint32_t *got)
+{
+    struct vfio_user_mig_data d = {.argsz = (uint32_t)sizeof(d) + size,
+                                   .size = size};
+    uint16_t id = b->next_id++;
+    size_t len;
+    int rc;
+
+    if (size == 0 || size > b->xfer)
+        return bw_fail(b, -EINVAL, "MIG_DATA_READ of %u bytes (1..%u)", size,
+                       b->xfer);
+    rc = bw_send(b, id, VFIO_USER_MIG_DATA_READ, VFIO_USER_F_TYPE_COMMAND, 0,
+                 &d, sizeof(d), NULL, 0, -1);
+    if (rc == 0)
+        rc = bw_wait_reply(b, id, VFIO_USER_MIG_DATA_READ, &len);
+    if (rc < 0)
+        return rc;
+    if (len < sizeof(d) || len - sizeof(d) > size) {
+        rc = bw_skip(b, len);
+        return rc < 0 ? rc
+                      : bw_fail(b, -EPROTO,
+                                "MIG_DATA_READ reply of %zu bytes for a "
+                                "read of %u",
+                                len, size);
+    }
+    rc = bw_take(b, &d, sizeof(d));
+    if (rc < 0)
+        return rc;
+    if (d.size != len - sizeof(d)) {
+        rc = bw_skip(b, len - sizeof(d));
+        return rc < 0 ? rc
+                      : bw_fail(b, -EPROTO,
+                                "MIG_DATA_READ reply says %u bytes but "
+                                "carries %zu",
+                                d.size, len - sizeof(d));
+    }
+    *got = d.size;
+    return bw_take(b, buf, d.size);
 }

@@ -31,6 +31,9 @@ struct bw {
     uint32_t server_max_xfer; /* from the VERSION reply, else the default */
     bool write_multiple;      /* the VERSION reply granted it */
     char *server_json;        /* the VERSION reply's JSON, or NULL */
+    /* The smaller of the two sides' max_data_xfer_size: the most data a
+     * message may carry either way (libvuc's transfer size). */
+    uint32_t xfer;
     /* Received bytes not consumed yet: rbuf[rhead, rtail). */
     uint8_t *rbuf;
     size_t rhead, rtail, rcap;
@@ -89,5 +92,28 @@ int bw_add_area(struct bw *b, uint64_t iova, void *mem, uint64_t size);
 
 /* SET_IRQS: trigger eventfd efd for one vector. */
 int bw_irq_set_eventfd(struct bw *b, uint32_t index, uint32_t vector, int efd);
+
+/* DEVICE_FEATURE DMA_LOGGING_START of one range, and DMA_LOGGING_STOP, as
+ * libvuc sends them (STOP carries the page size and no ranges). */
+int bw_dirty_start(struct bw *b, uint64_t page_size, uint64_t iova,
+                   uint64_t length);
+int bw_dirty_stop(struct bw *b, uint64_t page_size);
+
+/* DEVICE_FEATURE GET DMA_LOGGING_REPORT of [iova, iova + length): send it,
+ * and separately receive its bitmap, which must be exactly bytes long
+ * (8 * ceil(pages / 64)), straight into bitmap. Replies come in the order
+ * of the requests. */
+int bw_dirty_report_send(struct bw *b, uint64_t iova, uint64_t length,
+                         uint64_t page_size, uint16_t *id);
+int bw_dirty_report_recv(struct bw *b, uint16_t id, void *bitmap, size_t bytes);
+
+/* DEVICE_FEATURE GET MIG_DEVICE_STATE, and SET of one arc of the state
+ * machine (the caller walks paths). */
+int bw_mig_get_state(struct bw *b, uint32_t *state);
+int bw_mig_set_state(struct bw *b, uint32_t state);
+
+/* One MIG_DATA_READ of size (1..xfer) bytes into buf; *got < size means
+ * the end of the data. */
+int bw_mig_read(struct bw *b, void *buf, uint32_t size, uint32_t *got);
 
 #endif /* VUC_BENCH_WIRE_H */

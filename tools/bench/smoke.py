@@ -4,7 +4,9 @@
 
 Starts vuc-testdev on a socket in a temporary directory, runs
 `vuc-bench --quick` (text) and `vuc-bench --quick --json`, and once more on
-a connected socket (--fd, where the blocking baseline is skipped). Checks
+a connected socket (--fd, where the blocking baseline is skipped). Then the
+device-state measurements against servers without them (skipped, with the
+reason) and with the legacy dirty-page command (no wire baseline). Checks
 only that the runs succeed, print every measurement, and that the JSON
 parses with the expected shape. No timing is ever compared with anything.
 """
@@ -28,10 +30,15 @@ IDS = [
     "dma.msg.4k", "dma.memcpy.4k", "dma.msg.1m", "dma.memcpy.1m",
     "map.pair.latency", "map.pair.rate",
     "irq.fire.latency", "irq.vs_eventfd",
+    "dirty.report.latency", "dirty.report.rate", "dirty.report.written",
+    "mig.read.latency", "mig.read.rate", "mig.save.latency", "mig.save.rate",
+    "mig.load.latency", "mig.load.rate",
     "alloc.read.sync", "alloc.write.sync", "alloc.write.confirmed",
     "alloc.read.pipeline64",
 ]
 WRITE_IDS = [i for i in IDS if i.startswith("write.")]
+DIRTY_IDS = [i for i in IDS if i.startswith("dirty.")]
+MIG_IDS = [i for i in IDS if i.startswith("mig.")]
 # Need the allocation counter, which sanitizer builds do not have.
 ALLOC = {i for i in IDS if i.startswith("alloc.")}
 # Its baseline needs write_multiple, which a server may refuse.
@@ -46,8 +53,8 @@ def check(cond, what):
         print(f"FAIL: {what}", file=sys.stderr)
 
 
-def start_testdev(testdev, sock):
-    proc = subprocess.Popen([testdev, f"--socket-path={sock}"])
+def start_testdev(testdev, sock, *opts):
+    proc = subprocess.Popen([testdev, f"--socket-path={sock}", *opts])
     # vuc-testdev renames its socket into place once it listens.
     deadline = time.monotonic() + 20
     while not os.path.exists(sock):
@@ -131,6 +138,69 @@ def check_results(results, ids, where, wire_baselines, alloc_available):
                   f"{where}: {rid} has no ratio")
 
 
+def run_state(args, where, *opts):
+    """--only dirty,mig against vuc-testdev started with opts: the JSON's
+    results by id, or None."""
+    with tempfile.TemporaryDirectory(prefix="vuc-bench-") as tmp:
+        sock = os.path.join(tmp, "testdev.sock")
+        dev = start_testdev(args.testdev, sock, *opts)
+        try:
+            r = run([args.bench, "--quick", "--json", "--only", "dirty,mig",
+                     sock])
+        finally:
+            dev.terminate()
+            dev.wait(timeout=20)
+    check(r.returncode == 0, f"{where}: exited {r.returncode}")
+    try:
+        doc = json.loads(r.stdout)
+    except ValueError as e:
+        check(False, f"{where}: invalid JSON: {e}")
+        return None
+    results = {x.get("id"): x for x in doc.get("results", [])}
+    check(set(results) == set(DIRTY_IDS + MIG_IDS),
+          f"{where}: --only dirty,mig ran {sorted(results)}")
+    return results
+
+
+def check_skipped(results, ids, where, reason):
+    for rid in ids:
+        r = results.get(rid) or {}
+        for side in ("libvuc", "baseline"):
+            s = r.get(side)
+            if s is None:
+                continue
+            check(s.get("state") == "skipped" and
+                  reason in s.get("note", ""),
+                  f"{where}: {rid} {side} is {s.get('state')} "
+                  f"({s.get('note')}), expected skipped: {reason}")
+            check("median" not in s, f"{where}: {rid} {side} shows a number")
+
+
+def check_state_skips(args):
+    where = "no migration, no dirty"
+    results = run_state(args, where, "--no-migration", "--no-dirty")
+    if results is not None:
+        check_skipped(results, DIRTY_IDS, where,
+                      "server has no DMA logging")
+        check_skipped(results, MIG_IDS, where, "server has no migration")
+
+    # Logging with the 0.9.1 command: libvuc measures, the baseline (DMA
+    # logging only) says why it does not.
+    where = "legacy dirty"
+    results = run_state(args, where, "--legacy-dirty")
+    if results is not None:
+        for rid in DIRTY_IDS:
+            r = results.get(rid) or {}
+            lib, base = r.get("libvuc") or {}, r.get("baseline") or {}
+            check(lib.get("state") == "ok",
+                  f"{where}: {rid} libvuc {lib.get('state')}: "
+                  f"{lib.get('note')}")
+            check(base.get("state") == "skipped" and
+                  "legacy DIRTY_PAGES" in base.get("note", ""),
+                  f"{where}: {rid} baseline {base.get('state')}: "
+                  f"{base.get('note')}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bench", required=True)
@@ -146,7 +216,8 @@ def main():
             check("measurement" in r.stdout and "targets" in r.stdout,
                   "text run printed no table")
             for label in ("sync: latency", "in flight", "message DMA copy",
-                          "DMA map + unmap", "interrupt", "allocations"):
+                          "DMA map + unmap", "interrupt", "dirty report",
+                          "MIG_DATA_READ", "migration save", "allocations"):
                 check(label in r.stdout, f"text run lacks '{label}'")
 
             r = run([args.bench, "--quick", "--json", sock])
@@ -186,6 +257,8 @@ def main():
                   f"--only read,write,irq ran {sorted(results)}")
     finally:
         dev.wait(timeout=20)
+
+    check_state_skips(args)
 
     if failures:
         print(f"bench-smoke: {len(failures)} check(s) failed", file=sys.stderr)
