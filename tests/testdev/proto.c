@@ -77,30 +77,8 @@ void td_note(const char *fmt, ...)
 
 const char *td_cmd_name(uint16_t cmd)
 {
-    static const char *const names[] = {
-        [VFIO_USER_VERSION] = "VERSION",
-        [VFIO_USER_DMA_MAP] = "DMA_MAP",
-        [VFIO_USER_DMA_UNMAP] = "DMA_UNMAP",
-        [VFIO_USER_DEVICE_GET_INFO] = "DEVICE_GET_INFO",
-        [VFIO_USER_DEVICE_GET_REGION_INFO] = "DEVICE_GET_REGION_INFO",
-        [VFIO_USER_DEVICE_GET_REGION_IO_FDS] = "DEVICE_GET_REGION_IO_FDS",
-        [VFIO_USER_DEVICE_GET_IRQ_INFO] = "DEVICE_GET_IRQ_INFO",
-        [VFIO_USER_DEVICE_SET_IRQS] = "DEVICE_SET_IRQS",
-        [VFIO_USER_REGION_READ] = "REGION_READ",
-        [VFIO_USER_REGION_WRITE] = "REGION_WRITE",
-        [VFIO_USER_DMA_READ] = "DMA_READ",
-        [VFIO_USER_DMA_WRITE] = "DMA_WRITE",
-        [VFIO_USER_DEVICE_RESET] = "DEVICE_RESET",
-        [VFIO_USER_DIRTY_PAGES] = "DIRTY_PAGES",
-        [VFIO_USER_REGION_WRITE_MULTI] = "REGION_WRITE_MULTI",
-        [VFIO_USER_DEVICE_FEATURE] = "DEVICE_FEATURE",
-        [VFIO_USER_MIG_DATA_READ] = "MIG_DATA_READ",
-        [VFIO_USER_MIG_DATA_WRITE] = "MIG_DATA_WRITE",
-    };
-
-    if (cmd < sizeof(names) / sizeof(names[0]) && names[cmd])
-        return names[cmd];
-    return "unknown command";
+    const char *name = vfio_user_command_name(cmd);
+    return name != NULL ? name : "unknown command";
 }
 
 void *td_reply_alloc(struct td_reply *r, size_t len)
