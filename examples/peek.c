@@ -37,9 +37,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s SOCKET [REGION OFFSET]\n", argv[0]);
         return 2;
     }
-    if (argc == 4 &&
-        (parse_u64(argv[2], &region) < 0 || parse_u64(argv[3], &offset) < 0 ||
-         region > UINT32_MAX)) {
+    if (argc == 4 && (parse_u64(argv[2], &region) < 0 ||
+                      parse_u64(argv[3], &offset) < 0 || region > UINT32_MAX)) {
         fprintf(stderr, "%s: REGION and OFFSET must be numbers\n", argv[0]);
         return 2;
     }
@@ -68,8 +67,8 @@ int main(int argc, char **argv)
     for (uint32_t i = 0; i < vuc_get_device_info(c)->num_regions; i++) {
         const struct vuc_region_info *ri = vuc_get_region_info(c, i);
         if (ri->size > 0) {
-            printf("%-6s size 0x%" PRIx64 "%s\n", vuc_region_name(i),
-                   ri->size, ri->nr_mapped ? " (mapped)" : "");
+            printf("%-6s size 0x%" PRIx64 "%s\n", vuc_region_name(i), ri->size,
+                   ri->nr_mapped ? " (mapped)" : "");
         }
     }
 

@@ -23,8 +23,8 @@
 
 const char *vuc_version(void)
 {
-    return VUC_STR(VUC_VERSION_MAJOR) "." VUC_STR(VUC_VERSION_MINOR) "." VUC_STR(
-        VUC_VERSION_PATCH);
+    return VUC_STR(VUC_VERSION_MAJOR) "." VUC_STR(
+        VUC_VERSION_MINOR) "." VUC_STR(VUC_VERSION_PATCH);
 }
 
 /* ---- Options ------------------------------------------------------------ */
@@ -85,8 +85,7 @@ int vuc_options_set_max_msg_fds(struct vuc_options *opts, unsigned n)
     return 0;
 }
 
-int vuc_options_set_max_data_xfer_size(struct vuc_options *opts,
-                                       uint32_t bytes)
+int vuc_options_set_max_data_xfer_size(struct vuc_options *opts, uint32_t bytes)
 {
     if (bytes < MIN_XFER || bytes > MAX_XFER) {
         return -EINVAL;
@@ -302,14 +301,14 @@ const char *vuc_server_json(const struct vuc_client *client)
     return client->server_json ? client->server_json : "";
 }
 
-const struct vuc_device_info *vuc_get_device_info(
-    const struct vuc_client *client)
+const struct vuc_device_info *
+vuc_get_device_info(const struct vuc_client *client)
 {
     return client->connected ? &client->dev : NULL;
 }
 
-const struct vuc_region_info *vuc_get_region_info(
-    const struct vuc_client *client, uint32_t index)
+const struct vuc_region_info *
+vuc_get_region_info(const struct vuc_client *client, uint32_t index)
 {
     if (!client->connected || index >= client->dev.num_regions) {
         return NULL;
@@ -329,12 +328,11 @@ const struct vuc_irq_info *vuc_get_irq_info(const struct vuc_client *client,
 const char *vuc_region_name(uint32_t index)
 {
     static const char *const names[VFIO_USER_PCI_NUM_REGIONS] = {
-        "BAR0", "BAR1", "BAR2", "BAR3", "BAR4",
-        "BAR5", "ROM",  "CONFIG", "VGA",
+        "BAR0", "BAR1", "BAR2", "BAR3", "BAR4", "BAR5", "ROM", "CONFIG", "VGA",
     };
     static const char *const extra[] = {
-        "REGION9",  "REGION10", "REGION11", "REGION12", "REGION13",
-        "REGION14", "REGION15", "REGION16",
+        "REGION9",  "REGION10", "REGION11", "REGION12",
+        "REGION13", "REGION14", "REGION15", "REGION16",
     };
     if (index < VFIO_USER_PCI_NUM_REGIONS) {
         return names[index];

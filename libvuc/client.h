@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-
 #include <vuc/vuc.h>
 
 #include "transport.h"
@@ -30,7 +29,8 @@ struct vuc_options {
     enum vuc_log_level log_level;
 };
 
-/* ---- Requests (conn.c) ---------------------------------------------------- */
+/* ---- Requests (conn.c) ----------------------------------------------------
+ */
 
 struct vuc_req;
 
@@ -73,7 +73,8 @@ struct vuc_req {
     uint32_t index;
 };
 
-/* ---- Deferred completions ---------------------------------------------------- */
+/* ---- Deferred completions
+ * ---------------------------------------------------- */
 
 /* Work finished inside a user's call completes on the next loop iteration
  * (callbacks never run inside the call that started them), or with an error
@@ -84,7 +85,8 @@ struct vuc_deferred {
     void (*fn)(struct vuc_client *c, struct vuc_deferred *d, int err);
 };
 
-/* ---- The client ------------------------------------------------------------ */
+/* ---- The client ------------------------------------------------------------
+ */
 
 struct vuc_io_op;
 struct vuc_connect_op;
@@ -134,11 +136,11 @@ struct vuc_client {
     /* Connection: main carries our requests; twin, when negotiated, the
      * server's requests ("twin-socket mode"). */
     struct vuc_chan main;
-    bool chan_open;      /* main was opened (and needs destroying) */
+    bool chan_open; /* main was opened (and needs destroying) */
     struct vuc_chan twin;
     bool twin_open;
-    bool negotiated;     /* VERSION done */
-    bool connected;      /* negotiated and discovered */
+    bool negotiated; /* VERSION done */
+    bool connected;  /* negotiated and discovered */
     struct vuc_connect_op *connecting;
     struct vuc_caps caps;
     char *server_json;
@@ -201,7 +203,8 @@ struct vuc_client {
     bool free_requested;
 };
 
-/* ---- client.c ---------------------------------------------------------------- */
+/* ---- client.c
+ * ---------------------------------------------------------------- */
 
 /* Every public call starts with this: the error text describes the last
  * failure of the current call or of a completion since. */
@@ -229,7 +232,8 @@ void vuc_defer(struct vuc_client *c, struct vuc_deferred *d);
 /* Run every queued d with err (client freed). */
 void vuc_defer_cancel_all(struct vuc_client *c, int err);
 
-/* ---- conn.c ------------------------------------------------------------------ */
+/* ---- conn.c
+ * ------------------------------------------------------------------ */
 
 /* Open the main channel on a connected socket (owned from here on). */
 int vuc_conn_open(struct vuc_client *c, int fd);
@@ -245,8 +249,8 @@ struct vuc_req *vuc_req_start(struct vuc_client *c, uint16_t cmd,
 /* Send a started request with fds the channel will own (closed here on
  * failure, too; refused beyond the peer's max_msg_fds); fn runs once. */
 int vuc_req_submit(struct vuc_client *c, struct vuc_req *req,
-                   size_t payload_len, int timeout_ms, vuc_req_fn fn,
-                   int *fds, unsigned nfds);
+                   size_t payload_len, int timeout_ms, vuc_req_fn fn, int *fds,
+                   unsigned nfds);
 
 /* Answer a server request on the channel it came from: an error, or (for
  * DMA_READ/DMA_WRITE) the 16-byte address/count head followed by data_len
@@ -277,22 +281,24 @@ void vuc_conn_close(struct vuc_client *c, int err);
 /* Release the connection's memory (after vuc_conn_close). */
 void vuc_conn_release(struct vuc_client *c);
 
-/* ---- discover.c -------------------------------------------------------------- */
+/* ---- discover.c
+ * -------------------------------------------------------------- */
 
-int vuc_connect_begin(struct vuc_client *c, int fd, vuc_done_cb cb,
-                      void *arg);
+int vuc_connect_begin(struct vuc_client *c, int fd, vuc_done_cb cb, void *arg);
 /* VERSION finished (negotiate.c): go on discovering, or fail the connect. */
 void vuc_connect_negotiated(struct vuc_client *c, int rc);
 /* Fail an unfinished connect (called by conn.c when the connection ends). */
 void vuc_connect_abort(struct vuc_client *c, int err);
 void vuc_discovery_clear(struct vuc_client *c);
 
-/* ---- region.c ---------------------------------------------------------------- */
+/* ---- region.c
+ * ---------------------------------------------------------------- */
 
 void vuc_region_unmap_all(struct vuc_client *c);
 void vuc_io_ops_release(struct vuc_client *c);
 
-/* ---- irq.c --------------------------------------------------------------------- */
+/* ---- irq.c
+ * --------------------------------------------------------------------- */
 
 /* Send the irq configuration again (after a reset). Returns 1 when there is
  * none (done is not called), 0 when done will follow, or a negative errno. */
@@ -303,7 +309,8 @@ int vuc_irq_setup(struct vuc_client *c, uint32_t num_irqs);
 void vuc_irq_conn_lost(struct vuc_client *c);
 void vuc_irq_release_all(struct vuc_client *c);
 
-/* ---- posting.c ------------------------------------------------------------------- */
+/* ---- posting.c
+ * ------------------------------------------------------------------- */
 
 /* May this write be posted under the current policy? */
 bool vuc_may_post(const struct vuc_client *c, uint32_t index, uint64_t offset,
@@ -324,11 +331,11 @@ int vuc_fence_then(struct vuc_client *c, int timeout_ms, vuc_done_cb fn,
                    void *arg);
 void vuc_fence_pool_release(struct vuc_client *c);
 /* A reply to a posted message: record its failure. False if it was none. */
-bool vuc_posted_reply(struct vuc_client *c,
-                      const struct vfio_user_header *hdr);
+bool vuc_posted_reply(struct vuc_client *c, const struct vfio_user_header *hdr);
 void vuc_posting_conn_lost(struct vuc_client *c);
 
-/* ---- migration.c and dirty.c ------------------------------------------------- */
+/* ---- migration.c and dirty.c
+ * ------------------------------------------------- */
 
 /* Send DEVICE_FEATURE with flags and data; fn gets the reply, req->op = op,
  * req->index = flags. */
@@ -337,7 +344,8 @@ int vuc_feature_send(struct vuc_client *c, uint32_t flags, uint32_t argsz,
                      vuc_req_fn fn, void *op);
 void vuc_dirty_conn_lost(struct vuc_client *c);
 
-/* ---- dma.c --------------------------------------------------------------------- */
+/* ---- dma.c
+ * --------------------------------------------------------------------- */
 
 /* Forget the pages written by DMA_WRITE so far (logging starts afresh). */
 void vuc_dma_msg_dirty_clear(struct vuc_client *c);

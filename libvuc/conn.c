@@ -39,7 +39,8 @@ static void close_fds(int *fds, unsigned n)
     }
 }
 
-/* ---- The request table ----------------------------------------------------- */
+/* ---- The request table -----------------------------------------------------
+ */
 
 static unsigned count_late(const struct vuc_client *c)
 {
@@ -103,7 +104,8 @@ static int id_alloc(struct vuc_client *c, uint16_t *id)
     }
 }
 
-/* ---- Deadlines -------------------------------------------------------------- */
+/* ---- Deadlines --------------------------------------------------------------
+ */
 
 static uint64_t now_ns(void)
 {
@@ -255,8 +257,8 @@ struct vuc_req *vuc_req_start(struct vuc_client *c, uint16_t cmd,
                               size_t payload_len, void **payload, int *rc)
 {
     if (!c->chan_open || !vuc_chan_is_open(&c->main)) {
-        *rc = vuc_fail(c, -ENOTCONN, "%s: not connected",
-                       vuc_wire_cmd_name(cmd));
+        *rc =
+            vuc_fail(c, -ENOTCONN, "%s: not connected", vuc_wire_cmd_name(cmd));
         return NULL;
     }
     if (VFIO_USER_HDR_SIZE + payload_len > UINT32_MAX) {
@@ -278,16 +280,15 @@ struct vuc_req *vuc_req_start(struct vuc_client *c, uint16_t cmd,
         return NULL;
     }
     struct vuc_req *req = req_alloc(c);
-    uint8_t *msg = req ? vuc_chan_reserve(&c->main,
-                                          VFIO_USER_HDR_SIZE + payload_len)
-                       : NULL;
+    uint8_t *msg =
+        req ? vuc_chan_reserve(&c->main, VFIO_USER_HDR_SIZE + payload_len)
+            : NULL;
     if (msg == NULL) {
         if (req != NULL) {
             req->next_free = c->free_reqs;
             c->free_reqs = req;
         }
-        *rc = vuc_fail(c, -ENOMEM, "%s: out of memory",
-                       vuc_wire_cmd_name(cmd));
+        *rc = vuc_fail(c, -ENOMEM, "%s: out of memory", vuc_wire_cmd_name(cmd));
         return NULL;
     }
     req->id = id;
@@ -305,8 +306,8 @@ void vuc_req_abandon(struct vuc_client *c, struct vuc_req *req)
 }
 
 int vuc_req_submit(struct vuc_client *c, struct vuc_req *req,
-                   size_t payload_len, int timeout_ms, vuc_req_fn fn,
-                   int *fds, unsigned nfds)
+                   size_t payload_len, int timeout_ms, vuc_req_fn fn, int *fds,
+                   unsigned nfds)
 {
     uint8_t *msg = vuc_chan_reserve(&c->main, 0);
     size_t size = VFIO_USER_HDR_SIZE + payload_len;
@@ -329,7 +330,8 @@ int vuc_req_submit(struct vuc_client *c, struct vuc_req *req,
     int rc = vuc_chan_commit(&c->main, size, fds, nfds);
     if (rc < 0) {
         req_release(c, req);
-        return vuc_fail(c, rc, "%s: out of memory", vuc_wire_cmd_name(req->cmd));
+        return vuc_fail(c, rc, "%s: out of memory",
+                        vuc_wire_cmd_name(req->cmd));
     }
     req->fn = fn;
     req->state = REQ_WAITING;
@@ -398,18 +400,16 @@ static void on_reply(struct vuc_client *c, const struct vfio_user_header *hdr,
     struct vuc_reply r = {.hdr = hdr};
     if (hdr->cmd != req->cmd) {
         close_fds(fds, nfds);
-        r.err = vuc_fail(c, -EPROTO,
-                         "the server answered %s (id %u) with a %s reply",
-                         vuc_wire_cmd_name(req->cmd), req->id,
-                         vuc_wire_cmd_name(hdr->cmd));
+        r.err = vuc_fail(
+            c, -EPROTO, "the server answered %s (id %u) with a %s reply",
+            vuc_wire_cmd_name(req->cmd), req->id, vuc_wire_cmd_name(hdr->cmd));
     } else if (hdr->flags & VFIO_USER_F_ERROR) {
         /* An error reply is only a header; servers that send a payload or
          * fds anyway get them ignored. */
         close_fds(fds, nfds);
         r.err = vuc_wire_reply_errno(hdr);
         vuc_fail(c, r.err, "the server failed %s: %s (errno %u)",
-                 vuc_wire_cmd_name(req->cmd), strerror(-r.err),
-                 hdr->error_no);
+                 vuc_wire_cmd_name(req->cmd), strerror(-r.err), hdr->error_no);
     } else {
         r.payload = payload;
         r.len = len;
@@ -451,8 +451,7 @@ void vuc_conn_reply(struct vuc_client *c, struct vuc_chan *ch,
         return;
     }
     vuc_wire_put_header((struct vfio_user_header *)msg, hdr->msg_id, hdr->cmd,
-                        (uint32_t)(head + data_len), VFIO_USER_F_TYPE_REPLY,
-                        0);
+                        (uint32_t)(head + data_len), VFIO_USER_F_TYPE_REPLY, 0);
     vuc_wire_enc_dma_reply(msg + VFIO_USER_HDR_SIZE,
                            sizeof(struct vfio_user_dma_access), addr, count);
     vuc_chan_commit_data(ch, head, data, data_len);

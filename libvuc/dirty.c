@@ -100,7 +100,8 @@ static int send_legacy_ctl(struct vuc_client *c, struct dirty_op *op,
     return vuc_req_submit(c, req, (size_t)n, op->timeout_ms, fn, NULL, 0);
 }
 
-/* ---- Start ------------------------------------------------------------------ */
+/* ---- Start ------------------------------------------------------------------
+ */
 
 static void legacy_start_reply(struct vuc_client *c, struct vuc_req *req,
                                struct vuc_reply *r)
@@ -109,8 +110,8 @@ static void legacy_start_reply(struct vuc_client *c, struct vuc_req *req,
     struct vuc_wire_err err;
     int rc = r->err;
 
-    if (rc == 0 && (rc = vuc_wire_dec_empty_reply(VFIO_USER_DIRTY_PAGES,
-                                                  r->len, r->nfds, &err)) < 0) {
+    if (rc == 0 && (rc = vuc_wire_dec_empty_reply(VFIO_USER_DIRTY_PAGES, r->len,
+                                                  r->nfds, &err)) < 0) {
         vuc_fail(c, rc, "%s", err.text);
     } else if (rc < 0 && r->hdr != NULL) {
         vuc_fail(c, -ENOTSUP,
@@ -197,12 +198,13 @@ static void probe_reply(struct vuc_client *c, struct vuc_req *req,
     }
     ssize_t n = vuc_wire_enc_dma_logging_control(ctl, len, op->page_size,
                                                  op->ranges, op->nranges);
-    rc = n < 0 ? vuc_fail(c, (int)n, "cannot encode DMA_LOGGING_START")
-               : vuc_feature_send(c,
-                                  VFIO_USER_DEVICE_FEATURE_SET |
-                                      VFIO_USER_DEVICE_FEATURE_DMA_LOGGING_START,
-                                  (uint32_t)(8 + n), ctl, (size_t)n,
-                                  op->timeout_ms, start_reply, op);
+    rc = n < 0
+             ? vuc_fail(c, (int)n, "cannot encode DMA_LOGGING_START")
+             : vuc_feature_send(c,
+                                VFIO_USER_DEVICE_FEATURE_SET |
+                                    VFIO_USER_DEVICE_FEATURE_DMA_LOGGING_START,
+                                (uint32_t)(8 + n), ctl, (size_t)n,
+                                op->timeout_ms, start_reply, op);
     free(ctl);
     if (rc < 0) {
         op_done(c, op, rc);
@@ -224,8 +226,8 @@ int vuc_dirty_start_async(struct vuc_client *client,
         return vuc_fail(c, -EBUSY, "dirty start: logging already runs");
     }
     if (page_size == 0) {
-        page_size = c->caps.migration_pgsize ? c->caps.migration_pgsize
-                                             : MIN_PAGE;
+        page_size =
+            c->caps.migration_pgsize ? c->caps.migration_pgsize : MIN_PAGE;
     }
     if (!is_pow2(page_size) || page_size < MIN_PAGE) {
         return vuc_fail(c, -EINVAL,
@@ -265,7 +267,8 @@ int vuc_dirty_start_async(struct vuc_client *client,
     return rc;
 }
 
-/* ---- Stop -------------------------------------------------------------------- */
+/* ---- Stop
+ * -------------------------------------------------------------------- */
 
 static void stop_reply(struct vuc_client *c, struct vuc_req *req,
                        struct vuc_reply *r)
@@ -312,8 +315,8 @@ int vuc_dirty_stop_async(struct vuc_client *client, int timeout_ms,
         return -ENOMEM;
     }
     if (c->dirty_mode == VUC_DIRTY_LEGACY) {
-        rc = send_legacy_ctl(c, op, VFIO_USER_DIRTY_PAGES_FLAG_STOP,
-                             stop_reply);
+        rc =
+            send_legacy_ctl(c, op, VFIO_USER_DIRTY_PAGES_FLAG_STOP, stop_reply);
     } else {
         uint8_t ctl[sizeof(struct vfio_user_dma_logging_control)];
         ssize_t n = vuc_wire_enc_dma_logging_control(ctl, sizeof(ctl),
@@ -330,7 +333,8 @@ int vuc_dirty_stop_async(struct vuc_client *client, int timeout_ms,
     return rc;
 }
 
-/* ---- Report ------------------------------------------------------------------ */
+/* ---- Report
+ * ------------------------------------------------------------------ */
 
 static void report_local_done(struct vuc_client *c, struct vuc_deferred *d,
                               int err)
@@ -338,8 +342,7 @@ static void report_local_done(struct vuc_client *c, struct vuc_deferred *d,
     op_done(c, (struct dirty_op *)d, err);
 }
 
-static void report_piece_done(struct vuc_client *c, struct dirty_op *op,
-                              int rc)
+static void report_piece_done(struct vuc_client *c, struct dirty_op *op, int rc)
 {
     if (rc < 0 && op->result == 0) {
         op->result = rc;
@@ -378,9 +381,8 @@ static void report_reply(struct vuc_client *c, struct vuc_req *req,
             &data, &dlen, &err);
         if (rc == 0) {
             rc = vuc_wire_dec_dma_logging_report(data, dlen, req->offset,
-                                                 req->length,
-                                                 op->page_size, &bm, &bmlen,
-                                                 &err);
+                                                 req->length, op->page_size,
+                                                 &bm, &bmlen, &err);
         }
     }
     if (rc < 0 && r->hdr != NULL && !(r->hdr->flags & VFIO_USER_F_ERROR) &&

@@ -99,7 +99,8 @@ static void discovery_step_done(struct vuc_client *c)
     connect_finish(c, 0);
 }
 
-/* ---- Region and irq info --------------------------------------------------- */
+/* ---- Region and irq info ---------------------------------------------------
+ */
 
 static int send_region_info(struct vuc_client *c, uint32_t index,
                             uint32_t argsz, uint32_t tries);
@@ -119,9 +120,8 @@ static void region_info_reply(struct vuc_client *c, struct vuc_req *req,
         connect_finish(c, r->err);
         return;
     }
-    int rc = vuc_wire_dec_region_info_reply(r->payload, r->len, r->nfds,
-                                            index, req->argsz, &info, &need,
-                                            &err);
+    int rc = vuc_wire_dec_region_info_reply(r->payload, r->len, r->nfds, index,
+                                            req->argsz, &info, &need, &err);
     if (rc < 0) {
         connect_finish(c, vuc_fail(c, rc, "%s", err.text));
         return;
@@ -129,12 +129,12 @@ static void region_info_reply(struct vuc_client *c, struct vuc_req *req,
     if (rc == 1) {
         /* The short reply's fd (if any) is closed by conn.c on return. */
         if (req->count + 1 >= REGION_INFO_TRIES) {
-            connect_finish(c, vuc_fail(c, -EPROTO,
-                                       "DEVICE_GET_REGION_INFO for %s: the "
-                                       "server asked for a larger reply %u "
-                                       "times",
-                                       vuc_region_name(index),
-                                       REGION_INFO_TRIES));
+            connect_finish(c,
+                           vuc_fail(c, -EPROTO,
+                                    "DEVICE_GET_REGION_INFO for %s: the "
+                                    "server asked for a larger reply %u "
+                                    "times",
+                                    vuc_region_name(index), REGION_INFO_TRIES));
             return;
         }
         rc = send_region_info(c, index, need, req->count + 1);
@@ -158,8 +158,8 @@ static int send_region_info(struct vuc_client *c, uint32_t index,
     void *payload;
     int rc;
     size_t len = sizeof(struct vfio_user_region_info);
-    struct vuc_req *req = vuc_req_start(c, VFIO_USER_DEVICE_GET_REGION_INFO,
-                                        len, &payload, &rc);
+    struct vuc_req *req =
+        vuc_req_start(c, VFIO_USER_DEVICE_GET_REGION_INFO, len, &payload, &rc);
     if (req == NULL) {
         return rc;
     }
@@ -187,9 +187,8 @@ static void irq_info_reply(struct vuc_client *c, struct vuc_req *req,
         connect_finish(c, r->err);
         return;
     }
-    int rc = vuc_wire_dec_irq_info_reply(r->payload, r->len, r->nfds,
-                                         req->index, &c->irqs[req->index],
-                                         &err);
+    int rc = vuc_wire_dec_irq_info_reply(
+        r->payload, r->len, r->nfds, req->index, &c->irqs[req->index], &err);
     if (rc < 0) {
         connect_finish(c, vuc_fail(c, rc, "%s", err.text));
         return;
@@ -202,8 +201,8 @@ static int send_irq_info(struct vuc_client *c, uint32_t index)
     void *payload;
     int rc;
     size_t len = sizeof(struct vfio_user_irq_info);
-    struct vuc_req *req = vuc_req_start(c, VFIO_USER_DEVICE_GET_IRQ_INFO, len,
-                                        &payload, &rc);
+    struct vuc_req *req =
+        vuc_req_start(c, VFIO_USER_DEVICE_GET_IRQ_INFO, len, &payload, &rc);
     if (req == NULL) {
         return rc;
     }
@@ -217,7 +216,8 @@ static int send_irq_info(struct vuc_client *c, uint32_t index)
                           irq_info_reply, NULL, 0);
 }
 
-/* ---- Phase 2: what posting needs ------------------------------------------ */
+/* ---- Phase 2: what posting needs ------------------------------------------
+ */
 
 static void bars_reply(struct vuc_client *c, struct vuc_req *req,
                        struct vuc_reply *r)
@@ -382,8 +382,8 @@ static int send_phase2(struct vuc_client *c)
         if (req == NULL) {
             return rc;
         }
-        ssize_t n = vuc_wire_enc_region_read(payload, len, CFG,
-                                             PCI_BASE_ADDRESS_0, 24);
+        ssize_t n =
+            vuc_wire_enc_region_read(payload, len, CFG, PCI_BASE_ADDRESS_0, 24);
         rc = vuc_req_submit(c, req, (size_t)n, VUC_TIMEOUT_DEFAULT, bars_reply,
                             NULL, 0);
         if (rc < 0) {
@@ -391,9 +391,8 @@ static int send_phase2(struct vuc_client *c)
         }
         c->connecting->outstanding++;
     }
-    for (uint32_t i = 0; i <= VFIO_USER_PCI_BAR5_REGION_INDEX &&
-                         i < c->dev.num_regions;
-         i++) {
+    for (uint32_t i = 0;
+         i <= VFIO_USER_PCI_BAR5_REGION_INDEX && i < c->dev.num_regions; i++) {
         if (c->regions[i].info.size > 0 &&
             (rc = send_io_fds(c, i, IOFDS_ARGSZ, 0)) < 0) {
             return rc;
@@ -417,14 +416,14 @@ static void device_info_reply(struct vuc_client *c, struct vuc_req *req,
         connect_finish(c, r->err);
         return;
     }
-    int rc = vuc_wire_dec_device_info_reply(r->payload, r->len, r->nfds, &dev,
-                                            &err);
+    int rc =
+        vuc_wire_dec_device_info_reply(r->payload, r->len, r->nfds, &dev, &err);
     if (rc < 0) {
         connect_finish(c, vuc_fail(c, rc, "%s", err.text));
         return;
     }
-    c->regions = calloc(dev.num_regions ? dev.num_regions : 1,
-                        sizeof(*c->regions));
+    c->regions =
+        calloc(dev.num_regions ? dev.num_regions : 1, sizeof(*c->regions));
     c->irqs = calloc(dev.num_irqs ? dev.num_irqs : 1, sizeof(*c->irqs));
     if (c->regions == NULL || c->irqs == NULL ||
         vuc_irq_setup(c, dev.num_irqs) < 0) {
@@ -487,7 +486,8 @@ void vuc_connect_negotiated(struct vuc_client *c, int rc)
     }
 }
 
-/* ---- Connect ----------------------------------------------------------------- */
+/* ---- Connect
+ * ----------------------------------------------------------------- */
 
 void vuc_discovery_clear(struct vuc_client *c)
 {
@@ -515,8 +515,7 @@ void vuc_discovery_clear(struct vuc_client *c)
     c->have_dev = false;
 }
 
-int vuc_connect_begin(struct vuc_client *c, int fd, vuc_done_cb cb,
-                      void *arg)
+int vuc_connect_begin(struct vuc_client *c, int fd, vuc_done_cb cb, void *arg)
 {
     if (c->connecting != NULL || c->connected) {
         close(fd);

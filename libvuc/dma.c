@@ -48,7 +48,7 @@ struct vuc_dma_map {
     struct vuc_deferred deferred; /* a local unmap's completion */
     bool owns_memory; /* vaddr/fd were made by libvuc and are released here */
     size_t mapped_len;
-    uint64_t *dirty;  /* one bit per DIRTY_PAGE written by DMA_WRITE */
+    uint64_t *dirty; /* one bit per DIRTY_PAGE written by DMA_WRITE */
     /* The map or unmap in flight. */
     vuc_dma_map_cb map_cb;
     vuc_done_cb unmap_cb;
@@ -58,7 +58,8 @@ struct vuc_dma_map {
     uint64_t unmap_pgsize;
 };
 
-/* ---- The table ------------------------------------------------------------ */
+/* ---- The table ------------------------------------------------------------
+ */
 
 /* Index of the first map whose iova is > iova. */
 static unsigned upper_bound(const struct vuc_client *c, uint64_t iova)
@@ -75,8 +76,8 @@ static unsigned upper_bound(const struct vuc_client *c, uint64_t iova)
     return lo;
 }
 
-struct vuc_dma_map *vuc_dma_find(const struct vuc_client *client,
-                                 uint64_t iova, size_t len)
+struct vuc_dma_map *vuc_dma_find(const struct vuc_client *client, uint64_t iova,
+                                 size_t len)
 {
     unsigned i = upper_bound(client, iova);
     if (i == 0) {
@@ -174,7 +175,8 @@ int vuc_dma_fd(const struct vuc_dma_map *map)
     return map->fd;
 }
 
-/* ---- Choosing and checking IOVAs ------------------------------------------ */
+/* ---- Choosing and checking IOVAs ------------------------------------------
+ */
 
 /* The smallest page size the server accepts in DMA maps. */
 static uint64_t min_pgsize(const struct vuc_client *c)
@@ -211,8 +213,8 @@ static int check_new_map(struct vuc_client *c, uint64_t *iova, uint64_t size,
     if (!c->connected) {
         return vuc_fail(c, -ENOTCONN, "dma map: not connected");
     }
-    if (flags & ~(VUC_DMA_READ | VUC_DMA_WRITE | VUC_DMA_NOSHARE |
-                  VUC_DMA_HUGETLB)) {
+    if (flags &
+        ~(VUC_DMA_READ | VUC_DMA_WRITE | VUC_DMA_NOSHARE | VUC_DMA_HUGETLB)) {
         return vuc_fail(c, -EINVAL, "dma map: unknown flags 0x%x", flags);
     }
     if (!(flags & (VUC_DMA_READ | VUC_DMA_WRITE))) {
@@ -282,8 +284,7 @@ static void map_reply(struct vuc_client *c, struct vuc_req *req,
     cb(c, 0, m, arg);
 }
 
-static int map_send(struct vuc_client *c, struct vuc_dma_map *m,
-                    int timeout_ms)
+static int map_send(struct vuc_client *c, struct vuc_dma_map *m, int timeout_ms)
 {
     void *payload;
     int rc;
@@ -302,9 +303,8 @@ static int map_send(struct vuc_client *c, struct vuc_dma_map *m,
     if (m->flags & VUC_DMA_WRITE) {
         wflags |= VFIO_USER_F_DMA_REGION_WRITE;
     }
-    ssize_t n = vuc_wire_enc_dma_map(payload, len, wflags,
-                                     share ? m->fd_offset : 0, m->iova,
-                                     m->size);
+    ssize_t n = vuc_wire_enc_dma_map(
+        payload, len, wflags, share ? m->fd_offset : 0, m->iova, m->size);
     if (n < 0) {
         vuc_req_abandon(c, req);
         return vuc_fail(c, (int)n, "cannot encode DMA_MAP");
@@ -383,19 +383,19 @@ int vuc_dma_alloc_async(struct vuc_client *client, size_t size, uint64_t iova,
     }
     m->fd = memfd_create("vuc-dma", mfd);
     if (m->fd < 0) {
-        rc = vuc_fail(c, -errno, "dma alloc: memfd_create: %s",
-                      strerror(errno));
+        rc =
+            vuc_fail(c, -errno, "dma alloc: memfd_create: %s", strerror(errno));
         goto fail;
     }
     if (ftruncate(m->fd, (off_t)rounded) < 0 ||
-        fcntl(m->fd, F_ADD_SEALS,
-              F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+        fcntl(m->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) <
+            0) {
         rc = vuc_fail(c, -errno, "dma alloc: sizing and sealing: %s",
                       strerror(errno));
         goto fail;
     }
-    m->vaddr = mmap(NULL, rounded, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd,
-                    0);
+    m->vaddr =
+        mmap(NULL, rounded, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
     if (m->vaddr == MAP_FAILED) {
         m->vaddr = NULL;
         rc = vuc_fail(c, -errno, "dma alloc: mmap: %s", strerror(errno));
@@ -478,16 +478,14 @@ static void unmap_reply(struct vuc_client *c, struct vuc_req *req,
     struct vuc_dma_map *m = req->op;
     struct vuc_wire_err err;
     bool dirty = m->unmap_bitmap != NULL;
-    uint64_t bytes = dirty ? vuc_wire_bitmap_size(m->size, m->unmap_pgsize)
-                           : 0;
+    uint64_t bytes = dirty ? vuc_wire_bitmap_size(m->size, m->unmap_pgsize) : 0;
     int rc = r->err;
 
     if (rc == 0) {
         const uint8_t *bitmap;
-        rc = vuc_wire_dec_dma_unmap_reply(r->payload, r->len, r->nfds,
-                                          m->iova, m->size, dirty,
-                                          m->unmap_pgsize, bytes, &bitmap,
-                                          &err);
+        rc = vuc_wire_dec_dma_unmap_reply(r->payload, r->len, r->nfds, m->iova,
+                                          m->size, dirty, m->unmap_pgsize,
+                                          bytes, &bitmap, &err);
         if (rc < 0) {
             vuc_fail(c, rc, "%s", err.text);
         } else if (dirty) {
@@ -502,8 +500,9 @@ static void unmap_reply(struct vuc_client *c, struct vuc_req *req,
          * Disconnection"): the unmap has happened, but a bitmap asked for
          * is lost with it. */
         if (dirty) {
-            vuc_fail(c, rc, "dma unmap: the connection ended; the dirty "
-                            "bitmap is unknown");
+            vuc_fail(c, rc,
+                     "dma unmap: the connection ended; the dirty "
+                     "bitmap is unknown");
         }
         unmap_finish(c, m, dirty ? rc : 0, true);
     } else {
@@ -516,8 +515,8 @@ static void local_unmap_run(struct vuc_client *c, struct vuc_deferred *d,
                             int err)
 {
     struct vuc_dma_map *m =
-        (struct vuc_dma_map *)((char *)d - offsetof(struct vuc_dma_map,
-                                                    deferred));
+        (struct vuc_dma_map *)((char *)d -
+                               offsetof(struct vuc_dma_map, deferred));
     unmap_finish(c, m, 0, true);
 }
 
@@ -529,8 +528,9 @@ static int unmap_start(struct vuc_client *c, struct vuc_dma_map *m,
         return vuc_fail(c, -EINVAL, "dma unmap: needs a map and a callback");
     }
     if (m->state == MAP_UNMAPPING || m->unmap_cb != NULL) {
-        return vuc_fail(c, -EBUSY, "dma unmap: 0x%llx is already being "
-                                   "unmapped",
+        return vuc_fail(c, -EBUSY,
+                        "dma unmap: 0x%llx is already being "
+                        "unmapped",
                         (unsigned long long)m->iova);
     }
     if (m->state == MAP_MAPPING) {
@@ -538,8 +538,9 @@ static int unmap_start(struct vuc_client *c, struct vuc_dma_map *m,
                         (unsigned long long)m->iova);
     }
     if (bitmap != NULL && (m->state == MAP_LOCAL || !c->connected)) {
-        return vuc_fail(c, -ENOTCONN, "dma unmap: no server to ask for the "
-                                      "dirty bitmap");
+        return vuc_fail(c, -ENOTCONN,
+                        "dma unmap: no server to ask for the "
+                        "dirty bitmap");
     }
     m->unmap_cb = cb;
     m->arg = arg;
@@ -621,7 +622,8 @@ int vuc_dma_unmap_dirty_async(struct vuc_client *client,
     return unmap_start(c, map, bitmap, page_size, timeout_ms, cb, arg);
 }
 
-/* ---- Local access ---------------------------------------------------------- */
+/* ---- Local access ----------------------------------------------------------
+ */
 
 int vuc_dma_read(struct vuc_client *client, uint64_t iova, void *buf,
                  size_t len)
@@ -666,9 +668,8 @@ int vuc_dma_write(struct vuc_client *client, uint64_t iova, const void *buf,
     return 0;
 }
 
-int vuc_dma_msg_dirty(struct vuc_client *client,
-                         const struct vuc_dma_map *map, uint64_t *bitmap,
-                         size_t words, bool clear)
+int vuc_dma_msg_dirty(struct vuc_client *client, const struct vuc_dma_map *map,
+                      uint64_t *bitmap, size_t words, bool clear)
 {
     size_t need = (map->size / DIRTY_PAGE + 63) / 64;
     if (words < need) {
@@ -770,8 +771,8 @@ void vuc_dma_serve(struct vuc_client *c, struct vuc_chan *ch,
     bool write = hdr->cmd == VFIO_USER_DMA_WRITE;
 
     int rc = vuc_wire_dec_dma_request(hdr->cmd, payload, len, nfds,
-                                      c->opts.max_data_xfer_size, &addr,
-                                      &count, &data, &err);
+                                      c->opts.max_data_xfer_size, &addr, &count,
+                                      &data, &err);
     if (rc < 0) {
         vuc_log(c, VUC_LOG_WARNING, "refusing %s (id %u): %s",
                 vuc_wire_cmd_name(hdr->cmd), hdr->msg_id, err.text);
@@ -812,7 +813,8 @@ void vuc_dma_serve(struct vuc_client *c, struct vuc_chan *ch,
     }
 }
 
-/* ---- Connection changes ---------------------------------------------------- */
+/* ---- Connection changes ----------------------------------------------------
+ */
 
 void vuc_dma_conn_lost(struct vuc_client *c)
 {

@@ -49,7 +49,8 @@ struct irq_op {
     void *arg;
 };
 
-/* ---- Vectors --------------------------------------------------------------- */
+/* ---- Vectors ---------------------------------------------------------------
+ */
 
 static void vec_release(struct vuc_irq_vec *v)
 {
@@ -246,8 +247,9 @@ static int send_set(struct vuc_client *c, struct irq_op *op, uint32_t flags,
     int rc;
 
     if (nfds > VUC_SCM_MAX_FD) {
-        return vuc_fail(c, -EINVAL, "SET_IRQS: %u fds is more than one "
-                                    "message can carry",
+        return vuc_fail(c, -EINVAL,
+                        "SET_IRQS: %u fds is more than one "
+                        "message can carry",
                         nfds);
     }
     struct vuc_req *req =
@@ -255,12 +257,13 @@ static int send_set(struct vuc_client *c, struct irq_op *op, uint32_t flags,
     if (req == NULL) {
         return rc;
     }
-    ssize_t n = vuc_wire_enc_set_irqs(payload, len, flags, index, start, count,
-                                      bools);
+    ssize_t n =
+        vuc_wire_enc_set_irqs(payload, len, flags, index, start, count, bools);
     if (n < 0) {
         vuc_req_abandon(c, req);
-        return vuc_fail(c, (int)n, "SET_IRQS: flags 0x%x are not one data "
-                                   "and one action",
+        return vuc_fail(c, (int)n,
+                        "SET_IRQS: flags 0x%x are not one data "
+                        "and one action",
                         flags);
     }
     for (unsigned i = 0; i < nfds; i++) {
@@ -348,7 +351,8 @@ static struct irq_op *op_new(struct vuc_client *c, enum irq_op_kind kind,
     return op;
 }
 
-/* ---- Checks ----------------------------------------------------------------- */
+/* ---- Checks -----------------------------------------------------------------
+ */
 
 static int check_index(struct vuc_client *c, const char *what, uint32_t index,
                        uint32_t start, uint32_t count, vuc_done_cb done)
@@ -366,14 +370,14 @@ static int check_index(struct vuc_client *c, const char *what, uint32_t index,
     }
     uint32_t n = c->irqs[index].count;
     if (count == 0 || start >= n || count > n - start) {
-        return vuc_fail(c, -ERANGE,
-                        "%s: vectors [%u, +%u) are outside %s's %u", what,
-                        start, count, vuc_irq_name(index), n);
+        return vuc_fail(c, -ERANGE, "%s: vectors [%u, +%u) are outside %s's %u",
+                        what, start, count, vuc_irq_name(index), n);
     }
     return 0;
 }
 
-/* ---- Enabling ----------------------------------------------------------------- */
+/* ---- Enabling
+ * ----------------------------------------------------------------- */
 
 static int assign(struct vuc_client *c, uint32_t index, uint32_t start,
                   uint32_t count, const int *fds, vuc_irq_cb cb, void *cb_arg,
@@ -424,8 +428,8 @@ static int assign(struct vuc_client *c, uint32_t index, uint32_t start,
         v->fresh = true;
         if (fds == NULL) {
             v->owned = true;
-            v->ev = event_new(c->base, v->efd, EV_READ | EV_PERSIST,
-                              vec_event, v);
+            v->ev =
+                event_new(c->base, v->efd, EV_READ | EV_PERSIST, vec_event, v);
             if (v->ev == NULL || event_add(v->ev, NULL) < 0) {
                 return op_send_failed(
                     c, op, vuc_fail(c, -ENOMEM, "%s: out of memory", what));
@@ -497,14 +501,14 @@ int vuc_irq_disable_async(struct vuc_client *client, uint32_t index,
     }
     /* "a count (and start) of 0, with data flags of DATA_NONE disables all
      * interrupts of the index" */
-    rc = send_set(c, op,
-                  VFIO_USER_IRQ_SET_DATA_NONE |
-                      VFIO_USER_IRQ_SET_ACTION_TRIGGER,
-                  index, 0, 0, NULL, NULL, 0, timeout_ms);
+    rc = send_set(
+        c, op, VFIO_USER_IRQ_SET_DATA_NONE | VFIO_USER_IRQ_SET_ACTION_TRIGGER,
+        index, 0, 0, NULL, NULL, 0, timeout_ms);
     return rc < 0 ? op_send_failed(c, op, rc) : 0;
 }
 
-/* ---- Actions -------------------------------------------------------------- */
+/* ---- Actions --------------------------------------------------------------
+ */
 
 int vuc_irq_action_async(struct vuc_client *client, uint32_t index,
                          uint32_t start, uint32_t count, uint32_t action,
@@ -522,8 +526,9 @@ int vuc_irq_action_async(struct vuc_client *client, uint32_t index,
     if (action != VFIO_USER_IRQ_SET_ACTION_MASK &&
         action != VFIO_USER_IRQ_SET_ACTION_UNMASK &&
         action != VFIO_USER_IRQ_SET_ACTION_TRIGGER) {
-        return vuc_fail(c, -EINVAL, "irq action: 0x%x is not mask, unmask "
-                                    "or trigger",
+        return vuc_fail(c, -EINVAL,
+                        "irq action: 0x%x is not mask, unmask "
+                        "or trigger",
                         action);
     }
     if (action != VFIO_USER_IRQ_SET_ACTION_TRIGGER &&
@@ -542,8 +547,8 @@ int vuc_irq_action_async(struct vuc_client *client, uint32_t index,
     if (op == NULL) {
         return -ENOMEM;
     }
-    uint32_t data = which ? VFIO_USER_IRQ_SET_DATA_BOOL
-                          : VFIO_USER_IRQ_SET_DATA_NONE;
+    uint32_t data =
+        which ? VFIO_USER_IRQ_SET_DATA_BOOL : VFIO_USER_IRQ_SET_DATA_NONE;
     rc = send_set(c, op, data | action, index, start, count,
                   which ? bools : NULL, NULL, 0, timeout_ms);
     return rc < 0 ? op_send_failed(c, op, rc) : 0;
@@ -580,8 +585,7 @@ int vuc_irq_set_raw_async(struct vuc_client *client, uint32_t flags,
 static void unmask_done(struct vuc_client *c, int result, void *arg)
 {
     if (result < 0) {
-        vuc_log(c, VUC_LOG_WARNING, "automatic unmask failed: %s",
-                c->errbuf);
+        vuc_log(c, VUC_LOG_WARNING, "automatic unmask failed: %s", c->errbuf);
     }
 }
 
@@ -590,8 +594,7 @@ static void send_unmask(struct vuc_client *c, uint32_t index, uint32_t vector)
     struct irq_op *op = op_new(c, OP_PLAIN, index, unmask_done, NULL);
     if (op == NULL ||
         send_set(c, op,
-                 VFIO_USER_IRQ_SET_DATA_NONE |
-                     VFIO_USER_IRQ_SET_ACTION_UNMASK,
+                 VFIO_USER_IRQ_SET_DATA_NONE | VFIO_USER_IRQ_SET_ACTION_UNMASK,
                  index, vector, 1, NULL, NULL, 0, VUC_TIMEOUT_DEFAULT) < 0) {
         vuc_log(c, VUC_LOG_WARNING, "cannot unmask %s vector %u: %s",
                 vuc_irq_name(index), vector, c->errbuf);
@@ -602,7 +605,8 @@ static void send_unmask(struct vuc_client *c, uint32_t index, uint32_t vector)
     }
 }
 
-/* ---- After a reset -------------------------------------------------------- */
+/* ---- After a reset --------------------------------------------------------
+ */
 
 int vuc_irq_reapply(struct vuc_client *c, vuc_done_cb done, void *arg)
 {

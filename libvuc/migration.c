@@ -40,17 +40,17 @@ int vuc_feature_send(struct vuc_client *c, uint32_t flags, uint32_t argsz,
     return vuc_req_submit(c, req, (size_t)n, timeout_ms, fn, NULL, 0);
 }
 
-/* ---- States ----------------------------------------------------------------- */
+/* ---- States -----------------------------------------------------------------
+ */
 
 static const char *const state_names[VFIO_USER_DEVICE_NUM_STATES] = {
-    "ERROR",     "STOP",        "RUNNING",  "STOP_COPY",
-    "RESUMING",  "RUNNING_P2P", "PRE_COPY", "PRE_COPY_P2P",
+    "ERROR",    "STOP",        "RUNNING",  "STOP_COPY",
+    "RESUMING", "RUNNING_P2P", "PRE_COPY", "PRE_COPY_P2P",
 };
 
 const char *vuc_mig_state_name(uint32_t state)
 {
-    return state < VFIO_USER_DEVICE_NUM_STATES ? state_names[state]
-                                               : "UNKNOWN";
+    return state < VFIO_USER_DEVICE_NUM_STATES ? state_names[state] : "UNKNOWN";
 }
 
 int vuc_mig_state_parse(const char *name, uint32_t *state)
@@ -151,7 +151,8 @@ static int find_path(uint32_t from, uint32_t to, bool pre_copy,
     return n;
 }
 
-/* ---- Operations ------------------------------------------------------------ */
+/* ---- Operations ------------------------------------------------------------
+ */
 
 struct mig_op {
     vuc_done_cb cb;
@@ -180,8 +181,7 @@ static void op_done(struct vuc_client *c, struct mig_op *op, int rc)
     cb(c, rc, arg);
 }
 
-static int start_check(struct vuc_client *c, const char *what,
-                       vuc_done_cb cb)
+static int start_check(struct vuc_client *c, const char *what, vuc_done_cb cb)
 {
     vuc_begin(c);
     if (cb == NULL) {
@@ -216,8 +216,8 @@ static int get_data(struct vuc_client *c, struct vuc_reply *r, uint32_t which,
         return r->err;
     }
     int rc = vuc_wire_dec_device_feature_reply(
-        r->payload, r->len, r->nfds, VFIO_USER_DEVICE_FEATURE_GET | which,
-        data, dlen, &err);
+        r->payload, r->len, r->nfds, VFIO_USER_DEVICE_FEATURE_GET | which, data,
+        dlen, &err);
     return rc < 0 ? vuc_fail(c, rc, "%s", err.text) : 0;
 }
 
@@ -236,9 +236,8 @@ static void probe_reply(struct vuc_client *c, struct vuc_req *req,
                       "the device does not support migration (DEVICE_FEATURE "
                       "MIGRATION: %s)",
                       strerror(-r->err));
-    } else if (rc == 0 &&
-               (rc = vuc_wire_dec_feature_migration(data, dlen, &flags,
-                                                    &err)) < 0) {
+    } else if (rc == 0 && (rc = vuc_wire_dec_feature_migration(
+                               data, dlen, &flags, &err)) < 0) {
         vuc_fail(c, rc, "%s", err.text);
     }
     if (rc == 0) {
@@ -263,12 +262,10 @@ int vuc_mig_probe_async(struct vuc_client *client, uint64_t *flags,
         return -ENOMEM;
     }
     op->flags_out = flags;
-    rc = vuc_feature_send(c,
-                          VFIO_USER_DEVICE_FEATURE_GET |
-                              VFIO_USER_DEVICE_FEATURE_MIGRATION,
-                          FEATURE_HEAD +
-                              sizeof(struct vfio_user_device_feature_migration),
-                          NULL, 0, timeout_ms, probe_reply, op);
+    rc = vuc_feature_send(
+        c, VFIO_USER_DEVICE_FEATURE_GET | VFIO_USER_DEVICE_FEATURE_MIGRATION,
+        FEATURE_HEAD + sizeof(struct vfio_user_device_feature_migration), NULL,
+        0, timeout_ms, probe_reply, op);
     if (rc < 0) {
         free(op);
     }
@@ -282,8 +279,8 @@ static int send_get_state(struct vuc_client *c, struct mig_op *op,
         c,
         VFIO_USER_DEVICE_FEATURE_GET |
             VFIO_USER_DEVICE_FEATURE_MIG_DEVICE_STATE,
-        FEATURE_HEAD + sizeof(struct vfio_user_device_feature_mig_state),
-        NULL, 0, op->timeout_ms, fn, op);
+        FEATURE_HEAD + sizeof(struct vfio_user_device_feature_mig_state), NULL,
+        0, op->timeout_ms, fn, op);
 }
 
 static int decode_state(struct vuc_client *c, struct vuc_reply *r,
@@ -292,8 +289,8 @@ static int decode_state(struct vuc_client *c, struct vuc_reply *r,
     struct vuc_wire_err err;
     const uint8_t *data;
     size_t dlen;
-    int rc = get_data(c, r, VFIO_USER_DEVICE_FEATURE_MIG_DEVICE_STATE, &data,
-                      &dlen);
+    int rc =
+        get_data(c, r, VFIO_USER_DEVICE_FEATURE_MIG_DEVICE_STATE, &data, &dlen);
     if (rc == 0 &&
         (rc = vuc_wire_dec_feature_mig_state(data, dlen, state, &err)) < 0) {
         vuc_fail(c, rc, "%s", err.text);
@@ -330,8 +327,9 @@ int vuc_mig_get_state_async(struct vuc_client *client, uint32_t *state,
     struct mig_op *op = state ? op_new(c, cb, arg, timeout_ms) : NULL;
     if (op == NULL) {
         return state ? -ENOMEM
-                     : vuc_fail(c, -EINVAL, "migration state: no place for "
-                                            "the state");
+                     : vuc_fail(c, -EINVAL,
+                                "migration state: no place for "
+                                "the state");
     }
     op->state_out = state;
     rc = send_get_state(c, op, get_state_reply);
@@ -399,8 +397,9 @@ static void walk_from(struct vuc_client *c, struct mig_op *op)
 {
     if (op->current == VFIO_USER_DEVICE_STATE_ERROR) {
         op_done(c, op,
-                vuc_fail(c, -EIO, "migration: the device is in ERROR; only "
-                                  "a reset leaves it"));
+                vuc_fail(c, -EIO,
+                         "migration: the device is in ERROR; only "
+                         "a reset leaves it"));
         return;
     }
     op->nsteps = find_path(op->current, op->target, op->pre_copy, op->path);
@@ -452,8 +451,9 @@ static void walk_probe_reply(struct vuc_client *c, struct vuc_req *req,
     op->pre_copy = flags & VFIO_USER_MIGRATION_PRE_COPY;
     if (op->target == VFIO_USER_DEVICE_STATE_PRE_COPY && !op->pre_copy) {
         op_done(c, op,
-                vuc_fail(c, -EINVAL, "migration: the device has no PRE_COPY "
-                                     "state"));
+                vuc_fail(c, -EINVAL,
+                         "migration: the device has no PRE_COPY "
+                         "state"));
         return;
     }
     rc = send_get_state(c, op, walk_state_reply);
@@ -486,12 +486,10 @@ int vuc_mig_set_state_async(struct vuc_client *client, uint32_t target,
     }
     op->target = target;
     /* Probe first: which states exist decides the path. */
-    rc = vuc_feature_send(c,
-                          VFIO_USER_DEVICE_FEATURE_GET |
-                              VFIO_USER_DEVICE_FEATURE_MIGRATION,
-                          FEATURE_HEAD +
-                              sizeof(struct vfio_user_device_feature_migration),
-                          NULL, 0, timeout_ms, walk_probe_reply, op);
+    rc = vuc_feature_send(
+        c, VFIO_USER_DEVICE_FEATURE_GET | VFIO_USER_DEVICE_FEATURE_MIGRATION,
+        FEATURE_HEAD + sizeof(struct vfio_user_device_feature_migration), NULL,
+        0, timeout_ms, walk_probe_reply, op);
     if (rc < 0) {
         free(op);
     }
@@ -509,10 +507,9 @@ static void read_reply(struct vuc_client *c, struct vuc_req *req,
     uint32_t size;
     int rc = r->err;
 
-    if (rc == 0 &&
-        (rc = vuc_wire_dec_mig_data_read_reply(r->payload, r->len, r->nfds,
-                                               req->count, &data, &size,
-                                               &err)) < 0) {
+    if (rc == 0 && (rc = vuc_wire_dec_mig_data_read_reply(
+                        r->payload, r->len, r->nfds, req->count, &data, &size,
+                        &err)) < 0) {
         vuc_fail(c, rc, "%s", err.text);
     }
     if (rc == 0) {
@@ -523,8 +520,7 @@ static void read_reply(struct vuc_client *c, struct vuc_req *req,
 }
 
 int vuc_mig_read_async(struct vuc_client *client, void *buf, uint32_t size,
-                       uint32_t *got, int timeout_ms, vuc_done_cb cb,
-                       void *arg)
+                       uint32_t *got, int timeout_ms, vuc_done_cb cb, void *arg)
 {
     struct vuc_client *c = client;
     void *payload;
@@ -581,8 +577,8 @@ static void write_reply(struct vuc_client *c, struct vuc_req *req,
     }
 }
 
-int vuc_mig_write_async(struct vuc_client *client, const void *buf,
-                        size_t len, int timeout_ms, vuc_done_cb cb, void *arg)
+int vuc_mig_write_async(struct vuc_client *client, const void *buf, size_t len,
+                        int timeout_ms, vuc_done_cb cb, void *arg)
 {
     struct vuc_client *c = client;
     int rc = start_check(c, "migration write", cb);
@@ -631,7 +627,8 @@ int vuc_mig_write_async(struct vuc_client *client, const void *buf,
     return 0;
 }
 
-/* ---- The save file ---------------------------------------------------------- */
+/* ---- The save file ----------------------------------------------------------
+ */
 
 /* Little-endian on disk, like the wire. */
 struct mig_file_header {
@@ -706,8 +703,8 @@ static int write_all(struct vuc_client *c, int fd, const void *p, size_t n,
                      off_t at)
 {
     for (size_t done = 0; done < n;) {
-        ssize_t w = pwrite(fd, (const uint8_t *)p + done, n - done,
-                           at + (off_t)done);
+        ssize_t w =
+            pwrite(fd, (const uint8_t *)p + done, n - done, at + (off_t)done);
         if (w < 0 && errno == EINTR) {
             continue;
         }
@@ -774,8 +771,8 @@ int vuc_mig_save(struct vuc_client *client, int fd)
         }
     } while (got == chunk);
     free(buf);
-    if (rc < 0 || (rc = vuc_mig_set_state(c, VFIO_USER_DEVICE_STATE_STOP)) <
-                      0) {
+    if (rc < 0 ||
+        (rc = vuc_mig_set_state(c, VFIO_USER_DEVICE_STATE_STOP)) < 0) {
         return rc;
     }
     h.header_crc = header_crc(h);
@@ -789,8 +786,8 @@ int vuc_mig_save(struct vuc_client *client, int fd)
 }
 
 /* Check a save file completely; on success *data holds its data. */
-static int check_file(struct vuc_client *c, int fd,
-                      struct mig_file_header *h, uint8_t **data)
+static int check_file(struct vuc_client *c, int fd, struct mig_file_header *h,
+                      uint8_t **data)
 {
     struct stat st;
 
@@ -800,8 +797,9 @@ static int check_file(struct vuc_client *c, int fd,
     if ((uint64_t)st.st_size < sizeof(*h) ||
         pread(fd, h, sizeof(*h), 0) != (ssize_t)sizeof(*h) ||
         memcmp(h->magic, mig_magic, sizeof(h->magic)) != 0) {
-        return vuc_fail(c, -EINVAL, "migrate load: not a libvuc migration "
-                                    "file (bad magic)");
+        return vuc_fail(c, -EINVAL,
+                        "migrate load: not a libvuc migration "
+                        "file (bad magic)");
     }
     if (h->version != MIG_FILE_VERSION || h->header_size != sizeof(*h)) {
         return vuc_fail(c, -EINVAL,
@@ -810,17 +808,18 @@ static int check_file(struct vuc_client *c, int fd,
                         h->version, h->header_size, MIG_FILE_VERSION);
     }
     if (header_crc(*h) != h->header_crc) {
-        return vuc_fail(c, -EINVAL, "migrate load: the header is corrupt "
-                                    "(CRC mismatch)");
+        return vuc_fail(c, -EINVAL,
+                        "migrate load: the header is corrupt "
+                        "(CRC mismatch)");
     }
     if (h->data_size != (uint64_t)st.st_size - sizeof(*h) ||
         h->data_size > MIG_DATA_MAX) {
-        return vuc_fail(c, -EINVAL,
-                        "migrate load: the header says %llu bytes of data, "
-                        "the file holds %llu: truncated or padded",
-                        (unsigned long long)h->data_size,
-                        (unsigned long long)((uint64_t)st.st_size -
-                                             sizeof(*h)));
+        return vuc_fail(
+            c, -EINVAL,
+            "migrate load: the header says %llu bytes of data, "
+            "the file holds %llu: truncated or padded",
+            (unsigned long long)h->data_size,
+            (unsigned long long)((uint64_t)st.st_size - sizeof(*h)));
     }
     *data = malloc(h->data_size ? h->data_size : 1);
     if (*data == NULL) {
@@ -865,12 +864,12 @@ int vuc_mig_load(struct vuc_client *client, int fd)
     }
     if (h.vendor != mine.vendor || h.device != mine.device ||
         h.subsys_vendor != mine.subsys_vendor || h.subsys != mine.subsys) {
-        rc = vuc_fail(c, -EINVAL,
-                      "migrate load: the file is from a %04x:%04x (%04x:%04x) "
-                      "device, this one is %04x:%04x (%04x:%04x)",
-                      h.vendor, h.device, h.subsys_vendor, h.subsys,
-                      mine.vendor, mine.device, mine.subsys_vendor,
-                      mine.subsys);
+        rc =
+            vuc_fail(c, -EINVAL,
+                     "migrate load: the file is from a %04x:%04x (%04x:%04x) "
+                     "device, this one is %04x:%04x (%04x:%04x)",
+                     h.vendor, h.device, h.subsys_vendor, h.subsys, mine.vendor,
+                     mine.device, mine.subsys_vendor, mine.subsys);
         goto out;
     }
     if ((rc = vuc_mig_set_state(c, VFIO_USER_DEVICE_STATE_RESUMING)) < 0 ||

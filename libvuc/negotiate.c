@@ -28,13 +28,13 @@
 
 char *vuc_negotiate_proposal(const struct vuc_options *o)
 {
-    json_t *root = json_pack(
-        "{s:{s:I, s:I, s:I, s:I, s:{s:I}}}", "capabilities", "max_msg_fds",
-        (json_int_t)o->max_msg_fds, "max_data_xfer_size",
-        (json_int_t)o->max_data_xfer_size, "max_dma_maps",
-        (json_int_t)VFIO_USER_DEFAULT_MAX_DMA_MAPS, "pgsizes",
-        (json_int_t)OUR_PGSIZES, "migration", "pgsize",
-        (json_int_t)OUR_MIGRATION_PGSIZE);
+    json_t *root =
+        json_pack("{s:{s:I, s:I, s:I, s:I, s:{s:I}}}", "capabilities",
+                  "max_msg_fds", (json_int_t)o->max_msg_fds,
+                  "max_data_xfer_size", (json_int_t)o->max_data_xfer_size,
+                  "max_dma_maps", (json_int_t)VFIO_USER_DEFAULT_MAX_DMA_MAPS,
+                  "pgsizes", (json_int_t)OUR_PGSIZES, "migration", "pgsize",
+                  (json_int_t)OUR_MIGRATION_PGSIZE);
     if (root == NULL) {
         return NULL;
     }
@@ -91,7 +91,8 @@ static int parse_migration(json_t *mig, struct vuc_caps *caps,
         return vuc_wire_fail(err, "VERSION reply: capability \"migration\" "
                                   "is not an object");
     }
-    json_object_foreach(mig, key, v) {
+    json_object_foreach(mig, key, v)
+    {
         if (strcmp(key, "pgsize") != 0) {
             return vuc_wire_fail(err,
                                  "VERSION reply: \"migration.%s\" was not "
@@ -99,8 +100,8 @@ static int parse_migration(json_t *mig, struct vuc_caps *caps,
                                  key);
         }
         uint64_t pg = 0;
-        int rc = get_uint(v, "migration.pgsize", 4096, MIG_PGSIZE_MAX, &pg,
-                          err);
+        int rc =
+            get_uint(v, "migration.pgsize", 4096, MIG_PGSIZE_MAX, &pg, err);
         if (rc < 0) {
             return rc;
         }
@@ -126,7 +127,8 @@ static int parse_twin(json_t *twin, struct vuc_caps *caps, int *fd_index,
         return vuc_wire_fail(err, "VERSION reply: capability \"twin_socket\" "
                                   "is not an object");
     }
-    json_object_foreach(twin, key, v) {
+    json_object_foreach(twin, key, v)
+    {
         if (strcmp(key, "supported") == 0) {
             if (!json_is_boolean(v)) {
                 return vuc_wire_fail(err, "VERSION reply: "
@@ -136,8 +138,8 @@ static int parse_twin(json_t *twin, struct vuc_caps *caps, int *fd_index,
             caps->twin_socket = json_is_true(v);
         } else if (strcmp(key, "fd_index") == 0) {
             uint64_t n = 0;
-            int rc = get_uint(v, "twin_socket.fd_index", 0,
-                              VUC_SCM_MAX_FD - 1, &n, err);
+            int rc = get_uint(v, "twin_socket.fd_index", 0, VUC_SCM_MAX_FD - 1,
+                              &n, err);
             if (rc < 0) {
                 return rc;
             }
@@ -193,7 +195,8 @@ int vuc_negotiate_parse(const char *json, size_t len,
                                 "object");
         goto out;
     }
-    json_object_foreach(capobj, key, v) {
+    json_object_foreach(capobj, key, v)
+    {
         uint64_t n = 0;
 
         if (strcmp(key, "max_msg_fds") == 0) {
@@ -291,8 +294,8 @@ static void version_reply(struct vuc_client *c, struct vuc_req *req,
     }
     if ((rc = vuc_wire_dec_version_reply(r->payload, r->len, c->opts.major,
                                          c->opts.minor, &v, &err)) < 0 ||
-        (rc = vuc_negotiate_parse(v.json, v.json_len, &c->opts, &caps,
-                                  &twin_fd, &err)) < 0) {
+        (rc = vuc_negotiate_parse(v.json, v.json_len, &c->opts, &caps, &twin_fd,
+                                  &err)) < 0) {
         rc = vuc_fail(c, rc, "%s", err.text);
     } else if ((rc = take_twin_socket(c, r, &caps, twin_fd)) < 0) {
         /* The text says why. */
@@ -337,13 +340,13 @@ int vuc_negotiate_start(struct vuc_client *c)
         free(json);
         return rc;
     }
-    ssize_t n = vuc_wire_enc_version(payload, len, c->opts.major,
-                                     c->opts.minor, json);
+    ssize_t n =
+        vuc_wire_enc_version(payload, len, c->opts.major, c->opts.minor, json);
     free(json);
     if (n < 0) {
         vuc_req_abandon(c, req);
         return vuc_fail(c, (int)n, "cannot encode VERSION");
     }
-    return vuc_req_submit(c, req, (size_t)n, VUC_TIMEOUT_DEFAULT,
-                          version_reply, NULL, 0);
+    return vuc_req_submit(c, req, (size_t)n, VUC_TIMEOUT_DEFAULT, version_reply,
+                          NULL, 0);
 }

@@ -61,7 +61,8 @@ int vuc_cfg_write32(struct vuc_client *client, uint32_t off, uint32_t val)
     return vuc_region_write(client, CFG, off, &val, 4);
 }
 
-/* ---- Capability lists ------------------------------------------------------ */
+/* ---- Capability lists ------------------------------------------------------
+ */
 
 static void add_cap(struct vuc_pci_cap *caps, unsigned max, unsigned n,
                     uint16_t id, uint16_t off, bool ext, uint8_t ver)
@@ -108,9 +109,8 @@ int vuc_pci_caps(struct vuc_client *client, struct vuc_pci_cap *caps,
                                 ptr);
             }
             if (seen[ptr / 32] & (1u << (ptr / 4 % 8))) {
-                return vuc_fail(c, -ELOOP,
-                                "the capability list loops back to 0x%02x",
-                                ptr);
+                return vuc_fail(
+                    c, -ELOOP, "the capability list loops back to 0x%02x", ptr);
             }
             seen[ptr / 32] |= 1u << (ptr / 4 % 8);
             uint16_t hdr;
@@ -177,7 +177,8 @@ int vuc_pci_find_cap(struct vuc_client *client, uint16_t id, bool extended)
                     extended ? "extended " : "", id);
 }
 
-/* ---- MSI-X ---------------------------------------------------------------- */
+/* ---- MSI-X ----------------------------------------------------------------
+ */
 
 int vuc_pci_msix(struct vuc_client *client, struct vuc_pci_msix *out)
 {
@@ -205,8 +206,8 @@ int vuc_pci_msix(struct vuc_client *client, struct vuc_pci_msix *out)
     return 0;
 }
 
-int vuc_pci_msix_enable(struct vuc_client *client, uint32_t nvec,
-                        vuc_irq_cb cb, void *cb_arg)
+int vuc_pci_msix_enable(struct vuc_client *client, uint32_t nvec, vuc_irq_cb cb,
+                        void *cb_arg)
 {
     struct vuc_pci_msix msix;
     uint16_t flags;
@@ -245,10 +246,10 @@ int vuc_pci_msix_disable(struct vuc_client *client)
     return vuc_irq_disable(client, VFIO_USER_PCI_MSIX_IRQ_INDEX);
 }
 
-/* ---- BARs and the command register ---------------------------------------- */
+/* ---- BARs and the command register ----------------------------------------
+ */
 
-int vuc_pci_bar(struct vuc_client *client, unsigned n,
-                struct vuc_pci_bar *out)
+int vuc_pci_bar(struct vuc_client *client, unsigned n, struct vuc_pci_bar *out)
 {
     uint32_t lo, hi = 0;
     int rc;
@@ -295,5 +296,6 @@ int vuc_pci_command(struct vuc_client *client, uint16_t set, uint16_t clear,
     if (old != NULL) {
         *old = cmd;
     }
-    return vuc_cfg_write16(client, PCI_COMMAND, (uint16_t)((cmd | set) & ~clear));
+    return vuc_cfg_write16(client, PCI_COMMAND,
+                           (uint16_t)((cmd | set) & ~clear));
 }

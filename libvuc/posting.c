@@ -69,8 +69,8 @@ bool vuc_may_post(const struct vuc_client *c, uint32_t index, uint64_t offset,
 {
     for (unsigned i = 0; i < c->nsafe; i++) {
         const struct vuc_safe_range *r = &c->safe[i];
-        if (r->index == index && offset >= r->offset &&
-            len <= r->len && offset - r->offset <= r->len - len) {
+        if (r->index == index && offset >= r->offset && len <= r->len &&
+            offset - r->offset <= r->len - len) {
             return true;
         }
     }
@@ -96,8 +96,8 @@ bool vuc_posted_pending(const struct vuc_client *c)
 static void remember(struct vuc_client *c, uint16_t id, uint16_t cmd,
                      uint32_t region, uint64_t offset, uint32_t len)
 {
-    struct vuc_posted_rec *r = &c->posted_ring[c->posted_pos++ %
-                                               VUC_POSTED_RING];
+    struct vuc_posted_rec *r =
+        &c->posted_ring[c->posted_pos++ % VUC_POSTED_RING];
     *r = (struct vuc_posted_rec){id, cmd, region, offset, len};
     c->posted_seq++;
     c->pstats.posted++;
@@ -133,7 +133,8 @@ bool vuc_posted_reply(struct vuc_client *c, const struct vfio_user_header *hdr)
     return false;
 }
 
-/* ---- Sending ----------------------------------------------------------------- */
+/* ---- Sending
+ * ----------------------------------------------------------------- */
 
 /* One No_reply message whose payload the caller writes. */
 static uint8_t *post_start(struct vuc_client *c, size_t payload_len,
@@ -169,8 +170,8 @@ int vuc_post_flush_batch(struct vuc_client *c)
     if (msg == NULL) {
         return -ENOMEM;
     }
-    ssize_t pl = vuc_wire_enc_write_multi(msg + VFIO_USER_HDR_SIZE, len,
-                                          c->batch, n);
+    ssize_t pl =
+        vuc_wire_enc_write_multi(msg + VFIO_USER_HDR_SIZE, len, c->batch, n);
     if (pl < 0) {
         return vuc_fail(c, (int)pl, "cannot encode REGION_WRITE_MULTI");
     }
@@ -243,8 +244,8 @@ int vuc_post_write(struct vuc_client *c, uint32_t index, uint64_t offset,
     }
     int rc = vuc_post_flush_batch(c);
     for (size_t done = 0; rc == 0 && done < len;) {
-        uint32_t n = len - done > c->xfer_chunk ? c->xfer_chunk
-                                                : (uint32_t)(len - done);
+        uint32_t n =
+            len - done > c->xfer_chunk ? c->xfer_chunk : (uint32_t)(len - done);
         size_t plen = sizeof(struct vfio_user_region_access);
         uint16_t id;
         uint8_t *msg = post_start(c, plen + n, &id);
@@ -256,8 +257,7 @@ int vuc_post_write(struct vuc_client *c, uint32_t index, uint64_t offset,
         vuc_wire_put_header((struct vfio_user_header *)msg, id,
                             VFIO_USER_REGION_WRITE,
                             (uint32_t)(VFIO_USER_HDR_SIZE + plen + n),
-                            VFIO_USER_F_TYPE_COMMAND | VFIO_USER_F_NO_REPLY,
-                            0);
+                            VFIO_USER_F_TYPE_COMMAND | VFIO_USER_F_NO_REPLY, 0);
         remember(c, id, VFIO_USER_REGION_WRITE, index, offset + done, n);
         rc = vuc_chan_commit_data(&c->main, VFIO_USER_HDR_SIZE + plen,
                                   data + done, n);
@@ -313,8 +313,7 @@ static void fence_put(struct vuc_client *c, struct vuc_fence_op *op)
     c->free_fences = op;
 }
 
-static void fence_finish(struct vuc_client *c, struct vuc_fence_op *op,
-                         int rc)
+static void fence_finish(struct vuc_client *c, struct vuc_fence_op *op, int rc)
 {
     vuc_done_cb fn = op->fn;
     void *arg = op->arg;
@@ -448,8 +447,9 @@ void vuc_posting_conn_lost(struct vuc_client *c)
     }
 }
 
-const struct vuc_ioeventfd *vuc_region_ioeventfds(
-    const struct vuc_client *client, uint32_t index, unsigned *n)
+const struct vuc_ioeventfd *
+vuc_region_ioeventfds(const struct vuc_client *client, uint32_t index,
+                      unsigned *n)
 {
     *n = 0;
     if (client->regions == NULL || index >= client->dev.num_regions ||

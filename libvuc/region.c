@@ -39,8 +39,7 @@ struct vuc_io_op {
 
 /* ---- Operation pool ------------------------------------------------------ */
 
-static struct vuc_io_op *op_get(struct vuc_client *c, vuc_done_cb cb,
-                                void *arg)
+static struct vuc_io_op *op_get(struct vuc_client *c, vuc_done_cb cb, void *arg)
 {
     struct vuc_io_op *op = c->free_ops;
     if (op != NULL) {
@@ -105,7 +104,8 @@ void vuc_io_ops_release(struct vuc_client *c)
     }
 }
 
-/* ---- Mappings -------------------------------------------------------------- */
+/* ---- Mappings --------------------------------------------------------------
+ */
 
 void *vuc_region_ptr(const struct vuc_client *client, uint32_t index,
                      uint64_t offset, uint64_t len)
@@ -323,8 +323,8 @@ static void read_reply(struct vuc_client *c, struct vuc_req *req,
 
     if (rc == 0) {
         rc = vuc_wire_dec_region_read_reply(r->payload, r->len, r->nfds,
-                                            req->index, req->offset,
-                                            req->count, &data, &err);
+                                            req->index, req->offset, req->count,
+                                            &data, &err);
         if (rc < 0) {
             if (op->result == 0) {
                 vuc_fail(c, rc, "%s", err.text);
@@ -367,10 +367,10 @@ static int send_chunk(struct vuc_client *c, struct vuc_io_op *op, bool write,
     if (req == NULL) {
         return rc;
     }
-    ssize_t n = write ? vuc_wire_enc_region_write(payload, len, index, offset,
-                                                  buf, count)
-                      : vuc_wire_enc_region_read(payload, len, index, offset,
-                                                 count);
+    ssize_t n =
+        write
+            ? vuc_wire_enc_region_write(payload, len, index, offset, buf, count)
+            : vuc_wire_enc_region_read(payload, len, index, offset, count);
     if (n < 0) {
         vuc_req_abandon(c, req);
         return vuc_fail(c, (int)n, "cannot encode %s", vuc_wire_cmd_name(cmd));
@@ -389,8 +389,7 @@ static int send_chunk(struct vuc_client *c, struct vuc_io_op *op, bool write,
 }
 
 static int region_check(struct vuc_client *c, uint32_t index, uint64_t offset,
-                        size_t len, bool write, const void *buf,
-                        vuc_done_cb cb)
+                        size_t len, bool write, const void *buf, vuc_done_cb cb)
 {
     const char *what = write ? "write" : "read";
 
@@ -401,8 +400,9 @@ static int region_check(struct vuc_client *c, uint32_t index, uint64_t offset,
         return vuc_fail(c, -ENOTCONN, "%s: not connected", what);
     }
     if (index >= c->dev.num_regions) {
-        return vuc_fail(c, -ENODEV, "%s: region %u does not exist (the device "
-                                    "has %u)",
+        return vuc_fail(c, -ENODEV,
+                        "%s: region %u does not exist (the device "
+                        "has %u)",
                         what, index, c->dev.num_regions);
     }
     const struct vuc_region_info *ri = &c->regions[index].info;
@@ -417,8 +417,7 @@ static int region_check(struct vuc_client *c, uint32_t index, uint64_t offset,
         return vuc_fail(c, len == 0 ? -EINVAL : -ERANGE,
                         "%s: [0x%llx, +0x%zx) is outside %s (size 0x%llx)",
                         what, (unsigned long long)offset, len,
-                        vuc_region_name(index),
-                        (unsigned long long)ri->size);
+                        vuc_region_name(index), (unsigned long long)ri->size);
     }
     return 0;
 }
@@ -514,8 +513,8 @@ static int region_io(struct vuc_client *c, bool write, uint32_t index,
 
     size_t done = 0;
     while (done < len) {
-        uint32_t n = len - done > c->xfer_chunk ? c->xfer_chunk
-                                                : (uint32_t)(len - done);
+        uint32_t n =
+            len - done > c->xfer_chunk ? c->xfer_chunk : (uint32_t)(len - done);
         rc = send_chunk(c, op, write, index, offset + done, buf + done, n,
                         timeout_ms);
         if (rc < 0) {
@@ -559,8 +558,9 @@ static void reset_reapplied(struct vuc_client *c, int rc, void *arg)
     struct vuc_io_op *op = arg;
 
     if (rc < 0) {
-        vuc_fail(c, rc, "reset: the device was reset, but setting its "
-                        "interrupts up again failed: %s",
+        vuc_fail(c, rc,
+                 "reset: the device was reset, but setting its "
+                 "interrupts up again failed: %s",
                  strerror(-rc));
     }
     chunk_done(c, op, rc);

@@ -49,8 +49,8 @@ static int sync_run(struct vuc_client *c, int started, struct sync_wait *w)
 int vuc_connect_path(struct vuc_client *client, const char *path)
 {
     struct sync_wait w = {0};
-    return sync_run(client,
-                    vuc_connect_path_async(client, path, sync_done, &w), &w);
+    return sync_run(client, vuc_connect_path_async(client, path, sync_done, &w),
+                    &w);
 }
 
 int vuc_connect_fd(struct vuc_client *client, int fd)
@@ -70,8 +70,8 @@ int vuc_region_read(struct vuc_client *client, uint32_t index, uint64_t offset,
                     &w);
 }
 
-int vuc_region_write(struct vuc_client *client, uint32_t index,
-                     uint64_t offset, const void *buf, size_t len)
+int vuc_region_write(struct vuc_client *client, uint32_t index, uint64_t offset,
+                     const void *buf, size_t len)
 {
     struct sync_wait w = {0};
     return sync_run(client,
@@ -98,11 +98,11 @@ int vuc_dma_alloc(struct vuc_client *client, size_t size, uint64_t iova,
                   unsigned flags, struct vuc_dma_map **map)
 {
     struct sync_map_wait w = {{0}, NULL};
-    int rc = sync_run(client,
-                      vuc_dma_alloc_async(client, size, iova, flags,
-                                          VUC_TIMEOUT_DEFAULT, sync_map_done,
-                                          &w),
-                      &w.w);
+    int rc =
+        sync_run(client,
+                 vuc_dma_alloc_async(client, size, iova, flags,
+                                     VUC_TIMEOUT_DEFAULT, sync_map_done, &w),
+                 &w.w);
     *map = w.map;
     return rc;
 }
@@ -124,10 +124,10 @@ int vuc_dma_map(struct vuc_client *client, int fd, uint64_t fd_offset,
 int vuc_dma_unmap(struct vuc_client *client, struct vuc_dma_map *map)
 {
     struct sync_wait w = {0};
-    return sync_run(client,
-                    vuc_dma_unmap_async(client, map, VUC_TIMEOUT_DEFAULT,
-                                        sync_done, &w),
-                    &w);
+    return sync_run(
+        client,
+        vuc_dma_unmap_async(client, map, VUC_TIMEOUT_DEFAULT, sync_done, &w),
+        &w);
 }
 
 int vuc_irq_enable(struct vuc_client *client, uint32_t index, uint32_t start,
@@ -136,8 +136,8 @@ int vuc_irq_enable(struct vuc_client *client, uint32_t index, uint32_t start,
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_irq_enable_async(client, index, start, count, cb,
-                                         cb_arg, VUC_TIMEOUT_DEFAULT,
-                                         sync_done, &w),
+                                         cb_arg, VUC_TIMEOUT_DEFAULT, sync_done,
+                                         &w),
                     &w);
 }
 
@@ -146,9 +146,9 @@ int vuc_irq_set_eventfds(struct vuc_client *client, uint32_t index,
 {
     struct sync_wait w = {0};
     return sync_run(client,
-                    vuc_irq_set_eventfds_async(client, index, start, count,
-                                               fds, VUC_TIMEOUT_DEFAULT,
-                                               sync_done, &w),
+                    vuc_irq_set_eventfds_async(client, index, start, count, fds,
+                                               VUC_TIMEOUT_DEFAULT, sync_done,
+                                               &w),
                     &w);
 }
 
@@ -187,8 +187,7 @@ int vuc_fence(struct vuc_client *client)
 {
     struct sync_wait w = {0};
     return sync_run(client,
-                    vuc_fence_async(client, VUC_TIMEOUT_DEFAULT, sync_done,
-                                    &w),
+                    vuc_fence_async(client, VUC_TIMEOUT_DEFAULT, sync_done, &w),
                     &w);
 }
 
@@ -206,10 +205,9 @@ int vuc_dirty_start(struct vuc_client *client,
 int vuc_dirty_stop(struct vuc_client *client)
 {
     struct sync_wait w = {0};
-    return sync_run(client,
-                    vuc_dirty_stop_async(client, VUC_TIMEOUT_DEFAULT,
-                                         sync_done, &w),
-                    &w);
+    return sync_run(
+        client,
+        vuc_dirty_stop_async(client, VUC_TIMEOUT_DEFAULT, sync_done, &w), &w);
 }
 
 int vuc_dirty_report(struct vuc_client *client, uint64_t iova, uint64_t length,
@@ -226,10 +224,10 @@ int vuc_dirty_report(struct vuc_client *client, uint64_t iova, uint64_t length,
 int vuc_mig_probe(struct vuc_client *client, uint64_t *flags)
 {
     struct sync_wait w = {0};
-    return sync_run(client,
-                    vuc_mig_probe_async(client, flags, VUC_TIMEOUT_DEFAULT,
-                                        sync_done, &w),
-                    &w);
+    return sync_run(
+        client,
+        vuc_mig_probe_async(client, flags, VUC_TIMEOUT_DEFAULT, sync_done, &w),
+        &w);
 }
 
 int vuc_mig_get_state(struct vuc_client *client, uint32_t *state)
@@ -245,9 +243,8 @@ int vuc_mig_set_state(struct vuc_client *client, uint32_t target)
 {
     struct sync_wait w = {0};
     return sync_run(client,
-                    vuc_mig_set_state_async(client, target,
-                                            VUC_TIMEOUT_DEFAULT, sync_done,
-                                            &w),
+                    vuc_mig_set_state_async(client, target, VUC_TIMEOUT_DEFAULT,
+                                            sync_done, &w),
                     &w);
 }
 
@@ -273,8 +270,7 @@ int vuc_mig_write(struct vuc_client *client, const void *buf, size_t len)
 int vuc_device_reset(struct vuc_client *client)
 {
     struct sync_wait w = {0};
-    return sync_run(client,
-                    vuc_device_reset_async(client, VUC_TIMEOUT_DEFAULT,
-                                           sync_done, &w),
-                    &w);
+    return sync_run(
+        client,
+        vuc_device_reset_async(client, VUC_TIMEOUT_DEFAULT, sync_done, &w), &w);
 }

@@ -133,7 +133,8 @@ static int rx_reserve(struct vuc_chan *ch, size_t need)
  * is shut down from inside a callback. */
 static void rx_parse(struct vuc_chan *ch)
 {
-    while (vuc_chan_is_open(ch) && ch->itail - ch->ihead >= VFIO_USER_HDR_SIZE) {
+    while (vuc_chan_is_open(ch) &&
+           ch->itail - ch->ihead >= VFIO_USER_HDR_SIZE) {
         struct vfio_user_header hdr;
         struct vuc_wire_err err;
         int fds[VUC_SCM_MAX_FD];
@@ -258,8 +259,8 @@ static void rx_read(struct vuc_chan *ch)
         if (vuc_chan_is_open(ch) && ch->ohead < ch->otail && !ch->wr_armed) {
             int rc = tx_flush(ch);
             if (rc < 0) {
-                chan_fail(ch, -ECONNRESET,
-                          "sending to the server failed: %s", strerror(-rc));
+                chan_fail(ch, -ECONNRESET, "sending to the server failed: %s",
+                          strerror(-rc));
                 return;
             }
         }
@@ -462,8 +463,8 @@ int vuc_chan_commit(struct vuc_chan *ch, size_t size, int *fds, unsigned nfds)
     return 0;
 }
 
-int vuc_chan_commit_data(struct vuc_chan *ch, size_t head_len,
-                         const void *data, size_t data_len)
+int vuc_chan_commit_data(struct vuc_chan *ch, size_t head_len, const void *data,
+                         size_t data_len)
 {
     uint8_t *head = ch->obuf + ch->otail;
 

@@ -39,8 +39,8 @@ typedef void (*vuc_chan_msg_fn)(struct vuc_chan *ch,
  * -EPROTO for a framing violation, with a sentence in text. Called at most
  * once; the channel is shut down before the call.
  */
-typedef void (*vuc_chan_err_fn)(struct vuc_chan *ch, int err,
-                                const char *text, void *arg);
+typedef void (*vuc_chan_err_fn)(struct vuc_chan *ch, int err, const char *text,
+                                void *arg);
 
 /**
  * Brackets every event-loop entry into the channel (hold true, then false).
@@ -135,8 +135,7 @@ void *vuc_chan_reserve(struct vuc_chan *ch, size_t size);
  * loop).
  * @return 0, or -ENOMEM (fds are closed).
  */
-int vuc_chan_commit(struct vuc_chan *ch, size_t size, int *fds,
-                    unsigned nfds);
+int vuc_chan_commit(struct vuc_chan *ch, size_t size, int *fds, unsigned nfds);
 
 /**
  * Queue a message whose first head_len bytes were written into the last
@@ -145,8 +144,8 @@ int vuc_chan_commit(struct vuc_chan *ch, size_t size, int *fds,
  * there to the socket; whatever the socket does not take is copied into the
  * queue, so data is free again when this returns.
  */
-int vuc_chan_commit_data(struct vuc_chan *ch, size_t head_len,
-                         const void *data, size_t data_len);
+int vuc_chan_commit_data(struct vuc_chan *ch, size_t head_len, const void *data,
+                         size_t data_len);
 
 /** Bytes waiting to be sent. */
 static inline size_t vuc_chan_tx_pending(const struct vuc_chan *ch)

@@ -118,11 +118,10 @@ ssize_t vuc_wire_enc_dma_unmap(void *buf, size_t cap, uint64_t address,
  * bitmap_size bytes with matching pgsize and size; *bitmap points at them
  * (NULL otherwise). No fds.
  */
-int vuc_wire_dec_dma_unmap_reply(const void *payload, size_t len,
-                                 unsigned nfds, uint64_t address,
-                                 uint64_t size, bool get_dirty,
-                                 uint64_t pgsize, uint64_t bitmap_size,
-                                 const uint8_t **bitmap,
+int vuc_wire_dec_dma_unmap_reply(const void *payload, size_t len, unsigned nfds,
+                                 uint64_t address, uint64_t size,
+                                 bool get_dirty, uint64_t pgsize,
+                                 uint64_t bitmap_size, const uint8_t **bitmap,
                                  struct vuc_wire_err *err);
 
 /* ---- DEVICE_GET_INFO ----------------------------------------------------- */
@@ -170,8 +169,7 @@ ssize_t vuc_wire_enc_region_info(void *buf, size_t cap, uint32_t index,
  */
 int vuc_wire_dec_region_info_reply(const void *payload, size_t len,
                                    unsigned nfds, uint32_t index,
-                                   uint32_t argsz,
-                                   struct vuc_region_info *out,
+                                   uint32_t argsz, struct vuc_region_info *out,
                                    uint32_t *need_argsz,
                                    struct vuc_wire_err *err);
 
@@ -220,9 +218,8 @@ ssize_t vuc_wire_enc_irq_info(void *buf, size_t cap, uint32_t index);
 
 /** Checks: len >= 16, argsz >= 16, index echoed, no fds, count sane
  * (<= 2048, the MSI-X maximum). */
-int vuc_wire_dec_irq_info_reply(const void *payload, size_t len,
-                                unsigned nfds, uint32_t index,
-                                struct vuc_irq_info *out,
+int vuc_wire_dec_irq_info_reply(const void *payload, size_t len, unsigned nfds,
+                                uint32_t index, struct vuc_irq_info *out,
                                 struct vuc_wire_err *err);
 
 /**
@@ -349,8 +346,7 @@ ssize_t vuc_wire_enc_dma_logging_report(void *buf, size_t cap, uint64_t iova,
  */
 int vuc_wire_dec_dma_logging_report(const uint8_t *data, size_t len,
                                     uint64_t iova, uint64_t length,
-                                    uint64_t page_size,
-                                    const uint8_t **bitmap,
+                                    uint64_t page_size, const uint8_t **bitmap,
                                     size_t *bitmap_len,
                                     struct vuc_wire_err *err);
 

@@ -251,7 +251,8 @@ struct vuc_caps {
 /** The negotiated values, or NULL before negotiation. Owned by the client. */
 const struct vuc_caps *vuc_get_caps(const struct vuc_client *client);
 
-/** The server's VERSION JSON text ("" when it sent none), owned by the client. */
+/** The server's VERSION JSON text ("" when it sent none), owned by the client.
+ */
 const char *vuc_server_json(const struct vuc_client *client);
 
 /* ---- Device, region and irq information -------------------------------- */
@@ -271,15 +272,15 @@ struct vuc_region_info {
     uint32_t index;
     uint32_t flags; /**< VFIO_USER_REGION_INFO_FLAG_* */
     uint64_t size;
-    uint64_t mmap_offset;  /**< offset for mmap() of the region fd */
-    bool has_fd;           /**< the server passed an fd for mmap */
-    bool has_type;         /**< a region type capability was present */
+    uint64_t mmap_offset; /**< offset for mmap() of the region fd */
+    bool has_fd;          /**< the server passed an fd for mmap */
+    bool has_type;        /**< a region type capability was present */
     uint32_t type, subtype;
-    bool msix_mappable;    /**< MSIX_MAPPABLE capability present */
-    unsigned nr_sparse;    /**< sparse mmap areas; 0 means the whole region */
-    bool sparse_cap;       /**< a sparse mmap capability was present */
+    bool msix_mappable; /**< MSIX_MAPPABLE capability present */
+    unsigned nr_sparse; /**< sparse mmap areas; 0 means the whole region */
+    bool sparse_cap;    /**< a sparse mmap capability was present */
     struct vuc_sparse_area sparse[VUC_MAX_SPARSE_AREAS];
-    unsigned nr_mapped;    /**< areas currently mmapped by libvuc */
+    unsigned nr_mapped; /**< areas currently mmapped by libvuc */
 };
 
 struct vuc_irq_info {
@@ -289,12 +290,12 @@ struct vuc_irq_info {
 };
 
 /** Cached DEVICE_GET_INFO of the connected device, or NULL. */
-const struct vuc_device_info *vuc_get_device_info(
-    const struct vuc_client *client);
+const struct vuc_device_info *
+vuc_get_device_info(const struct vuc_client *client);
 
 /** Cached region info, or NULL when index is out of range. */
-const struct vuc_region_info *vuc_get_region_info(
-    const struct vuc_client *client, uint32_t index);
+const struct vuc_region_info *
+vuc_get_region_info(const struct vuc_client *client, uint32_t index);
 
 /** Cached irq info, or NULL when index is out of range. */
 const struct vuc_irq_info *vuc_get_irq_info(const struct vuc_client *client,
@@ -364,7 +365,8 @@ int vuc_region_write_async(struct vuc_client *client, uint32_t index,
 int vuc_device_reset_async(struct vuc_client *client, int timeout_ms,
                            vuc_done_cb cb, void *arg);
 
-/* ---- Write ordering ------------------------------------------------------- */
+/* ---- Write ordering -------------------------------------------------------
+ */
 /*
  * A posted write is sent with No_reply and completes at once; the protocol's
  * one ordering rule ("Command Concurrency") is that it is processed before
@@ -432,11 +434,11 @@ int vuc_fence_async(struct vuc_client *client, int timeout_ms, vuc_done_cb cb,
 
 /** Posting statistics, for tools and benchmarks. */
 struct vuc_posting_stats {
-    uint64_t posted;      /**< writes sent with No_reply */
-    uint64_t multi_msgs;  /**< REGION_WRITE_MULTI messages sent */
+    uint64_t posted;       /**< writes sent with No_reply */
+    uint64_t multi_msgs;   /**< REGION_WRITE_MULTI messages sent */
     uint64_t multi_writes; /**< writes carried in them */
-    uint64_t doorbells;   /**< writes delivered through an ioeventfd */
-    uint64_t fences;      /**< fences that needed a round trip */
+    uint64_t doorbells;    /**< writes delivered through an ioeventfd */
+    uint64_t fences;       /**< fences that needed a round trip */
 };
 void vuc_get_posting_stats(const struct vuc_client *client,
                            struct vuc_posting_stats *out);
@@ -449,10 +451,12 @@ struct vuc_ioeventfd {
 };
 
 /** The ioeventfds of a region, for tools; NULL and *n = 0 without any. */
-const struct vuc_ioeventfd *vuc_region_ioeventfds(
-    const struct vuc_client *client, uint32_t index, unsigned *n);
+const struct vuc_ioeventfd *
+vuc_region_ioeventfds(const struct vuc_client *client, uint32_t index,
+                      unsigned *n);
 
-/* ---- DMA memory ----------------------------------------------------------- */
+/* ---- DMA memory -----------------------------------------------------------
+ */
 /*
  * Memory the device may access, each piece announced to the server with
  * DMA_MAP at an IOVA. A map is either shared (its fd is passed, so the server
@@ -559,8 +563,8 @@ unsigned vuc_dma_count(const struct vuc_client *client);
 struct vuc_dma_map *vuc_dma_at(const struct vuc_client *client, unsigned i);
 
 /** The map that holds [iova, iova + len) entirely, or NULL. */
-struct vuc_dma_map *vuc_dma_find(const struct vuc_client *client,
-                                 uint64_t iova, size_t len);
+struct vuc_dma_map *vuc_dma_find(const struct vuc_client *client, uint64_t iova,
+                                 size_t len);
 
 /**
  * Copy between DMA memory, by IOVA, and a buffer: the client's own view of
@@ -582,11 +586,11 @@ int vuc_dma_write(struct vuc_client *client, uint64_t iova, const void *buf,
  * @param clear reset the record after copying it (clear-on-read).
  * @return 0, or -EINVAL when the bitmap is too small.
  */
-int vuc_dma_msg_dirty(struct vuc_client *client,
-                      const struct vuc_dma_map *map, uint64_t *bitmap,
-                      size_t words, bool clear);
+int vuc_dma_msg_dirty(struct vuc_client *client, const struct vuc_dma_map *map,
+                      uint64_t *bitmap, size_t words, bool clear);
 
-/* ---- Interrupts ------------------------------------------------------------ */
+/* ---- Interrupts ------------------------------------------------------------
+ */
 /*
  * Interrupts reach the client as eventfds the server signals. libvuc can own
  * the eventfds and read them on the event loop (per-vector callbacks, exact
@@ -686,7 +690,8 @@ struct vuc_irq_event {
 int vuc_irq_wait(struct vuc_client *client, uint32_t index, uint32_t vector,
                  int timeout_ms, struct vuc_irq_event *ev);
 
-/* ---- PCI helpers (blocking) ----------------------------------------------- */
+/* ---- PCI helpers (blocking) -----------------------------------------------
+ */
 
 /** Typed config-space access (little-endian, as PCI defines). */
 int vuc_cfg_read8(struct vuc_client *client, uint32_t off, uint8_t *val);
@@ -718,8 +723,8 @@ int vuc_pci_caps(struct vuc_client *client, struct vuc_pci_cap *caps,
 int vuc_pci_find_cap(struct vuc_client *client, uint16_t id, bool extended);
 
 struct vuc_pci_msix {
-    uint16_t offset;       /**< of the capability */
-    uint16_t table_size;   /**< vectors */
+    uint16_t offset;     /**< of the capability */
+    uint16_t table_size; /**< vectors */
     uint8_t table_bar, pba_bar;
     uint32_t table_offset, pba_offset;
     bool enabled, masked;
@@ -733,8 +738,8 @@ int vuc_pci_msix(struct vuc_client *client, struct vuc_pci_msix *out);
  * with library-owned eventfds and cb, then the enable bit in the MSI-X
  * message control register. vuc_pci_msix_disable() undoes both.
  */
-int vuc_pci_msix_enable(struct vuc_client *client, uint32_t nvec,
-                        vuc_irq_cb cb, void *cb_arg);
+int vuc_pci_msix_enable(struct vuc_client *client, uint32_t nvec, vuc_irq_cb cb,
+                        void *cb_arg);
 int vuc_pci_msix_disable(struct vuc_client *client);
 
 struct vuc_pci_bar {
@@ -747,8 +752,7 @@ struct vuc_pci_bar {
 };
 
 /** Decode BAR n (0..5) from config space and region info. */
-int vuc_pci_bar(struct vuc_client *client, unsigned n,
-                struct vuc_pci_bar *out);
+int vuc_pci_bar(struct vuc_client *client, unsigned n, struct vuc_pci_bar *out);
 
 #define VUC_PCI_COMMAND_IO 0x0001u
 #define VUC_PCI_COMMAND_MEMORY 0x0002u
@@ -760,7 +764,8 @@ int vuc_pci_bar(struct vuc_client *client, unsigned n,
 int vuc_pci_command(struct vuc_client *client, uint16_t set, uint16_t clear,
                     uint16_t *old);
 
-/* ---- Dirty pages ------------------------------------------------------------ */
+/* ---- Dirty pages ------------------------------------------------------------
+ */
 /*
  * Pages of DMA memory the device wrote, for live migration. libvuc uses the
  * DMA logging device features of the current specification, or, on
@@ -813,7 +818,8 @@ int vuc_dirty_report_async(struct vuc_client *client, uint64_t iova,
 enum vuc_dirty_mode vuc_dirty_get_mode(const struct vuc_client *client);
 uint64_t vuc_dirty_page_size(const struct vuc_client *client);
 
-/* ---- Migration ------------------------------------------------------------ */
+/* ---- Migration ------------------------------------------------------------
+ */
 /*
  * Device state migration as the current specification defines it
  * (DEVICE_FEATURE MIGRATION and MIG_DEVICE_STATE, MIG_DATA_READ/WRITE).
@@ -861,8 +867,8 @@ int vuc_mig_read_async(struct vuc_client *client, void *buf, uint32_t size,
 
 /** Write len bytes of migration data, split at the transfer size. The data
  * is copied before this returns. */
-int vuc_mig_write_async(struct vuc_client *client, const void *buf,
-                        size_t len, int timeout_ms, vuc_done_cb cb, void *arg);
+int vuc_mig_write_async(struct vuc_client *client, const void *buf, size_t len,
+                        int timeout_ms, vuc_done_cb cb, void *arg);
 
 /**
  * Save the device into a file (blocking): move to STOP_COPY, read every
@@ -895,8 +901,8 @@ int vuc_region_read(struct vuc_client *client, uint32_t index, uint64_t offset,
                     void *buf, size_t len);
 
 /** @see vuc_region_write_async() */
-int vuc_region_write(struct vuc_client *client, uint32_t index,
-                     uint64_t offset, const void *buf, size_t len);
+int vuc_region_write(struct vuc_client *client, uint32_t index, uint64_t offset,
+                     const void *buf, size_t len);
 
 /** @see vuc_device_reset_async() */
 int vuc_device_reset(struct vuc_client *client);

@@ -25,7 +25,6 @@
 #include "testdev_fixture.h"
 #include "testdev_regs.h"
 
-
 /* ---- Negotiation and discovery ------------------------------------------- */
 
 static void test_discovery(void **state)
@@ -45,8 +44,8 @@ static void test_discovery(void **state)
     const struct vuc_device_info *di = vuc_get_device_info(f->c);
     assert_int_equal(di->num_regions, TESTDEV_NUM_REGIONS);
     assert_int_equal(di->num_irqs, TESTDEV_NUM_IRQS);
-    assert_int_equal(di->flags, VFIO_USER_DEVICE_FLAGS_RESET |
-                                    VFIO_USER_DEVICE_FLAGS_PCI);
+    assert_int_equal(di->flags,
+                     VFIO_USER_DEVICE_FLAGS_RESET | VFIO_USER_DEVICE_FLAGS_PCI);
 
     const struct vuc_region_info *bar0 = vuc_get_region_info(f->c, 0);
     assert_int_equal(bar0->size, TESTDEV_BAR0_SIZE);
@@ -162,8 +161,7 @@ static void test_mmap_matches_messages(void **state)
     assert_int_equal(
         vuc_region_write(f->c, 1, TESTDEV_BAR1_MMAP_OFFSET, out, len), 0);
     assert_int_equal(vuc_region_mmap(f->c, 1), 0);
-    const uint8_t *p =
-        vuc_region_ptr(f->c, 1, TESTDEV_BAR1_MMAP_OFFSET, len);
+    const uint8_t *p = vuc_region_ptr(f->c, 1, TESTDEV_BAR1_MMAP_OFFSET, len);
     assert_non_null(p);
     assert_memory_equal(p, out, len);
 
@@ -243,8 +241,7 @@ static void test_bad_arguments(void **state)
     assert_non_null(strstr(vuc_strerror(f->c), "region 42 does not exist"));
     assert_int_equal(vuc_region_read(f->c, 0, TESTDEV_BAR0_SIZE - 2, &v, 4),
                      -ERANGE);
-    assert_int_equal(vuc_region_read(f->c, 0, UINT64_MAX - 1, &v, 4),
-                     -ERANGE);
+    assert_int_equal(vuc_region_read(f->c, 0, UINT64_MAX - 1, &v, 4), -ERANGE);
     assert_int_equal(vuc_region_read(f->c, 0, 0, &v, 0), -EINVAL);
     assert_int_equal(vuc_region_read(f->c, 3, 0, &v, 4), -EACCES);
     /* The connection is unharmed by all that. */
@@ -259,7 +256,8 @@ static void test_connect_missing_socket(void **state)
     assert_non_null(strstr(vuc_strerror(f->c), f->sock));
 }
 
-/* ---- Failures: timeouts, crashes, cancellation ------------------------------ */
+/* ---- Failures: timeouts, crashes, cancellation ------------------------------
+ */
 
 struct counter {
     int calls;

@@ -75,12 +75,10 @@ static void check_paths(struct fx *f, bool twin)
     assert_int_equal(vuc_dma_alloc(f->c, len, VUC_IOVA_ANY,
                                    VUC_DMA_READ | VUC_DMA_WRITE, &src),
                      0);
-    assert_int_equal(vuc_dma_alloc(f->c, len, VUC_IOVA_ANY, VUC_DMA_WRITE,
-                                   &dst_fd),
-                     0);
-    assert_int_equal(vuc_dma_alloc(f->c, len, VUC_IOVA_ANY, VUC_DMA_WRITE,
-                                   &dst_msg),
-                     0);
+    assert_int_equal(
+        vuc_dma_alloc(f->c, len, VUC_IOVA_ANY, VUC_DMA_WRITE, &dst_fd), 0);
+    assert_int_equal(
+        vuc_dma_alloc(f->c, len, VUC_IOVA_ANY, VUC_DMA_WRITE, &dst_msg), 0);
     assert_int_equal(vuc_dma_alloc(f->c, len, VUC_IOVA_ANY,
                                    VUC_DMA_WRITE | VUC_DMA_NOSHARE,
                                    &dst_noshare),
@@ -90,19 +88,18 @@ static void check_paths(struct fx *f, bool twin)
     assert_int_equal(vuc_dma_write(f->c, vuc_dma_iova(src), pattern, len), 0);
 
     uint32_t odd = (uint32_t)len - 777;
-    assert_int_equal(dma_job(f->c, vuc_dma_iova(src), vuc_dma_iova(dst_fd),
-                             odd, 0),
-                     0);
+    assert_int_equal(
+        dma_job(f->c, vuc_dma_iova(src), vuc_dma_iova(dst_fd), odd, 0), 0);
     assert_int_equal(dma_job(f->c, vuc_dma_iova(src), vuc_dma_iova(dst_msg),
                              odd, TESTDEV_DMA_CTRL_FORCE_MSG),
                      0);
-    assert_int_equal(dma_job(f->c, vuc_dma_iova(src),
-                             vuc_dma_iova(dst_noshare), odd, 0),
-                     0);
+    assert_int_equal(
+        dma_job(f->c, vuc_dma_iova(src), vuc_dma_iova(dst_noshare), odd, 0), 0);
     assert_int_equal(read32(f->c, BAR0, TESTDEV_REG_DMA_DONE_COUNT), 3);
     for (int k = 0; k < 3; k++) {
-        struct vuc_dma_map *d = k == 0 ? dst_fd : k == 1 ? dst_msg
-                                                         : dst_noshare;
+        struct vuc_dma_map *d = k == 0   ? dst_fd
+                                : k == 1 ? dst_msg
+                                         : dst_noshare;
         memset(out, 0, len);
         assert_int_equal(vuc_dma_read(f->c, vuc_dma_iova(d), out, len), 0);
         assert_memory_equal(out, pattern, odd);
@@ -139,12 +136,10 @@ static void test_dma_errors(void **state)
     struct vuc_dma_map *ro, *wo;
     dev_start(f, NULL);
     f->c = open_client(f, true);
-    assert_int_equal(vuc_dma_alloc(f->c, 8192, VUC_IOVA_ANY, VUC_DMA_READ,
-                                   &ro),
+    assert_int_equal(vuc_dma_alloc(f->c, 8192, VUC_IOVA_ANY, VUC_DMA_READ, &ro),
                      0);
-    assert_int_equal(vuc_dma_alloc(f->c, 8192, VUC_IOVA_ANY, VUC_DMA_WRITE,
-                                   &wo),
-                     0);
+    assert_int_equal(
+        vuc_dma_alloc(f->c, 8192, VUC_IOVA_ANY, VUC_DMA_WRITE, &wo), 0);
     /* Outside every map, past a map's end, without permission. */
     assert_int_equal(dma_job(f->c, 0x1000, vuc_dma_iova(wo), 64, 0), ENOENT);
     assert_int_equal(dma_job(f->c, vuc_dma_iova(ro), vuc_dma_iova(wo), 8193,
@@ -173,9 +168,8 @@ static void test_unmap_mid_transfer(void **state)
     assert_int_equal(vuc_dma_alloc(f->c, len, VUC_IOVA_ANY,
                                    VUC_DMA_READ | VUC_DMA_WRITE, &src),
                      0);
-    assert_int_equal(vuc_dma_alloc(f->c, len, VUC_IOVA_ANY, VUC_DMA_WRITE,
-                                   &dst),
-                     0);
+    assert_int_equal(
+        vuc_dma_alloc(f->c, len, VUC_IOVA_ANY, VUC_DMA_WRITE, &dst), 0);
     uint64_t dst_iova = vuc_dma_iova(dst);
     write32(f->c, BAR0, TESTDEV_REG_DMA_SRC_LO, (uint32_t)vuc_dma_iova(src));
     write32(f->c, BAR0, TESTDEV_REG_DMA_SRC_HI,
@@ -188,9 +182,9 @@ static void test_unmap_mid_transfer(void **state)
     /* The job is running (in message mode, on the single socket): unmap
      * the destination now. The map is served until the server's reply. */
     int done = 0;
-    assert_int_equal(vuc_dma_unmap_async(f->c, dst, VUC_TIMEOUT_DEFAULT,
-                                         unmap_cb, &done),
-                     0);
+    assert_int_equal(
+        vuc_dma_unmap_async(f->c, dst, VUC_TIMEOUT_DEFAULT, unmap_cb, &done),
+        0);
     assert_int_equal(vuc_dma_count(f->c), 2);
     uint32_t st = read32(f->c, BAR0, TESTDEV_REG_DMA_STATUS);
     assert_int_equal(st, TESTDEV_DMA_STATUS_DONE);
@@ -205,8 +199,7 @@ static void test_seals_and_cycles(void **state)
     struct vuc_dma_map *m;
     dev_start(f, NULL);
     f->c = open_client(f, true);
-    assert_int_equal(vuc_dma_alloc(f->c, 4096, VUC_IOVA_ANY, VUC_DMA_WRITE,
-                                   &m),
+    assert_int_equal(vuc_dma_alloc(f->c, 4096, VUC_IOVA_ANY, VUC_DMA_WRITE, &m),
                      0);
     assert_int_equal(ftruncate(vuc_dma_fd(m), 0), -1);
     assert_int_equal(errno, EPERM);
@@ -223,7 +216,8 @@ static void test_seals_and_cycles(void **state)
     assert_int_equal(vuc_dma_count(f->c), 0);
 }
 
-/* ---- Interrupts ------------------------------------------------------------ */
+/* ---- Interrupts ------------------------------------------------------------
+ */
 
 static uint64_t events[2][32];
 
@@ -236,8 +230,7 @@ static void irq_cb(struct vuc_client *c, uint32_t index, uint32_t vector,
 static void fire(struct vuc_client *c, uint32_t index, uint32_t vector,
                  uint32_t n)
 {
-    write32(c, BAR0, TESTDEV_REG_IRQ_SELECT,
-            TESTDEV_IRQ_SELECT(index, vector));
+    write32(c, BAR0, TESTDEV_REG_IRQ_SELECT, TESTDEV_IRQ_SELECT(index, vector));
     write32(c, BAR0, TESTDEV_REG_IRQ_FIRE, n);
 }
 
@@ -256,9 +249,8 @@ static void test_msix_vectors_and_burst(void **state)
     f->c = open_client(f, true);
     memset(events, 0, sizeof(events));
     /* 16 vectors, one fd per message. */
-    assert_int_equal(vuc_irq_enable(f->c, MSIX, 0, TESTDEV_MSIX_COUNT, irq_cb,
-                                    NULL),
-                     0);
+    assert_int_equal(
+        vuc_irq_enable(f->c, MSIX, 0, TESTDEV_MSIX_COUNT, irq_cb, NULL), 0);
     for (uint32_t v = 0; v < TESTDEV_MSIX_COUNT; v++) {
         fire(f->c, MSIX, v, v + 1);
     }
@@ -309,8 +301,7 @@ static void test_dma_completion_irq_and_reset(void **state)
                                    VUC_DMA_READ | VUC_DMA_WRITE, &b),
                      0);
     assert_int_equal(dma_job(f->c, vuc_dma_iova(a), vuc_dma_iova(b), 4096,
-                             TESTDEV_DMA_CTRL_IRQ |
-                                 TESTDEV_DMA_CTRL_VECTOR(3)),
+                             TESTDEV_DMA_CTRL_IRQ | TESTDEV_DMA_CTRL_VECTOR(3)),
                      0);
     struct vuc_irq_event ev;
     assert_int_equal(vuc_irq_wait(f->c, MSIX, VUC_IRQ_ANY, 1000, &ev), 0);
@@ -374,15 +365,15 @@ static void test_no_eventfd_leak(void **state)
     f->c = open_client(f, true);
     int before = count_fds();
     for (int i = 0; i < 100; i++) {
-        assert_int_equal(vuc_irq_enable(f->c, MSIX, 0, TESTDEV_MSIX_COUNT,
-                                        irq_cb, NULL),
-                         0);
+        assert_int_equal(
+            vuc_irq_enable(f->c, MSIX, 0, TESTDEV_MSIX_COUNT, irq_cb, NULL), 0);
         assert_int_equal(vuc_irq_disable(f->c, MSIX), 0);
     }
     assert_int_equal(count_fds(), before);
 }
 
-/* ---- PCI helpers ------------------------------------------------------------ */
+/* ---- PCI helpers ------------------------------------------------------------
+ */
 
 static void test_pci_helpers(void **state)
 {
@@ -424,14 +415,13 @@ static void test_pci_helpers(void **state)
     assert_false(b.present);
 
     uint16_t old, cmd;
-    assert_int_equal(vuc_pci_command(f->c, VUC_PCI_COMMAND_MEMORY |
-                                               VUC_PCI_COMMAND_MASTER,
-                                     0, &old),
-                     0);
+    assert_int_equal(
+        vuc_pci_command(f->c, VUC_PCI_COMMAND_MEMORY | VUC_PCI_COMMAND_MASTER,
+                        0, &old),
+        0);
     assert_int_equal(vuc_cfg_read16(f->c, 4, &cmd), 0);
     assert_int_equal(cmd & 0x6, 0x6);
-    assert_int_equal(vuc_pci_command(f->c, 0, VUC_PCI_COMMAND_MASTER, NULL),
-                     0);
+    assert_int_equal(vuc_pci_command(f->c, 0, VUC_PCI_COMMAND_MASTER, NULL), 0);
     assert_int_equal(vuc_cfg_read16(f->c, 4, &cmd), 0);
     assert_int_equal(cmd & 0x6, 0x2);
 }

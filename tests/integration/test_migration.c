@@ -103,8 +103,7 @@ static void test_refusals(void **state)
 
     assert_int_equal(vuc_mig_set_state(f->c, VFIO_USER_DEVICE_STATE_ERROR),
                      -EINVAL);
-    assert_int_equal(vuc_mig_set_state(f->c,
-                                       VFIO_USER_DEVICE_STATE_STOP_COPY),
+    assert_int_equal(vuc_mig_set_state(f->c, VFIO_USER_DEVICE_STATE_STOP_COPY),
                      0);
     assert_int_equal(vuc_mig_set_state(f->c, VFIO_USER_DEVICE_STATE_PRE_COPY),
                      -EPERM);
@@ -168,9 +167,8 @@ static void test_dirty_bitmaps(void **state)
     assert_int_equal(vuc_dma_alloc(f->c, size, VUC_IOVA_ANY,
                                    VUC_DMA_READ | VUC_DMA_WRITE, &src),
                      0);
-    assert_int_equal(vuc_dma_alloc(f->c, size, VUC_IOVA_ANY, VUC_DMA_WRITE,
-                                   &by_fd),
-                     0);
+    assert_int_equal(
+        vuc_dma_alloc(f->c, size, VUC_IOVA_ANY, VUC_DMA_WRITE, &by_fd), 0);
     assert_int_equal(vuc_dma_alloc(f->c, size, VUC_IOVA_ANY,
                                    VUC_DMA_WRITE | VUC_DMA_NOSHARE, &by_msg),
                      0);
@@ -186,32 +184,25 @@ static void test_dirty_bitmaps(void **state)
     }
     const uint64_t want = (1ull << 3) | (3ull << 10);
     uint64_t bits[1];
-    assert_int_equal(vuc_dirty_report(f->c, vuc_dma_iova(by_fd), size, 4096,
-                                      bits, 1),
-                     0);
+    assert_int_equal(
+        vuc_dirty_report(f->c, vuc_dma_iova(by_fd), size, 4096, bits, 1), 0);
     assert_int_equal(bits[0], want); /* the server's log */
-    assert_int_equal(vuc_dirty_report(f->c, vuc_dma_iova(by_msg), size, 4096,
-                                      bits, 1),
-                     0);
+    assert_int_equal(
+        vuc_dirty_report(f->c, vuc_dma_iova(by_msg), size, 4096, bits, 1), 0);
     assert_int_equal(bits[0], want); /* the client's record */
     /* Clear-on-read, both sides. */
-    assert_int_equal(vuc_dirty_report(f->c, vuc_dma_iova(by_fd), size, 4096,
-                                      bits, 1),
-                     0);
+    assert_int_equal(
+        vuc_dirty_report(f->c, vuc_dma_iova(by_fd), size, 4096, bits, 1), 0);
     assert_int_equal(bits[0], 0);
-    assert_int_equal(vuc_dirty_report(f->c, vuc_dma_iova(by_msg), size, 4096,
-                                      bits, 1),
-                     0);
+    assert_int_equal(
+        vuc_dirty_report(f->c, vuc_dma_iova(by_msg), size, 4096, bits, 1), 0);
     assert_int_equal(bits[0], 0);
     /* A coarser page: 16 KiB pages 0 (page 3) and 2 (pages 10..11). */
-    assert_int_equal(dma_job(f->c, s, vuc_dma_iova(by_fd) + 3 * 4096, 8, 0),
+    assert_int_equal(dma_job(f->c, s, vuc_dma_iova(by_fd) + 3 * 4096, 8, 0), 0);
+    assert_int_equal(dma_job(f->c, s, vuc_dma_iova(by_fd) + 10 * 4096, 8192, 0),
                      0);
-    assert_int_equal(dma_job(f->c, s, vuc_dma_iova(by_fd) + 10 * 4096, 8192,
-                             0),
-                     0);
-    assert_int_equal(vuc_dirty_report(f->c, vuc_dma_iova(by_fd), size, 16384,
-                                      bits, 1),
-                     0);
+    assert_int_equal(
+        vuc_dirty_report(f->c, vuc_dma_iova(by_fd), size, 16384, bits, 1), 0);
     assert_int_equal(bits[0], 0x5);
     assert_int_equal(vuc_dirty_stop(f->c), 0);
     assert_int_equal(vuc_dirty_get_mode(f->c), VUC_DIRTY_OFF);
@@ -227,18 +218,16 @@ static void test_legacy_dirty(void **state)
     assert_int_equal(vuc_dma_alloc(f->c, 8 * 4096, VUC_IOVA_ANY,
                                    VUC_DMA_READ | VUC_DMA_WRITE, &src),
                      0);
-    assert_int_equal(vuc_dma_alloc(f->c, 8 * 4096, VUC_IOVA_ANY, VUC_DMA_WRITE,
-                                   &dst),
-                     0);
+    assert_int_equal(
+        vuc_dma_alloc(f->c, 8 * 4096, VUC_IOVA_ANY, VUC_DMA_WRITE, &dst), 0);
     assert_int_equal(vuc_dirty_start(f->c, NULL, 0, 4096), 0);
     assert_int_equal(vuc_dirty_get_mode(f->c), VUC_DIRTY_LEGACY);
-    assert_int_equal(dma_job(f->c, vuc_dma_iova(src),
-                             vuc_dma_iova(dst) + 5 * 4096, 64, 0),
-                     0);
+    assert_int_equal(
+        dma_job(f->c, vuc_dma_iova(src), vuc_dma_iova(dst) + 5 * 4096, 64, 0),
+        0);
     uint64_t bits[1];
-    assert_int_equal(vuc_dirty_report(f->c, vuc_dma_iova(dst), 8 * 4096, 4096,
-                                      bits, 1),
-                     0);
+    assert_int_equal(
+        vuc_dirty_report(f->c, vuc_dma_iova(dst), 8 * 4096, 4096, bits, 1), 0);
     assert_int_equal(bits[0], 1u << 5);
 
     /* Unmapping with the legacy bitmap: the pages written since. */

@@ -69,11 +69,10 @@ static void write_run(struct fx *f, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
         uint32_t v = 1000 + i;
-        assert_int_equal(vuc_region_write_async(f->c, BAR0,
-                                                TESTDEV_REG_SCRATCH(i % 8), &v,
-                                                4, VUC_TIMEOUT_DEFAULT, wdone,
-                                                NULL),
-                         0);
+        assert_int_equal(
+            vuc_region_write_async(f->c, BAR0, TESTDEV_REG_SCRATCH(i % 8), &v,
+                                   4, VUC_TIMEOUT_DEFAULT, wdone, NULL),
+            0);
     }
 }
 

@@ -88,8 +88,7 @@ void dev_stop(struct fx *f)
     }
 }
 
-struct vuc_client *client_new(struct fx *f, bool auto_mmap,
-                                     int timeout_ms)
+struct vuc_client *client_new(struct fx *f, bool auto_mmap, int timeout_ms)
 {
     struct vuc_options *o = vuc_options_new();
     assert_non_null(o);
@@ -149,12 +148,11 @@ uint32_t read32(struct vuc_client *c, uint32_t region, uint64_t off)
     return v;
 }
 
-void write32(struct vuc_client *c, uint32_t region, uint64_t off,
-                    uint32_t v)
+void write32(struct vuc_client *c, uint32_t region, uint64_t off, uint32_t v)
 {
     int rc = vuc_region_write(c, region, off, &v, 4);
     if (rc != 0) {
-        fail_msg("write %u+0x%llx: %d %s", region, (unsigned long long)off,
-                 rc, vuc_strerror(c));
+        fail_msg("write %u+0x%llx: %d %s", region, (unsigned long long)off, rc,
+                 vuc_strerror(c));
     }
 }

@@ -58,8 +58,7 @@ int fx_setup_opts(void **state, struct vuc_options *o)
     vuc_options_set_timeout(o, 2000);
     f->c = vuc_client_new(f->base, o);
     vuc_options_free(o);
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
-                     0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
     f->srv = sv[0];
     vuc_set_disconnect_cb(f->c, disconnect_cb, f);
     assert_int_equal(vuc_connect_fd_async(f->c, sv[1], done_cb, f), 0);
@@ -102,8 +101,6 @@ void pump_ms(struct fx *f, int ms)
 }
 
 /* ---- The scripted server ------------------------------------------------ */
-
-
 
 /* Read exactly len bytes, running the client's loop while waiting: a
  * client with a backed-up queue sends the rest only from its loop. */
@@ -176,7 +173,7 @@ void srv_recv_fds(struct fx *f, struct msg *m, uint16_t want_cmd, int *fds,
 }
 
 void srv_send_raw(struct fx *f, const void *buf, size_t len, int *fds,
-                         unsigned nfds)
+                  unsigned nfds)
 {
     char cbuf[CMSG_SPACE(sizeof(int) * 8)];
     struct iovec iov = {(void *)buf, len};
@@ -194,8 +191,8 @@ void srv_send_raw(struct fx *f, const void *buf, size_t len, int *fds,
 }
 
 void srv_reply(struct fx *f, const struct msg *req, uint16_t cmd,
-                      uint32_t flags, uint32_t err, const void *payload,
-                      size_t len, int *fds, unsigned nfds)
+               uint32_t flags, uint32_t err, const void *payload, size_t len,
+               int *fds, unsigned nfds)
 {
     uint8_t buf[8192];
     struct vfio_user_header h = {
@@ -212,9 +209,8 @@ void srv_reply(struct fx *f, const struct msg *req, uint16_t cmd,
     srv_send_raw(f, buf, 16 + len, fds, nfds);
 }
 
-void srv_version(struct fx *f, uint16_t major, uint16_t minor,
-                        const char *json, bool with_nul, int *fds,
-                        unsigned nfds)
+void srv_version(struct fx *f, uint16_t major, uint16_t minor, const char *json,
+                 bool with_nul, int *fds, unsigned nfds)
 {
     struct msg m;
     uint8_t p[1024];
@@ -233,12 +229,12 @@ void srv_version(struct fx *f, uint16_t major, uint16_t minor,
     srv_reply(f, &m, VFIO_USER_VERSION, 0, 0, p, len, fds, nfds);
 }
 
-void srv_device_info(struct fx *f, uint32_t nregions, uint32_t nirqs,
-                            int *fds, unsigned nfds)
+void srv_device_info(struct fx *f, uint32_t nregions, uint32_t nirqs, int *fds,
+                     unsigned nfds)
 {
     struct msg m;
-    struct vfio_user_device_info di = {16, VFIO_USER_DEVICE_FLAGS_PCI,
-                                       nregions, nirqs};
+    struct vfio_user_device_info di = {16, VFIO_USER_DEVICE_FLAGS_PCI, nregions,
+                                       nirqs};
     srv_recv(f, &m, VFIO_USER_DEVICE_GET_INFO);
     srv_reply(f, &m, VFIO_USER_DEVICE_GET_INFO, 0, 0, &di, sizeof(di), fds,
               nfds);
@@ -250,8 +246,7 @@ void srv_device_info_flags(struct fx *f, uint32_t flags, uint32_t nregions,
     struct msg m;
     struct vfio_user_device_info di = {16, flags, nregions, nirqs};
     srv_recv(f, &m, VFIO_USER_DEVICE_GET_INFO);
-    srv_reply(f, &m, VFIO_USER_DEVICE_GET_INFO, 0, 0, &di, sizeof(di), NULL,
-              0);
+    srv_reply(f, &m, VFIO_USER_DEVICE_GET_INFO, 0, 0, &di, sizeof(di), NULL, 0);
 }
 
 void expect_fail(struct fx *f, int err, const char *text)

@@ -62,10 +62,10 @@ void srv_reply(struct fx *f, const struct msg *req, uint16_t cmd,
                uint32_t flags, uint32_t err, const void *payload, size_t len,
                int *fds, unsigned nfds);
 /* Answer VERSION / DEVICE_GET_INFO. */
-void srv_version(struct fx *f, uint16_t major, uint16_t minor,
-                 const char *json, bool with_nul, int *fds, unsigned nfds);
-void srv_device_info(struct fx *f, uint32_t nregions, uint32_t nirqs,
-                     int *fds, unsigned nfds);
+void srv_version(struct fx *f, uint16_t major, uint16_t minor, const char *json,
+                 bool with_nul, int *fds, unsigned nfds);
+void srv_device_info(struct fx *f, uint32_t nregions, uint32_t nirqs, int *fds,
+                     unsigned nfds);
 /* As srv_device_info() with VFIO_USER_DEVICE_FLAGS_* of our choosing. */
 void srv_device_info_flags(struct fx *f, uint32_t flags, uint32_t nregions,
                            uint32_t nirqs);

@@ -34,7 +34,8 @@ static int setup(void **state)
 
 static const char *good_json = "{\"capabilities\":{\"max_msg_fds\":8}}";
 
-/* ---- Negotiation ------------------------------------------------------------ */
+/* ---- Negotiation ------------------------------------------------------------
+ */
 
 static void test_ok_minimal(void **state)
 {
@@ -103,16 +104,16 @@ static void test_json_caps_wrong_type(void **state)
 static void test_json_out_of_bounds(void **state)
 {
     struct fx *f = *state;
-    srv_version(f, 0, 0, "{\"capabilities\":{\"max_data_xfer_size\":0}}",
-                true, NULL, 0);
+    srv_version(f, 0, 0, "{\"capabilities\":{\"max_data_xfer_size\":0}}", true,
+                NULL, 0);
     expect_fail(f, -EPROTO, "\"max_data_xfer_size\" is 0, outside");
 }
 
 static void test_json_negative(void **state)
 {
     struct fx *f = *state;
-    srv_version(f, 0, 0, "{\"capabilities\":{\"max_dma_maps\":-5}}", true,
-                NULL, 0);
+    srv_version(f, 0, 0, "{\"capabilities\":{\"max_dma_maps\":-5}}", true, NULL,
+                0);
     expect_fail(f, -EPROTO, "\"max_dma_maps\" is -5");
 }
 
@@ -127,17 +128,16 @@ static void test_json_pgsizes_small(void **state)
 static void test_json_not_proposed(void **state)
 {
     struct fx *f = *state;
-    srv_version(f, 0, 0, "{\"capabilities\":{\"doorbells\":true}}", true,
-                NULL, 0);
+    srv_version(f, 0, 0, "{\"capabilities\":{\"doorbells\":true}}", true, NULL,
+                0);
     expect_fail(f, -EPROTO, "\"doorbells\" was not proposed");
 }
 
 static void test_json_migration_bad(void **state)
 {
     struct fx *f = *state;
-    srv_version(f, 0, 0,
-                "{\"capabilities\":{\"migration\":{\"pgsize\":5000}}}", true,
-                NULL, 0);
+    srv_version(f, 0, 0, "{\"capabilities\":{\"migration\":{\"pgsize\":5000}}}",
+                true, NULL, 0);
     expect_fail(f, -EPROTO, "not a power of two");
 }
 
@@ -173,15 +173,15 @@ static void test_version_fd(void **state)
     expect_fail(f, -EPROTO, "fd");
 }
 
-/* ---- Replies ---------------------------------------------------------------- */
+/* ---- Replies ----------------------------------------------------------------
+ */
 
 static void test_error_errno_zero(void **state)
 {
     struct fx *f = *state;
     struct msg m;
     srv_recv(f, &m, VFIO_USER_VERSION);
-    srv_reply(f, &m, VFIO_USER_VERSION, VFIO_USER_F_ERROR, 0, NULL, 0, NULL,
-              0);
+    srv_reply(f, &m, VFIO_USER_VERSION, VFIO_USER_F_ERROR, 0, NULL, 0, NULL, 0);
     expect_fail(f, -EIO, "VERSION");
 }
 
@@ -309,7 +309,8 @@ static void test_byte_by_byte(void **state)
     assert_int_equal(f->result, 0);
 }
 
-/* ---- Region info ------------------------------------------------------------ */
+/* ---- Region info ------------------------------------------------------------
+ */
 
 static void connect_one_region(struct fx *f, struct msg *m)
 {
@@ -324,8 +325,9 @@ static void test_region_mmap_without_fd(void **state)
     struct msg m;
     connect_one_region(f, &m);
     struct vfio_user_region_info ri = {
-        32, VFIO_USER_REGION_INFO_FLAG_READ | VFIO_USER_REGION_INFO_FLAG_MMAP,
-        0, 0, 4096, 0};
+        32,   VFIO_USER_REGION_INFO_FLAG_READ | VFIO_USER_REGION_INFO_FLAG_MMAP,
+        0,    0,
+        4096, 0};
     srv_reply(f, &m, VFIO_USER_DEVICE_GET_REGION_INFO, 0, 0, &ri, sizeof(ri),
               NULL, 0);
     expect_fail(f, -EPROTO, "fd");
@@ -356,8 +358,8 @@ static void test_region_retry_closes_short_fd(void **state)
     memset(full, 0, sizeof(full));
     ri.argsz = sizeof(full);
     memcpy(full, &ri, sizeof(ri));
-    srv_reply(f, &m, VFIO_USER_DEVICE_GET_REGION_INFO, 0, 0, full,
-              sizeof(full), NULL, 0);
+    srv_reply(f, &m, VFIO_USER_DEVICE_GET_REGION_INFO, 0, 0, full, sizeof(full),
+              NULL, 0);
     /* A server without ioeventfds says so; that is not a failure. */
     srv_recv(f, &m, VFIO_USER_DEVICE_GET_REGION_IO_FDS);
     srv_reply(f, &m, VFIO_USER_DEVICE_GET_REGION_IO_FDS, VFIO_USER_F_ERROR,
@@ -375,18 +377,22 @@ static void test_region_cap_loop(void **state)
     connect_one_region(f, &m);
     struct vfio_user_region_info ri = {
         sizeof(p),
-        VFIO_USER_REGION_INFO_FLAG_READ | VFIO_USER_REGION_INFO_FLAG_CAPS, 0,
-        32, 4096, 0};
+        VFIO_USER_REGION_INFO_FLAG_READ | VFIO_USER_REGION_INFO_FLAG_CAPS,
+        0,
+        32,
+        4096,
+        0};
     memcpy(p, &ri, sizeof(ri));
     struct vfio_user_info_cap_header a = {99, 1, 48}, b = {98, 1, 32};
     memcpy(p + 32, &a, 8);
     memcpy(p + 48, &b, 8);
-    srv_reply(f, &m, VFIO_USER_DEVICE_GET_REGION_INFO, 0, 0, p, sizeof(p),
-              NULL, 0);
+    srv_reply(f, &m, VFIO_USER_DEVICE_GET_REGION_INFO, 0, 0, p, sizeof(p), NULL,
+              0);
     expect_fail(f, -EPROTO, "loop");
 }
 
-/* ---- Server requests and disconnects ---------------------------------------- */
+/* ---- Server requests and disconnects ----------------------------------------
+ */
 
 static void test_server_request_refused(void **state)
 {
@@ -418,8 +424,7 @@ static void test_server_request_refused(void **state)
 
     srv_recv(f, &m, VFIO_USER_DMA_READ);
     assert_int_equal(m.hdr.msg_id, 0x42);
-    assert_int_equal(m.hdr.flags,
-                     VFIO_USER_F_TYPE_REPLY | VFIO_USER_F_ERROR);
+    assert_int_equal(m.hdr.flags, VFIO_USER_F_TYPE_REPLY | VFIO_USER_F_ERROR);
     assert_int_equal(m.hdr.error_no, EFAULT);
     assert_int_equal(m.len, 0);
     /* ...and a command we do not serve at all: ENOSYS. */

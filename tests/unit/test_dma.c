@@ -103,8 +103,7 @@ static void request(struct fx *f, int sock, uint16_t cmd, uint32_t flags,
 {
     static uint16_t id = 0x100;
     uint8_t buf[16 + 16 + 8192];
-    struct vfio_user_header h = {++id, cmd,
-                                 (uint32_t)(16 + 16 + data_len),
+    struct vfio_user_header h = {++id, cmd, (uint32_t)(16 + 16 + data_len),
                                  VFIO_USER_F_TYPE_COMMAND | flags, 0};
     struct vfio_user_dma_access a = {addr, count};
     memcpy(buf, &h, 16);
@@ -124,21 +123,21 @@ static void request(struct fx *f, int sock, uint16_t cmd, uint32_t flags,
 
 static void expect_refusal(const struct msg *r, uint32_t err)
 {
-    assert_int_equal(r->hdr.flags,
-                     VFIO_USER_F_TYPE_REPLY | VFIO_USER_F_ERROR);
+    assert_int_equal(r->hdr.flags, VFIO_USER_F_TYPE_REPLY | VFIO_USER_F_ERROR);
     assert_int_equal(r->hdr.error_no, err);
     assert_int_equal(r->len, 0);
 }
 
-/* ---- DMA_MAP ---------------------------------------------------------------- */
+/* ---- DMA_MAP ----------------------------------------------------------------
+ */
 
 static void test_map_passes_sealed_memfd(void **state)
 {
     struct fx *f = *state;
     struct vfio_user_dma_map seen;
     int fd;
-    struct vuc_dma_map *m = map(f, 5000, VUC_DMA_READ | VUC_DMA_WRITE, &seen,
-                                &fd);
+    struct vuc_dma_map *m =
+        map(f, 5000, VUC_DMA_READ | VUC_DMA_WRITE, &seen, &fd);
 
     /* Rounded to the page size, at an IOVA the client chose. */
     assert_int_equal(seen.argsz, 32);
@@ -194,9 +193,8 @@ static void test_local_checks(void **state)
     close(fd);
 
     /* Refused before anything is sent. */
-    assert_int_equal(vuc_dma_alloc_async(f->c, 4096, seen.address,
-                                         VUC_DMA_READ, VUC_TIMEOUT_DEFAULT,
-                                         map_cb, f),
+    assert_int_equal(vuc_dma_alloc_async(f->c, 4096, seen.address, VUC_DMA_READ,
+                                         VUC_TIMEOUT_DEFAULT, map_cb, f),
                      -EEXIST);
     assert_int_equal(vuc_dma_alloc_async(f->c, 4096, 0x1234, VUC_DMA_READ,
                                          VUC_TIMEOUT_DEFAULT, map_cb, f),
@@ -216,9 +214,8 @@ static void test_local_checks(void **state)
     close(fd);
     map(f, 4096, VUC_DMA_READ, &seen, &fd);
     close(fd);
-    assert_int_equal(vuc_dma_alloc_async(f->c, 4096, VUC_IOVA_ANY,
-                                         VUC_DMA_READ, VUC_TIMEOUT_DEFAULT,
-                                         map_cb, f),
+    assert_int_equal(vuc_dma_alloc_async(f->c, 4096, VUC_IOVA_ANY, VUC_DMA_READ,
+                                         VUC_TIMEOUT_DEFAULT, map_cb, f),
                      -ENOSPC);
     assert_non_null(strstr(vuc_strerror(f->c), "limit of 3 maps"));
     assert_int_equal(vuc_dma_count(f->c), 3);
@@ -234,9 +231,8 @@ static void test_map_refused_by_server(void **state)
     unsigned nfds;
 
     last_map = (struct vuc_dma_map *)1;
-    assert_int_equal(vuc_dma_alloc_async(f->c, 4096, VUC_IOVA_ANY,
-                                         VUC_DMA_READ, VUC_TIMEOUT_DEFAULT,
-                                         map_cb, f),
+    assert_int_equal(vuc_dma_alloc_async(f->c, 4096, VUC_IOVA_ANY, VUC_DMA_READ,
+                                         VUC_TIMEOUT_DEFAULT, map_cb, f),
                      0);
     srv_recv_fds(f, &m, VFIO_USER_DMA_MAP, fds, &nfds);
     for (unsigned i = 0; i < nfds; i++) {
@@ -250,7 +246,8 @@ static void test_map_refused_by_server(void **state)
     assert_int_equal(vuc_dma_count(f->c), 0);
 }
 
-/* ---- Serving DMA_READ / DMA_WRITE ----------------------------------------- */
+/* ---- Serving DMA_READ / DMA_WRITE -----------------------------------------
+ */
 
 static void test_serve_read_write(void **state)
 {
@@ -258,8 +255,8 @@ static void test_serve_read_write(void **state)
     struct vfio_user_dma_map seen;
     struct msg r;
     int fd;
-    struct vuc_dma_map *m = map(f, 3 * 4096, VUC_DMA_READ | VUC_DMA_WRITE,
-                                &seen, &fd);
+    struct vuc_dma_map *m =
+        map(f, 3 * 4096, VUC_DMA_READ | VUC_DMA_WRITE, &seen, &fd);
     close(fd);
     uint64_t iova = seen.address;
     uint8_t data[5000];
@@ -268,8 +265,8 @@ static void test_serve_read_write(void **state)
     }
 
     /* A write spanning pages 0 and 1 lands in memory and is recorded. */
-    request(f, f->srv, VFIO_USER_DMA_WRITE, 0, iova + 100, sizeof(data),
-            data, sizeof(data), NULL, 0, &r);
+    request(f, f->srv, VFIO_USER_DMA_WRITE, 0, iova + 100, sizeof(data), data,
+            sizeof(data), NULL, 0, &r);
     assert_int_equal(r.hdr.flags, VFIO_USER_F_TYPE_REPLY);
     assert_int_equal(r.len, 16);
     struct vfio_user_dma_access a;
@@ -287,8 +284,8 @@ static void test_serve_read_write(void **state)
     assert_int_equal(bits[0], 0); /* clear-on-read */
 
     /* A read returns exactly those bytes. */
-    request(f, f->srv, VFIO_USER_DMA_READ, 0, iova + 100, sizeof(data), NULL,
-            0, NULL, 0, &r);
+    request(f, f->srv, VFIO_USER_DMA_READ, 0, iova + 100, sizeof(data), NULL, 0,
+            NULL, 0, &r);
     assert_int_equal(r.len, 16 + sizeof(data));
     assert_memory_equal(r.payload + 16, data, sizeof(data));
 
@@ -316,29 +313,27 @@ static void test_hostile_requests(void **state)
     memset(junk, 0x5a, sizeof(junk));
 
     /* Out of every map, and straddling the end of one. */
-    request(f, f->srv, VFIO_USER_DMA_READ, 0, iova - 4096, 8, NULL, 0, NULL,
-            0, &r);
+    request(f, f->srv, VFIO_USER_DMA_READ, 0, iova - 4096, 8, NULL, 0, NULL, 0,
+            &r);
     expect_refusal(&r, EFAULT);
     request(f, f->srv, VFIO_USER_DMA_WRITE, 0, iova + 8192 - 32, 64, junk, 64,
             NULL, 0, &r);
     expect_refusal(&r, EFAULT);
     /* Wrapping addresses, empty and oversized counts. */
-    request(f, f->srv, VFIO_USER_DMA_READ, 0, UINT64_MAX - 3, 8, NULL, 0,
-            NULL, 0, &r);
+    request(f, f->srv, VFIO_USER_DMA_READ, 0, UINT64_MAX - 3, 8, NULL, 0, NULL,
+            0, &r);
     expect_refusal(&r, EINVAL);
     request(f, f->srv, VFIO_USER_DMA_READ, 0, iova, 0, NULL, 0, NULL, 0, &r);
     expect_refusal(&r, EINVAL);
-    request(f, f->srv, VFIO_USER_DMA_READ, 0, iova, 64ull << 20, NULL, 0,
-            NULL, 0, &r);
+    request(f, f->srv, VFIO_USER_DMA_READ, 0, iova, 64ull << 20, NULL, 0, NULL,
+            0, &r);
     expect_refusal(&r, EINVAL);
     /* A write whose data is shorter than its count. */
-    request(f, f->srv, VFIO_USER_DMA_WRITE, 0, iova, 64, junk, 32, NULL, 0,
-            &r);
+    request(f, f->srv, VFIO_USER_DMA_WRITE, 0, iova, 64, junk, 32, NULL, 0, &r);
     expect_refusal(&r, EINVAL);
     /* Fds where none belong: refused, and closed. */
     int efd = eventfd(0, EFD_CLOEXEC);
-    request(f, f->srv, VFIO_USER_DMA_WRITE, 0, iova, 64, junk, 64, &efd, 1,
-            &r);
+    request(f, f->srv, VFIO_USER_DMA_WRITE, 0, iova, 64, junk, 64, &efd, 1, &r);
     close(efd);
     expect_refusal(&r, EINVAL);
     /* The device may only read the read-only map. */
@@ -353,11 +348,11 @@ static void test_hostile_requests(void **state)
     assert_memory_equal(back, zero, 32);
     assert_int_equal(vuc_dma_read(f->c, ro, back, 64), 0);
     assert_memory_equal(back, zero, 64);
-    assert_int_equal(vuc_dma_read(f->c, iova + 8192 - 32, back, 64),
-                     -EFAULT);
+    assert_int_equal(vuc_dma_read(f->c, iova + 8192 - 32, back, 64), -EFAULT);
 }
 
-/* ---- DMA_UNMAP -------------------------------------------------------------- */
+/* ---- DMA_UNMAP --------------------------------------------------------------
+ */
 
 static void test_unmap_serves_until_reply(void **state)
 {
@@ -365,18 +360,16 @@ static void test_unmap_serves_until_reply(void **state)
     struct vfio_user_dma_map seen;
     struct msg m, r;
     int fd;
-    struct vuc_dma_map *dm = map(f, 4096, VUC_DMA_READ | VUC_DMA_WRITE,
-                                 &seen, &fd);
+    struct vuc_dma_map *dm =
+        map(f, 4096, VUC_DMA_READ | VUC_DMA_WRITE, &seen, &fd);
     close(fd);
 
     f->done = false;
     f->ncalls = 0;
-    assert_int_equal(vuc_dma_unmap_async(f->c, dm, VUC_TIMEOUT_DEFAULT,
-                                         done_cb, f),
-                     0);
-    assert_int_equal(vuc_dma_unmap_async(f->c, dm, VUC_TIMEOUT_DEFAULT,
-                                         done_cb, f),
-                     -EBUSY);
+    assert_int_equal(
+        vuc_dma_unmap_async(f->c, dm, VUC_TIMEOUT_DEFAULT, done_cb, f), 0);
+    assert_int_equal(
+        vuc_dma_unmap_async(f->c, dm, VUC_TIMEOUT_DEFAULT, done_cb, f), -EBUSY);
     srv_recv(f, &m, VFIO_USER_DMA_UNMAP);
     struct vfio_user_dma_unmap u;
     assert_int_equal(m.len, sizeof(u));
@@ -387,8 +380,8 @@ static void test_unmap_serves_until_reply(void **state)
 
     /* Until the reply the server may still DMA, and is served. */
     uint32_t v = 77;
-    request(f, f->srv, VFIO_USER_DMA_WRITE, 0, seen.address, 4, &v, 4, NULL,
-            0, &r);
+    request(f, f->srv, VFIO_USER_DMA_WRITE, 0, seen.address, 4, &v, 4, NULL, 0,
+            &r);
     assert_int_equal(r.hdr.flags, VFIO_USER_F_TYPE_REPLY);
     assert_int_equal(f->ncalls, 0);
 
@@ -396,8 +389,8 @@ static void test_unmap_serves_until_reply(void **state)
     pump(f);
     assert_int_equal(f->result, 0);
     assert_int_equal(vuc_dma_count(f->c), 0);
-    request(f, f->srv, VFIO_USER_DMA_READ, 0, seen.address, 4, NULL, 0, NULL,
-            0, &r);
+    request(f, f->srv, VFIO_USER_DMA_READ, 0, seen.address, 4, NULL, 0, NULL, 0,
+            &r);
     expect_refusal(&r, EFAULT);
 }
 
@@ -411,9 +404,8 @@ static void test_unmap_refused_keeps_map(void **state)
     close(fd);
 
     f->done = false;
-    assert_int_equal(vuc_dma_unmap_async(f->c, dm, VUC_TIMEOUT_DEFAULT,
-                                         done_cb, f),
-                     0);
+    assert_int_equal(
+        vuc_dma_unmap_async(f->c, dm, VUC_TIMEOUT_DEFAULT, done_cb, f), 0);
     srv_recv(f, &m, VFIO_USER_DMA_UNMAP);
     srv_reply(f, &m, VFIO_USER_DMA_UNMAP, VFIO_USER_F_ERROR, ENOENT, NULL, 0,
               NULL, 0);
@@ -429,8 +421,8 @@ static void test_disconnect_keeps_memory(void **state)
     struct fx *f = *state;
     struct vfio_user_dma_map seen;
     int fd;
-    struct vuc_dma_map *dm = map(f, 4096, VUC_DMA_READ | VUC_DMA_WRITE,
-                                 &seen, &fd);
+    struct vuc_dma_map *dm =
+        map(f, 4096, VUC_DMA_READ | VUC_DMA_WRITE, &seen, &fd);
     close(fd);
     uint32_t v = 0x600d;
     assert_int_equal(vuc_dma_write(f->c, seen.address, &v, 4), 0);
@@ -444,9 +436,8 @@ static void test_disconnect_keeps_memory(void **state)
     assert_int_equal(vuc_dma_read(f->c, seen.address, &v, 4), 0);
     assert_int_equal(v, 0x600d);
     f->done = false;
-    assert_int_equal(vuc_dma_unmap_async(f->c, dm, VUC_TIMEOUT_DEFAULT,
-                                         done_cb, f),
-                     0);
+    assert_int_equal(
+        vuc_dma_unmap_async(f->c, dm, VUC_TIMEOUT_DEFAULT, done_cb, f), 0);
     assert_false(f->done); /* never inside the call */
     pump(f);
     assert_int_equal(f->result, 0);
@@ -459,10 +450,8 @@ static void test_twin_socket(void **state)
 {
     struct fx *f = *state;
     int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
-                     0);
-    srv_version(f,
-                0, 0,
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    srv_version(f, 0, 0,
                 "{\"capabilities\":{\"twin_socket\":{\"supported\":true,"
                 "\"fd_index\":0}}}",
                 true, &sv[1], 1);
@@ -479,11 +468,11 @@ static void test_twin_socket(void **state)
     close(fd);
     /* Server requests go, and are answered, on the twin socket. */
     uint32_t v = 0x7717;
-    request(f, sv[0], VFIO_USER_DMA_WRITE, 0, seen.address, 4, &v, 4, NULL,
-            0, &r);
+    request(f, sv[0], VFIO_USER_DMA_WRITE, 0, seen.address, 4, &v, 4, NULL, 0,
+            &r);
     assert_int_equal(r.hdr.flags, VFIO_USER_F_TYPE_REPLY);
-    request(f, sv[0], VFIO_USER_DMA_READ, 0, seen.address, 4, NULL, 0, NULL,
-            0, &r);
+    request(f, sv[0], VFIO_USER_DMA_READ, 0, seen.address, 4, NULL, 0, NULL, 0,
+            &r);
     assert_memory_equal(r.payload + 16, &v, 4);
 
     /* A reply on the twin socket breaks the protocol. */
@@ -500,8 +489,7 @@ static void test_twin_without_index(void **state)
 {
     struct fx *f = *state;
     int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
-                     0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
     srv_version(f, 0, 0,
                 "{\"capabilities\":{\"twin_socket\":{\"supported\":true}}}",
                 true, &sv[1], 1);
@@ -514,8 +502,7 @@ static void test_twin_bad_index(void **state)
 {
     struct fx *f = *state;
     int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
-                     0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
     srv_version(f, 0, 0,
                 "{\"capabilities\":{\"twin_socket\":{\"supported\":true,"
                 "\"fd_index\":1}}}",

@@ -60,10 +60,8 @@ static void connect_irqs(struct fx *f, unsigned max_fds)
     snprintf(json, sizeof(json), "{\"capabilities\":{\"max_msg_fds\":%u}}",
              max_fds);
     srv_version(f, 0, 0, json, true, NULL, 0);
-    srv_device_info_flags(f,
-                          VFIO_USER_DEVICE_FLAGS_PCI |
-                              VFIO_USER_DEVICE_FLAGS_RESET,
-                          0, 3);
+    srv_device_info_flags(
+        f, VFIO_USER_DEVICE_FLAGS_PCI | VFIO_USER_DEVICE_FLAGS_RESET, 0, 3);
     const struct {
         uint32_t flags, count;
     } info[3] = {
@@ -306,9 +304,8 @@ static void test_disable_releases_fds(void **state)
     assert_false(vuc_irq_enabled(f->c, INTX, 0));
 
     f->done = false;
-    assert_int_equal(vuc_irq_disable_async(f->c, MSIX, VUC_TIMEOUT_DEFAULT,
-                                           done_cb, f),
-                     0);
+    assert_int_equal(
+        vuc_irq_disable_async(f->c, MSIX, VUC_TIMEOUT_DEFAULT, done_cb, f), 0);
     struct set d;
     recv_set(f, &d, &m);
     assert_int_equal(d.s.count, 0);
@@ -336,8 +333,8 @@ static void test_refused_enable_rolls_back(void **state)
                      0);
     recv_set(f, &s, &m);
     close_sets(&s, 1);
-    srv_reply(f, &m, VFIO_USER_DEVICE_SET_IRQS, VFIO_USER_F_ERROR, EINVAL,
-              NULL, 0, NULL, 0);
+    srv_reply(f, &m, VFIO_USER_DEVICE_SET_IRQS, VFIO_USER_F_ERROR, EINVAL, NULL,
+              0, NULL, 0);
     pump(f);
     assert_int_equal(f->result, -EINVAL);
     assert_int_equal(count_fds(), before);
@@ -374,11 +371,10 @@ static void test_actions_and_bools(void **state)
 
     bool which[4] = {true, false, false, true};
     f->done = false;
-    assert_int_equal(vuc_irq_action_async(f->c, MSIX, 4, 4,
-                                          VFIO_USER_IRQ_SET_ACTION_TRIGGER,
-                                          which, VUC_TIMEOUT_DEFAULT, done_cb,
-                                          f),
-                     0);
+    assert_int_equal(
+        vuc_irq_action_async(f->c, MSIX, 4, 4, VFIO_USER_IRQ_SET_ACTION_TRIGGER,
+                             which, VUC_TIMEOUT_DEFAULT, done_cb, f),
+        0);
     recv_set(f, &s, &m);
     assert_int_equal(s.s.flags, VFIO_USER_IRQ_SET_DATA_BOOL |
                                     VFIO_USER_IRQ_SET_ACTION_TRIGGER);
@@ -403,12 +399,11 @@ static void test_actions_and_bools(void **state)
     /* Raw: an eventfd signalled when the device unmasks. */
     int efd = eventfd(0, EFD_CLOEXEC);
     f->done = false;
-    assert_int_equal(vuc_irq_set_raw_async(
-                         f->c,
-                         VFIO_USER_IRQ_SET_DATA_EVENTFD |
-                             VFIO_USER_IRQ_SET_ACTION_UNMASK,
-                         INTX, 0, 1, NULL, &efd, 1, VUC_TIMEOUT_DEFAULT,
-                         done_cb, f),
+    assert_int_equal(vuc_irq_set_raw_async(f->c,
+                                           VFIO_USER_IRQ_SET_DATA_EVENTFD |
+                                               VFIO_USER_IRQ_SET_ACTION_UNMASK,
+                                           INTX, 0, 1, NULL, &efd, 1,
+                                           VUC_TIMEOUT_DEFAULT, done_cb, f),
                      0);
     close(efd);
     recv_set(f, &s, &m);
@@ -467,9 +462,8 @@ static void test_reset_reapplies(void **state)
 
     f->done = false;
     f->ncalls = 0;
-    assert_int_equal(vuc_device_reset_async(f->c, VUC_TIMEOUT_DEFAULT,
-                                            done_cb, f),
-                     0);
+    assert_int_equal(
+        vuc_device_reset_async(f->c, VUC_TIMEOUT_DEFAULT, done_cb, f), 0);
     srv_recv(f, &m, VFIO_USER_DEVICE_RESET);
     assert_int_equal(m.len, 0);
     srv_reply(f, &m, VFIO_USER_DEVICE_RESET, 0, 0, NULL, 0, NULL, 0);

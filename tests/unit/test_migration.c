@@ -109,9 +109,9 @@ static void walk(struct fx *f, uint32_t target)
 {
     f->done = false;
     f->ncalls = 0;
-    assert_int_equal(vuc_mig_set_state_async(f->c, target,
-                                             VUC_TIMEOUT_DEFAULT, done_cb, f),
-                     0);
+    assert_int_equal(
+        vuc_mig_set_state_async(f->c, target, VUC_TIMEOUT_DEFAULT, done_cb, f),
+        0);
 }
 
 static void test_walks(void **state)
@@ -160,27 +160,26 @@ static void test_invalid_transitions(void **state)
     struct fx *f = *state;
 
     /* Refused before anything is sent. */
-    assert_int_equal(vuc_mig_set_state_async(f->c,
-                                             VFIO_USER_DEVICE_STATE_ERROR,
+    assert_int_equal(vuc_mig_set_state_async(f->c, VFIO_USER_DEVICE_STATE_ERROR,
                                              VUC_TIMEOUT_DEFAULT, done_cb, f),
                      -EINVAL);
-    assert_int_equal(vuc_mig_set_state_async(
-                         f->c, VFIO_USER_DEVICE_STATE_RUNNING_P2P,
-                         VUC_TIMEOUT_DEFAULT, done_cb, f),
+    assert_int_equal(vuc_mig_set_state_async(f->c,
+                                             VFIO_USER_DEVICE_STATE_RUNNING_P2P,
+                                             VUC_TIMEOUT_DEFAULT, done_cb, f),
                      -EINVAL);
-    assert_int_equal(vuc_mig_set_state_async(f->c, 99, VUC_TIMEOUT_DEFAULT,
-                                             done_cb, f),
-                     -EINVAL);
+    assert_int_equal(
+        vuc_mig_set_state_async(f->c, 99, VUC_TIMEOUT_DEFAULT, done_cb, f),
+        -EINVAL);
 
     /* STOP_COPY -> PRE_COPY is not allowed. */
     walk(f, VFIO_USER_DEVICE_STATE_PRE_COPY);
-    answer_probe(f, VFIO_USER_MIGRATION_STOP_COPY |
-                        VFIO_USER_MIGRATION_PRE_COPY);
+    answer_probe(f,
+                 VFIO_USER_MIGRATION_STOP_COPY | VFIO_USER_MIGRATION_PRE_COPY);
     answer_state(f, VFIO_USER_DEVICE_STATE_STOP_COPY);
     pump(f);
     assert_int_equal(f->result, -EPERM);
-    assert_non_null(
-        strstr(vuc_strerror(f->c), "no allowed way from STOP_COPY to PRE_COPY"));
+    assert_non_null(strstr(vuc_strerror(f->c),
+                           "no allowed way from STOP_COPY to PRE_COPY"));
 
     /* PRE_COPY on a device without it. */
     walk(f, VFIO_USER_DEVICE_STATE_PRE_COPY);
@@ -196,8 +195,7 @@ static void test_invalid_transitions(void **state)
     answer_step(f, VFIO_USER_DEVICE_STATE_STOP, EBUSY);
     pump(f);
     assert_int_equal(f->result, -EBUSY);
-    assert_non_null(
-        strstr(vuc_strerror(f->c), "refused RUNNING -> STOP"));
+    assert_non_null(strstr(vuc_strerror(f->c), "refused RUNNING -> STOP"));
 
     /* A device in ERROR only leaves it by reset. */
     walk(f, VFIO_USER_DEVICE_STATE_RUNNING);
@@ -244,7 +242,8 @@ static void test_data_read_padded(void **state)
                      -EINVAL);
 }
 
-/* ---- Dirty pages ---------------------------------------------------------- */
+/* ---- Dirty pages ----------------------------------------------------------
+ */
 
 static void test_logging_and_report_pieces(void **state)
 {
@@ -252,9 +251,9 @@ static void test_logging_and_report_pieces(void **state)
     struct msg m;
     struct vuc_dirty_range r = {0x100000000ull, 1ull << 30};
 
-    assert_int_equal(vuc_dirty_start_async(f->c, &r, 1, 0,
-                                           VUC_TIMEOUT_DEFAULT, done_cb, f),
-                     0);
+    assert_int_equal(
+        vuc_dirty_start_async(f->c, &r, 1, 0, VUC_TIMEOUT_DEFAULT, done_cb, f),
+        0);
     recv_feature(f, &m,
                  PROBE | SET | VFIO_USER_DEVICE_FEATURE_DMA_LOGGING_START);
     reply_feature(f, &m, NULL, 0);
@@ -274,9 +273,9 @@ static void test_logging_and_report_pieces(void **state)
     size_t words = (1u << 18) / 64;
     uint64_t *bits = calloc(words, 8);
     f->done = false;
-    assert_int_equal(vuc_dirty_report_async(f->c, r.iova, r.length, 4096,
-                                            bits, words, VUC_TIMEOUT_DEFAULT,
-                                            done_cb, f),
+    assert_int_equal(vuc_dirty_report_async(f->c, r.iova, r.length, 4096, bits,
+                                            words, VUC_TIMEOUT_DEFAULT, done_cb,
+                                            f),
                      0);
     uint64_t covered = 0, starts[64];
     unsigned pieces = 0;
@@ -359,9 +358,8 @@ static void test_legacy_fallback(void **state)
 
     uint64_t bits[1];
     f->done = false;
-    assert_int_equal(vuc_dirty_report_async(f->c, 0x10000, 8 * 4096, 4096,
-                                            bits, 1, VUC_TIMEOUT_DEFAULT,
-                                            done_cb, f),
+    assert_int_equal(vuc_dirty_report_async(f->c, 0x10000, 8 * 4096, 4096, bits,
+                                            1, VUC_TIMEOUT_DEFAULT, done_cb, f),
                      0);
     srv_recv(f, &m, VFIO_USER_DIRTY_PAGES);
     struct vfio_user_bitmap_range br;
@@ -381,9 +379,8 @@ static void test_legacy_fallback(void **state)
     assert_int_equal(bits[0], 0x81);
 
     f->done = false;
-    assert_int_equal(vuc_dirty_stop_async(f->c, VUC_TIMEOUT_DEFAULT, done_cb,
-                                          f),
-                     0);
+    assert_int_equal(
+        vuc_dirty_stop_async(f->c, VUC_TIMEOUT_DEFAULT, done_cb, f), 0);
     srv_recv(f, &m, VFIO_USER_DIRTY_PAGES);
     memcpy(&dp, m.payload, sizeof(dp));
     assert_int_equal(dp.flags, VFIO_USER_DIRTY_PAGES_FLAG_STOP);
@@ -438,9 +435,8 @@ static void test_report_of_unshared_map_is_local(void **state)
     /* ...and the report comes from the client's record alone. */
     uint64_t bits[1] = {~0ull};
     f->done = false;
-    assert_int_equal(vuc_dirty_report_async(f->c, 0x40000, 8192, 4096, bits,
-                                            1, VUC_TIMEOUT_DEFAULT, done_cb,
-                                            f),
+    assert_int_equal(vuc_dirty_report_async(f->c, 0x40000, 8192, 4096, bits, 1,
+                                            VUC_TIMEOUT_DEFAULT, done_cb, f),
                      0);
     assert_false(f->done);
     pump(f);
@@ -450,7 +446,8 @@ static void test_report_of_unshared_map_is_local(void **state)
     assert_int_equal(poll(&p, 1, 0), 0);
 }
 
-/* ---- Save files ------------------------------------------------------------ */
+/* ---- Save files ------------------------------------------------------------
+ */
 
 static void refuse_file(struct fx *f, const void *bytes, size_t len,
                         const char *text)

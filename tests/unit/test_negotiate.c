@@ -117,8 +117,7 @@ static void test_rejections(void **state)
     reject("{\"capabilities\":{\"max_msg_fds\":0}}", "\"max_msg_fds\" is 0");
     reject("{\"capabilities\":{\"max_msg_fds\":100000}}", "outside");
     reject("{\"capabilities\":{\"max_msg_fds\":1.5}}", "not an integer");
-    reject("{\"capabilities\":{\"max_data_xfer_size\":2147483648}}",
-           "outside");
+    reject("{\"capabilities\":{\"max_data_xfer_size\":2147483648}}", "outside");
     reject("{\"capabilities\":{\"pgsizes\":0}}", "\"pgsizes\" is 0");
     reject("{\"capabilities\":{\"migration\":4096}}", "not an object");
     reject("{\"capabilities\":{\"migration\":{\"pgsize\":512}}}", "outside");
@@ -126,8 +125,7 @@ static void test_rejections(void **state)
            "\"migration.max_bitmap\" was not proposed");
     reject("{\"capabilities\":{\"twin_socket\":{\"supported\":1}}}",
            "not a boolean");
-    reject("{\"capabilities\":{\"twin_socket\":{\"fd_index\":-1}}}",
-           "outside");
+    reject("{\"capabilities\":{\"twin_socket\":{\"fd_index\":-1}}}", "outside");
     reject("{\"capabilities\":{\"twin_socket\":{\"fd\":0}}}",
            "\"twin_socket.fd\" was not proposed");
     reject("{\"capabilities\":{\"twin_socket\":[]}}", "not an object");

@@ -199,10 +199,10 @@ static void test_walk(void **state)
     assert_int_equal(b.size, 4096);
 
     uint16_t old;
-    assert_int_equal(vuc_pci_command(f->c, VUC_PCI_COMMAND_MEMORY |
-                                               VUC_PCI_COMMAND_MASTER,
-                                     0, &old),
-                     0);
+    assert_int_equal(
+        vuc_pci_command(f->c, VUC_PCI_COMMAND_MEMORY | VUC_PCI_COMMAND_MASTER,
+                        0, &old),
+        0);
     assert_int_equal(old, 0);
     uint16_t cmd;
     assert_int_equal(vuc_cfg_read16(f->c, 0x04, &cmd), 0);

@@ -41,18 +41,17 @@ static void connect_dev(struct fx *f, struct dev *d)
 {
     struct msg m;
     srv_version(f, 0, 0,
-                d->write_multiple
-                    ? "{\"capabilities\":{\"max_msg_fds\":8,"
-                      "\"write_multiple\":true}}"
-                    : "{\"capabilities\":{\"max_msg_fds\":8}}",
+                d->write_multiple ? "{\"capabilities\":{\"max_msg_fds\":8,"
+                                    "\"write_multiple\":true}}"
+                                  : "{\"capabilities\":{\"max_msg_fds\":8}}",
                 true, NULL, 0);
     srv_device_info_flags(f, VFIO_USER_DEVICE_FLAGS_PCI, 9, 0);
     d->bar1_fd = memfd_create("bar1", MFD_CLOEXEC);
     assert_int_equal(ftruncate(d->bar1_fd, 8192), 0);
     for (uint32_t i = 0; i < 9; i++) {
         struct vfio_user_region_info ri = {32, 0, i, 0, 0, 0};
-        const uint32_t rw = VFIO_USER_REGION_INFO_FLAG_READ |
-                            VFIO_USER_REGION_INFO_FLAG_WRITE;
+        const uint32_t rw =
+            VFIO_USER_REGION_INFO_FLAG_READ | VFIO_USER_REGION_INFO_FLAG_WRITE;
         srv_recv(f, &m, VFIO_USER_DEVICE_GET_REGION_INFO);
         ri.index = i;
         ri.flags = i == 0 || i == 2 || i == CFG ? rw : 0;
@@ -60,8 +59,7 @@ static void connect_dev(struct fx *f, struct dev *d)
         if (i == 1) {
             ri.flags = rw | VFIO_USER_REGION_INFO_FLAG_MMAP;
             ri.size = 8192;
-            srv_reply(f, &m, m.hdr.cmd, 0, 0, &ri, sizeof(ri), &d->bar1_fd,
-                      1);
+            srv_reply(f, &m, m.hdr.cmd, 0, 0, &ri, sizeof(ri), &d->bar1_fd, 1);
         } else {
             srv_reply(f, &m, m.hdr.cmd, 0, 0, &ri, sizeof(ri), NULL, 0);
         }
@@ -83,8 +81,13 @@ static void connect_dev(struct fx *f, struct dev *d)
         uint8_t p[16 + 40] = {0};
         struct vfio_user_region_io_fds_reply h = {sizeof(p), 0, 0, 1};
         struct vfio_user_sub_region_io_fd e = {
-            DOORBELL, 4, 0, VFIO_USER_IO_FD_TYPE_IOEVENTFD,
-            VFIO_USER_IOEVENTFD_FLAG_DATAMATCH, 0, 0x1};
+            DOORBELL,
+            4,
+            0,
+            VFIO_USER_IO_FD_TYPE_IOEVENTFD,
+            VFIO_USER_IOEVENTFD_FLAG_DATAMATCH,
+            0,
+            0x1};
         memcpy(p, &h, 16);
         memcpy(p + 16, &e, 40);
         d->bell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -163,8 +166,7 @@ static void test_strict_posts_only_unmapped_memory_bars(void **state)
     /* The acknowledged writes' replies confirmed the posted one ("Command
      * Concurrency"): a fence needs no round trip now. */
     f->done = false;
-    assert_int_equal(vuc_fence_async(f->c, VUC_TIMEOUT_DEFAULT, done_cb, f),
-                     0);
+    assert_int_equal(vuc_fence_async(f->c, VUC_TIMEOUT_DEFAULT, done_cb, f), 0);
     pump(f);
     assert_int_equal(f->result, 0);
     struct pollfd p = {f->srv, POLLIN, 0};
@@ -187,8 +189,7 @@ static void test_fence_is_free_when_idle(void **state)
     struct dev d = {0};
     connect_dev(f, &d);
     f->done = false;
-    assert_int_equal(vuc_fence_async(f->c, VUC_TIMEOUT_DEFAULT, done_cb, f),
-                     0);
+    assert_int_equal(vuc_fence_async(f->c, VUC_TIMEOUT_DEFAULT, done_cb, f), 0);
     assert_false(f->done);
     pump(f);
     assert_int_equal(f->result, 0);
@@ -213,8 +214,7 @@ static void test_failed_posted_write_reported_at_fence(void **state)
     /* This server answers a failed No_reply write anyway. */
     srv_reply(f, &w, w.hdr.cmd, VFIO_USER_F_ERROR, EACCES, NULL, 0, NULL, 0);
     f->done = false;
-    assert_int_equal(vuc_fence_async(f->c, VUC_TIMEOUT_DEFAULT, done_cb, f),
-                     0);
+    assert_int_equal(vuc_fence_async(f->c, VUC_TIMEOUT_DEFAULT, done_cb, f), 0);
     srv_recv(f, &fence, VFIO_USER_REGION_READ);
     uint8_t rep[18] = {0};
     memcpy(rep, fence.payload, 16);
@@ -225,8 +225,7 @@ static void test_failed_posted_write_reported_at_fence(void **state)
         strstr(vuc_strerror(f->c), "posted write of 4 bytes to BAR0+0x20"));
     /* Reported once; the next fence is clean (and free). */
     f->done = false;
-    assert_int_equal(vuc_fence_async(f->c, VUC_TIMEOUT_DEFAULT, done_cb, f),
-                     0);
+    assert_int_equal(vuc_fence_async(f->c, VUC_TIMEOUT_DEFAULT, done_cb, f), 0);
     pump(f);
     assert_int_equal(f->result, 0);
     cleanup(&d);

@@ -1627,8 +1627,8 @@ static void test_dec_mig_data(void **state)
         -EPROTO, &err, "has argsz 8, expected 12");
     free(p);
     /* libvfio-user's short read: 4 bytes of data, padded to the 16 asked. */
-    p = dup_exact((const uint8_t[]){U32(12), U32(4), 1, 2, 3, 4, 0, 0, 0, 0,
-                                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+    p = dup_exact((const uint8_t[]){U32(12), U32(4), 1, 2, 3, 4, 0, 0, 0, 0, 0,
+                                    0,       0,      0, 0, 0, 0, 0, 0, 0, 0, 0},
                   24);
     assert_int_equal(
         vuc_wire_dec_mig_data_read_reply(p, 24, 0, 16, &data, &size, &err), 0);
