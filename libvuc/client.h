@@ -184,6 +184,10 @@ struct vuc_client {
     struct vuc_posting_stats pstats;
     struct vuc_fence_op *free_fences;
 
+    /* The device's migration flags, once asked (per connection). */
+    uint64_t mig_flags;
+    bool mig_probed;
+
     /* Dirty-page logging. */
     enum vuc_dirty_mode dirty_mode;
     uint64_t dirty_pgsize;

@@ -507,6 +507,7 @@ void vuc_discovery_clear(struct vuc_client *c)
         }
     }
     memset(c->bar_mem, 0, sizeof(c->bar_mem));
+    c->mig_probed = false;
     free(c->regions);
     free(c->irqs);
     c->regions = NULL;

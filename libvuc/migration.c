@@ -155,6 +155,7 @@ static int find_path(uint32_t from, uint32_t to, bool pre_copy,
  */
 
 struct mig_op {
+    struct vuc_deferred deferred; /* a walk that needs no probe */
     vuc_done_cb cb;
     void *arg;
     int timeout_ms;
@@ -242,6 +243,8 @@ static void probe_reply(struct vuc_client *c, struct vuc_req *req,
     }
     if (rc == 0) {
         *op->flags_out = flags;
+        c->mig_flags = flags;
+        c->mig_probed = true;
     }
     op_done(c, op, rc);
 }
@@ -426,6 +429,23 @@ static void walk_state_reply(struct vuc_client *c, struct vuc_req *req,
     walk_from(c, op);
 }
 
+/* With the device's migration flags known: ask where it is, then walk. */
+static void walk_known_flags(struct vuc_client *c, struct mig_op *op)
+{
+    op->pre_copy = c->mig_flags & VFIO_USER_MIGRATION_PRE_COPY;
+    if (op->target == VFIO_USER_DEVICE_STATE_PRE_COPY && !op->pre_copy) {
+        op_done(c, op,
+                vuc_fail(c, -EINVAL,
+                         "migration: the device has no PRE_COPY "
+                         "state"));
+        return;
+    }
+    int rc = send_get_state(c, op, walk_state_reply);
+    if (rc < 0) {
+        op_done(c, op, rc);
+    }
+}
+
 static void walk_probe_reply(struct vuc_client *c, struct vuc_req *req,
                              struct vuc_reply *r)
 {
@@ -448,18 +468,19 @@ static void walk_probe_reply(struct vuc_client *c, struct vuc_req *req,
         op_done(c, op, rc);
         return;
     }
-    op->pre_copy = flags & VFIO_USER_MIGRATION_PRE_COPY;
-    if (op->target == VFIO_USER_DEVICE_STATE_PRE_COPY && !op->pre_copy) {
-        op_done(c, op,
-                vuc_fail(c, -EINVAL,
-                         "migration: the device has no PRE_COPY "
-                         "state"));
+    c->mig_flags = flags;
+    c->mig_probed = true;
+    walk_known_flags(c, op);
+}
+
+static void walk_deferred(struct vuc_client *c, struct vuc_deferred *d, int err)
+{
+    struct mig_op *op = (struct mig_op *)d;
+    if (err < 0) {
+        op_done(c, op, err);
         return;
     }
-    rc = send_get_state(c, op, walk_state_reply);
-    if (rc < 0) {
-        op_done(c, op, rc);
-    }
+    walk_known_flags(c, op);
 }
 
 int vuc_mig_set_state_async(struct vuc_client *client, uint32_t target,
@@ -485,7 +506,13 @@ int vuc_mig_set_state_async(struct vuc_client *client, uint32_t target,
         return -ENOMEM;
     }
     op->target = target;
-    /* Probe first: which states exist decides the path. */
+    /* Which states exist decides the path; a device's answer does not
+     * change on a live connection, so it is asked once. */
+    if (c->mig_probed) {
+        op->deferred.fn = walk_deferred;
+        vuc_defer(c, &op->deferred);
+        return 0;
+    }
     rc = vuc_feature_send(
         c, VFIO_USER_DEVICE_FEATURE_GET | VFIO_USER_DEVICE_FEATURE_MIGRATION,
         FEATURE_HEAD + sizeof(struct vfio_user_device_feature_migration), NULL,
