@@ -21,6 +21,9 @@
  *    errno the server replied with (an error reply with errno 0 gives -EIO).
  *  - vuc_strerror() explains the last failure in words.
  *  - Calling vuc_client_free() from inside any callback is safe.
+ *  - A client belongs to the thread that runs its event base: call it from
+ *    there only (libvuc takes no locks). Separate clients on separate bases
+ *    share nothing and may live in separate threads.
  *
  * The library never prints; see vuc_options_set_log().
  */
