@@ -29,8 +29,7 @@ struct vuc_options {
     enum vuc_log_level log_level;
 };
 
-/* ---- Requests (conn.c) ----------------------------------------------------
- */
+/* ---- Requests (conn.c) --------------------------------------------------- */
 
 struct vuc_req;
 
@@ -73,8 +72,7 @@ struct vuc_req {
     uint32_t index;
 };
 
-/* ---- Deferred completions
- * ---------------------------------------------------- */
+/* ---- Deferred completions ------------------------------------------------ */
 
 /* Work finished inside a user's call completes on the next loop iteration
  * (callbacks never run inside the call that started them), or with an error
@@ -85,8 +83,7 @@ struct vuc_deferred {
     void (*fn)(struct vuc_client *c, struct vuc_deferred *d, int err);
 };
 
-/* ---- The client ------------------------------------------------------------
- */
+/* ---- The client ---------------------------------------------------------- */
 
 struct vuc_io_op;
 struct vuc_connect_op;
@@ -207,8 +204,7 @@ struct vuc_client {
     bool free_requested;
 };
 
-/* ---- client.c
- * ---------------------------------------------------------------- */
+/* ---- client.c ------------------------------------------------------------ */
 
 /* Every public call starts with this: the error text describes the last
  * failure of the current call or of a completion since. */
@@ -236,8 +232,7 @@ void vuc_defer(struct vuc_client *c, struct vuc_deferred *d);
 /* Run every queued d with err (client freed). */
 void vuc_defer_cancel_all(struct vuc_client *c, int err);
 
-/* ---- conn.c
- * ------------------------------------------------------------------ */
+/* ---- conn.c -------------------------------------------------------------- */
 
 /* Open the main channel on a connected socket (owned from here on). */
 int vuc_conn_open(struct vuc_client *c, int fd);
@@ -285,8 +280,7 @@ void vuc_conn_close(struct vuc_client *c, int err);
 /* Release the connection's memory (after vuc_conn_close). */
 void vuc_conn_release(struct vuc_client *c);
 
-/* ---- discover.c
- * -------------------------------------------------------------- */
+/* ---- discover.c ---------------------------------------------------------- */
 
 int vuc_connect_begin(struct vuc_client *c, int fd, vuc_done_cb cb, void *arg);
 /* VERSION finished (negotiate.c): go on discovering, or fail the connect. */
@@ -295,14 +289,12 @@ void vuc_connect_negotiated(struct vuc_client *c, int rc);
 void vuc_connect_abort(struct vuc_client *c, int err);
 void vuc_discovery_clear(struct vuc_client *c);
 
-/* ---- region.c
- * ---------------------------------------------------------------- */
+/* ---- region.c ------------------------------------------------------------ */
 
 void vuc_region_unmap_all(struct vuc_client *c);
 void vuc_io_ops_release(struct vuc_client *c);
 
-/* ---- irq.c
- * --------------------------------------------------------------------- */
+/* ---- irq.c --------------------------------------------------------------- */
 
 /* Send the irq configuration again (after a reset). Returns 1 when there is
  * none (done is not called), 0 when done will follow, or a negative errno. */
@@ -313,8 +305,7 @@ int vuc_irq_setup(struct vuc_client *c, uint32_t num_irqs);
 void vuc_irq_conn_lost(struct vuc_client *c);
 void vuc_irq_release_all(struct vuc_client *c);
 
-/* ---- posting.c
- * ------------------------------------------------------------------- */
+/* ---- posting.c ----------------------------------------------------------- */
 
 /* May this write be posted under the current policy? */
 bool vuc_may_post(const struct vuc_client *c, uint32_t index, uint64_t offset,
@@ -338,8 +329,7 @@ void vuc_fence_pool_release(struct vuc_client *c);
 bool vuc_posted_reply(struct vuc_client *c, const struct vfio_user_header *hdr);
 void vuc_posting_conn_lost(struct vuc_client *c);
 
-/* ---- migration.c and dirty.c
- * ------------------------------------------------- */
+/* ---- migration.c and dirty.c --------------------------------------------- */
 
 /* Send DEVICE_FEATURE with flags and data; fn gets the reply, req->op = op,
  * req->index = flags. */
@@ -348,8 +338,7 @@ int vuc_feature_send(struct vuc_client *c, uint32_t flags, uint32_t argsz,
                      vuc_req_fn fn, void *op);
 void vuc_dirty_conn_lost(struct vuc_client *c);
 
-/* ---- dma.c
- * --------------------------------------------------------------------- */
+/* ---- dma.c --------------------------------------------------------------- */
 
 /* Forget the pages written by DMA_WRITE so far (logging starts afresh). */
 void vuc_dma_msg_dirty_clear(struct vuc_client *c);

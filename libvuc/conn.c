@@ -39,8 +39,7 @@ static void close_fds(int *fds, unsigned n)
     }
 }
 
-/* ---- The request table -----------------------------------------------------
- */
+/* ---- The request table --------------------------------------------------- */
 
 static unsigned count_late(const struct vuc_client *c)
 {
@@ -104,8 +103,7 @@ static int id_alloc(struct vuc_client *c, uint16_t *id)
     }
 }
 
-/* ---- Deadlines --------------------------------------------------------------
- */
+/* ---- Deadlines ----------------------------------------------------------- */
 
 static uint64_t now_ns(void)
 {

@@ -100,8 +100,7 @@ static int send_legacy_ctl(struct vuc_client *c, struct dirty_op *op,
     return vuc_req_submit(c, req, (size_t)n, op->timeout_ms, fn, NULL, 0);
 }
 
-/* ---- Start ------------------------------------------------------------------
- */
+/* ---- Start --------------------------------------------------------------- */
 
 static void legacy_start_reply(struct vuc_client *c, struct vuc_req *req,
                                struct vuc_reply *r)
@@ -267,8 +266,7 @@ int vuc_dirty_start_async(struct vuc_client *client,
     return rc;
 }
 
-/* ---- Stop
- * -------------------------------------------------------------------- */
+/* ---- Stop ---------------------------------------------------------------- */
 
 static void stop_reply(struct vuc_client *c, struct vuc_req *req,
                        struct vuc_reply *r)
@@ -333,8 +331,7 @@ int vuc_dirty_stop_async(struct vuc_client *client, int timeout_ms,
     return rc;
 }
 
-/* ---- Report
- * ------------------------------------------------------------------ */
+/* ---- Report -------------------------------------------------------------- */
 
 static void report_local_done(struct vuc_client *c, struct vuc_deferred *d,
                               int err)

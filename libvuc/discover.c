@@ -99,8 +99,7 @@ static void discovery_step_done(struct vuc_client *c)
     connect_finish(c, 0);
 }
 
-/* ---- Region and irq info ---------------------------------------------------
- */
+/* ---- Region and irq info ------------------------------------------------- */
 
 static int send_region_info(struct vuc_client *c, uint32_t index,
                             uint32_t argsz, uint32_t tries);
@@ -216,8 +215,7 @@ static int send_irq_info(struct vuc_client *c, uint32_t index)
                           irq_info_reply, NULL, 0);
 }
 
-/* ---- Phase 2: what posting needs ------------------------------------------
- */
+/* ---- Phase 2: what posting needs ----------------------------------------- */
 
 static void bars_reply(struct vuc_client *c, struct vuc_req *req,
                        struct vuc_reply *r)
@@ -486,8 +484,7 @@ void vuc_connect_negotiated(struct vuc_client *c, int rc)
     }
 }
 
-/* ---- Connect
- * ----------------------------------------------------------------- */
+/* ---- Connect ------------------------------------------------------------- */
 
 void vuc_discovery_clear(struct vuc_client *c)
 {

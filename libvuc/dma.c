@@ -58,8 +58,7 @@ struct vuc_dma_map {
     uint64_t unmap_pgsize;
 };
 
-/* ---- The table ------------------------------------------------------------
- */
+/* ---- The table ----------------------------------------------------------- */
 
 /* Index of the first map whose iova is > iova. */
 static unsigned upper_bound(const struct vuc_client *c, uint64_t iova)
@@ -175,8 +174,7 @@ int vuc_dma_fd(const struct vuc_dma_map *map)
     return map->fd;
 }
 
-/* ---- Choosing and checking IOVAs ------------------------------------------
- */
+/* ---- Choosing and checking IOVAs ----------------------------------------- */
 
 /* The smallest page size the server accepts in DMA maps. */
 static uint64_t min_pgsize(const struct vuc_client *c)
@@ -622,8 +620,7 @@ int vuc_dma_unmap_dirty_async(struct vuc_client *client,
     return unmap_start(c, map, bitmap, page_size, timeout_ms, cb, arg);
 }
 
-/* ---- Local access ----------------------------------------------------------
- */
+/* ---- Local access -------------------------------------------------------- */
 
 int vuc_dma_read(struct vuc_client *client, uint64_t iova, void *buf,
                  size_t len)
@@ -813,8 +810,7 @@ void vuc_dma_serve(struct vuc_client *c, struct vuc_chan *ch,
     }
 }
 
-/* ---- Connection changes ----------------------------------------------------
- */
+/* ---- Connection changes -------------------------------------------------- */
 
 void vuc_dma_conn_lost(struct vuc_client *c)
 {

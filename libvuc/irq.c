@@ -49,8 +49,7 @@ struct irq_op {
     void *arg;
 };
 
-/* ---- Vectors ---------------------------------------------------------------
- */
+/* ---- Vectors ------------------------------------------------------------- */
 
 static void vec_release(struct vuc_irq_vec *v)
 {
@@ -351,8 +350,7 @@ static struct irq_op *op_new(struct vuc_client *c, enum irq_op_kind kind,
     return op;
 }
 
-/* ---- Checks -----------------------------------------------------------------
- */
+/* ---- Checks -------------------------------------------------------------- */
 
 static int check_index(struct vuc_client *c, const char *what, uint32_t index,
                        uint32_t start, uint32_t count, vuc_done_cb done)
@@ -376,8 +374,7 @@ static int check_index(struct vuc_client *c, const char *what, uint32_t index,
     return 0;
 }
 
-/* ---- Enabling
- * ----------------------------------------------------------------- */
+/* ---- Enabling ------------------------------------------------------------ */
 
 static int assign(struct vuc_client *c, uint32_t index, uint32_t start,
                   uint32_t count, const int *fds, vuc_irq_cb cb, void *cb_arg,
@@ -507,8 +504,7 @@ int vuc_irq_disable_async(struct vuc_client *client, uint32_t index,
     return rc < 0 ? op_send_failed(c, op, rc) : 0;
 }
 
-/* ---- Actions --------------------------------------------------------------
- */
+/* ---- Actions ------------------------------------------------------------- */
 
 int vuc_irq_action_async(struct vuc_client *client, uint32_t index,
                          uint32_t start, uint32_t count, uint32_t action,
@@ -605,8 +601,7 @@ static void send_unmask(struct vuc_client *c, uint32_t index, uint32_t vector)
     }
 }
 
-/* ---- After a reset --------------------------------------------------------
- */
+/* ---- After a reset ------------------------------------------------------- */
 
 int vuc_irq_reapply(struct vuc_client *c, vuc_done_cb done, void *arg)
 {

@@ -40,8 +40,7 @@ int vuc_feature_send(struct vuc_client *c, uint32_t flags, uint32_t argsz,
     return vuc_req_submit(c, req, (size_t)n, timeout_ms, fn, NULL, 0);
 }
 
-/* ---- States -----------------------------------------------------------------
- */
+/* ---- States -------------------------------------------------------------- */
 
 static const char *const state_names[VFIO_USER_DEVICE_NUM_STATES] = {
     "ERROR",    "STOP",        "RUNNING",  "STOP_COPY",
@@ -151,8 +150,7 @@ static int find_path(uint32_t from, uint32_t to, bool pre_copy,
     return n;
 }
 
-/* ---- Operations ------------------------------------------------------------
- */
+/* ---- Operations ---------------------------------------------------------- */
 
 struct mig_op {
     struct vuc_deferred deferred; /* a walk that needs no probe */
@@ -654,8 +652,7 @@ int vuc_mig_write_async(struct vuc_client *client, const void *buf, size_t len,
     return 0;
 }
 
-/* ---- The save file ----------------------------------------------------------
- */
+/* ---- The save file ------------------------------------------------------- */
 
 /* Little-endian on disk, like the wire. */
 struct mig_file_header {

@@ -61,8 +61,7 @@ int vuc_cfg_write32(struct vuc_client *client, uint32_t off, uint32_t val)
     return vuc_region_write(client, CFG, off, &val, 4);
 }
 
-/* ---- Capability lists ------------------------------------------------------
- */
+/* ---- Capability lists ---------------------------------------------------- */
 
 static void add_cap(struct vuc_pci_cap *caps, unsigned max, unsigned n,
                     uint16_t id, uint16_t off, bool ext, uint8_t ver)
@@ -177,8 +176,7 @@ int vuc_pci_find_cap(struct vuc_client *client, uint16_t id, bool extended)
                     extended ? "extended " : "", id);
 }
 
-/* ---- MSI-X ----------------------------------------------------------------
- */
+/* ---- MSI-X --------------------------------------------------------------- */
 
 int vuc_pci_msix(struct vuc_client *client, struct vuc_pci_msix *out)
 {
@@ -246,8 +244,7 @@ int vuc_pci_msix_disable(struct vuc_client *client)
     return vuc_irq_disable(client, VFIO_USER_PCI_MSIX_IRQ_INDEX);
 }
 
-/* ---- BARs and the command register ----------------------------------------
- */
+/* ---- BARs and the command register --------------------------------------- */
 
 int vuc_pci_bar(struct vuc_client *client, unsigned n, struct vuc_pci_bar *out)
 {

@@ -133,8 +133,7 @@ bool vuc_posted_reply(struct vuc_client *c, const struct vfio_user_header *hdr)
     return false;
 }
 
-/* ---- Sending
- * ----------------------------------------------------------------- */
+/* ---- Sending ------------------------------------------------------------- */
 
 /* One No_reply message whose payload the caller writes. */
 static uint8_t *post_start(struct vuc_client *c, size_t payload_len,

@@ -104,8 +104,7 @@ void vuc_io_ops_release(struct vuc_client *c)
     }
 }
 
-/* ---- Mappings --------------------------------------------------------------
- */
+/* ---- Mappings ------------------------------------------------------------ */
 
 void *vuc_region_ptr(const struct vuc_client *client, uint32_t index,
                      uint64_t offset, uint64_t len)

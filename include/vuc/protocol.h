@@ -95,8 +95,7 @@ static inline const char *vfio_user_command_name(uint16_t cmd)
     }
 }
 
-/* ---- Header ("Header") ----------------------------------------------------
- */
+/* ---- Header ("Header") --------------------------------------------------- */
 
 struct vfio_user_header {
     uint16_t msg_id;
@@ -114,8 +113,7 @@ struct vfio_user_header {
 #define VFIO_USER_F_NO_REPLY 0x10u
 #define VFIO_USER_F_ERROR 0x20u
 
-/* ---- VERSION ("VFIO_USER_VERSION") ----------------------------------------
- */
+/* ---- VERSION ("VFIO_USER_VERSION") --------------------------------------- */
 
 /* Followed by optional NUL-terminated UTF-8 JSON. */
 struct vfio_user_version {
@@ -129,8 +127,7 @@ struct vfio_user_version {
 #define VFIO_USER_DEFAULT_MAX_DMA_MAPS 65535u
 #define VFIO_USER_DEFAULT_PGSIZES 4096ull
 
-/* ---- DMA_MAP / DMA_UNMAP --------------------------------------------------
- */
+/* ---- DMA_MAP / DMA_UNMAP ------------------------------------------------- */
 
 struct vfio_user_dma_map {
     uint32_t argsz; /* 32: size of this structure */
@@ -160,8 +157,7 @@ struct vfio_user_bitmap {
     uint64_t size; /* bytes of bitmap, excluding this header */
 } __attribute__((packed));
 
-/* ---- DEVICE_GET_INFO ------------------------------------------------------
- */
+/* ---- DEVICE_GET_INFO ----------------------------------------------------- */
 
 struct vfio_user_device_info {
     uint32_t argsz;
@@ -173,8 +169,7 @@ struct vfio_user_device_info {
 #define VFIO_USER_DEVICE_FLAGS_RESET (1u << 0)
 #define VFIO_USER_DEVICE_FLAGS_PCI (1u << 1)
 
-/* ---- DEVICE_GET_REGION_INFO ------------------------------------------------
- */
+/* ---- DEVICE_GET_REGION_INFO ---------------------------------------------- */
 
 struct vfio_user_region_info {
     uint32_t argsz;
@@ -246,8 +241,7 @@ enum vfio_user_pci_irq {
     VFIO_USER_PCI_NUM_IRQS = 5,
 };
 
-/* ---- DEVICE_GET_REGION_IO_FDS ----------------------------------------------
- */
+/* ---- DEVICE_GET_REGION_IO_FDS -------------------------------------------- */
 
 struct vfio_user_region_io_fds_request {
     uint32_t argsz;
@@ -286,8 +280,7 @@ struct vfio_user_sub_region_io_fd {
 #define VFIO_USER_IOREGIONFD_FLAG_PIO (1u << 0)
 #define VFIO_USER_IOREGIONFD_FLAG_POSTED_WRITES (1u << 1)
 
-/* ---- DEVICE_GET_IRQ_INFO / DEVICE_SET_IRQS --------------------------------
- */
+/* ---- DEVICE_GET_IRQ_INFO / DEVICE_SET_IRQS ------------------------------- */
 
 struct vfio_user_irq_info {
     uint32_t argsz;
@@ -324,8 +317,7 @@ struct vfio_user_irq_set {
     (VFIO_USER_IRQ_SET_ACTION_MASK | VFIO_USER_IRQ_SET_ACTION_UNMASK |         \
      VFIO_USER_IRQ_SET_ACTION_TRIGGER)
 
-/* ---- REGION_READ / REGION_WRITE -------------------------------------------
- */
+/* ---- REGION_READ / REGION_WRITE ------------------------------------------ */
 
 /* Request and reply; data follows for a write request and a read reply. */
 struct vfio_user_region_access {
@@ -334,8 +326,7 @@ struct vfio_user_region_access {
     uint32_t count;
 } __attribute__((packed));
 
-/* ---- DMA_READ / DMA_WRITE (server -> client) ------------------------------
- */
+/* ---- DMA_READ / DMA_WRITE (server -> client) ----------------------------- */
 
 /* DMA_READ request and reply, DMA_WRITE request; data follows for a read
  * reply and a write request. */
@@ -349,8 +340,7 @@ struct vfio_user_dma_access {
  * accept either. */
 #define VFIO_USER_DMA_WRITE_REPLY_SPEC_SIZE 12u
 
-/* ---- REGION_WRITE_MULTI -----------------------------------------------------
- */
+/* ---- REGION_WRITE_MULTI -------------------------------------------------- */
 
 #define VFIO_USER_MULTI_DATA 8u
 #define VFIO_USER_MULTI_MAX 200u /* entries per message (QEMU's limit) */
@@ -367,8 +357,7 @@ struct vfio_user_write_multi {
     uint64_t wr_cnt;
 } __attribute__((packed));
 
-/* ---- DEVICE_FEATURE -------------------------------------------------------
- */
+/* ---- DEVICE_FEATURE ------------------------------------------------------ */
 
 struct vfio_user_device_feature {
     uint32_t argsz;
@@ -430,8 +419,7 @@ struct vfio_user_dma_logging_report {
     uint64_t page_size;
 } __attribute__((packed));
 
-/* ---- MIG_DATA_READ / MIG_DATA_WRITE ----------------------------------------
- */
+/* ---- MIG_DATA_READ / MIG_DATA_WRITE -------------------------------------- */
 
 /* Request of a read; reply of a read and request of a write carry data. */
 struct vfio_user_mig_data {
@@ -458,8 +446,7 @@ struct vfio_user_bitmap_range {
     struct vfio_user_bitmap bitmap;
 } __attribute__((packed));
 
-/* ---- Legacy v1 migration region (0.9.1 "VFIO Device Migration Info") ------
- */
+/* ---- Legacy v1 migration region (0.9.1 "VFIO Device Migration Info") ----- */
 
 struct vfio_user_migration_info_v1 {
     uint32_t device_state;
@@ -475,8 +462,7 @@ struct vfio_user_migration_info_v1 {
 #define VFIO_USER_DEVICE_STATE_V1_RESUMING (1u << 2)
 #define VFIO_USER_DEVICE_STATE_V1_MASK 0x7u
 
-/* ---- Layout checks ----------------------------------------------------------
- */
+/* ---- Layout checks ------------------------------------------------------- */
 
 #ifndef __cplusplus
 #define VUC_PROTO_SIZE(t, n) _Static_assert(sizeof(struct t) == (n), #t " size")

@@ -368,8 +368,7 @@ int vuc_region_write_async(struct vuc_client *client, uint32_t index,
 int vuc_device_reset_async(struct vuc_client *client, int timeout_ms,
                            vuc_done_cb cb, void *arg);
 
-/* ---- Write ordering -------------------------------------------------------
- */
+/* ---- Write ordering ------------------------------------------------------ */
 /*
  * A posted write is sent with No_reply and completes at once; the protocol's
  * one ordering rule ("Command Concurrency") is that it is processed before
@@ -458,8 +457,7 @@ const struct vuc_ioeventfd *
 vuc_region_ioeventfds(const struct vuc_client *client, uint32_t index,
                       unsigned *n);
 
-/* ---- DMA memory -----------------------------------------------------------
- */
+/* ---- DMA memory ---------------------------------------------------------- */
 /*
  * Memory the device may access, each piece announced to the server with
  * DMA_MAP at an IOVA. A map is either shared (its fd is passed, so the server
@@ -592,8 +590,7 @@ int vuc_dma_write(struct vuc_client *client, uint64_t iova, const void *buf,
 int vuc_dma_msg_dirty(struct vuc_client *client, const struct vuc_dma_map *map,
                       uint64_t *bitmap, size_t words, bool clear);
 
-/* ---- Interrupts ------------------------------------------------------------
- */
+/* ---- Interrupts ---------------------------------------------------------- */
 /*
  * Interrupts reach the client as eventfds the server signals. libvuc can own
  * the eventfds and read them on the event loop (per-vector callbacks, exact
@@ -693,8 +690,7 @@ struct vuc_irq_event {
 int vuc_irq_wait(struct vuc_client *client, uint32_t index, uint32_t vector,
                  int timeout_ms, struct vuc_irq_event *ev);
 
-/* ---- PCI helpers (blocking) -----------------------------------------------
- */
+/* ---- PCI helpers (blocking) ---------------------------------------------- */
 
 /** Typed config-space access (little-endian, as PCI defines). */
 int vuc_cfg_read8(struct vuc_client *client, uint32_t off, uint8_t *val);
@@ -767,8 +763,7 @@ int vuc_pci_bar(struct vuc_client *client, unsigned n, struct vuc_pci_bar *out);
 int vuc_pci_command(struct vuc_client *client, uint16_t set, uint16_t clear,
                     uint16_t *old);
 
-/* ---- Dirty pages ------------------------------------------------------------
- */
+/* ---- Dirty pages --------------------------------------------------------- */
 /*
  * Pages of DMA memory the device wrote, for live migration. libvuc uses the
  * DMA logging device features of the current specification, or, on
@@ -821,8 +816,7 @@ int vuc_dirty_report_async(struct vuc_client *client, uint64_t iova,
 enum vuc_dirty_mode vuc_dirty_get_mode(const struct vuc_client *client);
 uint64_t vuc_dirty_page_size(const struct vuc_client *client);
 
-/* ---- Migration ------------------------------------------------------------
- */
+/* ---- Migration ----------------------------------------------------------- */
 /*
  * Device state migration as the current specification defines it
  * (DEVICE_FEATURE MIGRATION and MIG_DEVICE_STATE, MIG_DATA_READ/WRITE).

@@ -256,8 +256,7 @@ static void test_connect_missing_socket(void **state)
     assert_non_null(strstr(vuc_strerror(f->c), f->sock));
 }
 
-/* ---- Failures: timeouts, crashes, cancellation ------------------------------
- */
+/* ---- Failures: timeouts, crashes, cancellation --------------------------- */
 
 struct counter {
     int calls;

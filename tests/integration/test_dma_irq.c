@@ -216,8 +216,7 @@ static void test_seals_and_cycles(void **state)
     assert_int_equal(vuc_dma_count(f->c), 0);
 }
 
-/* ---- Interrupts ------------------------------------------------------------
- */
+/* ---- Interrupts ---------------------------------------------------------- */
 
 static uint64_t events[2][32];
 
@@ -372,8 +371,7 @@ static void test_no_eventfd_leak(void **state)
     assert_int_equal(count_fds(), before);
 }
 
-/* ---- PCI helpers ------------------------------------------------------------
- */
+/* ---- PCI helpers --------------------------------------------------------- */
 
 static void test_pci_helpers(void **state)
 {

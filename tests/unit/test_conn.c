@@ -34,8 +34,7 @@ static int setup(void **state)
 
 static const char *good_json = "{\"capabilities\":{\"max_msg_fds\":8}}";
 
-/* ---- Negotiation ------------------------------------------------------------
- */
+/* ---- Negotiation --------------------------------------------------------- */
 
 static void test_ok_minimal(void **state)
 {
@@ -173,8 +172,7 @@ static void test_version_fd(void **state)
     expect_fail(f, -EPROTO, "fd");
 }
 
-/* ---- Replies ----------------------------------------------------------------
- */
+/* ---- Replies ------------------------------------------------------------- */
 
 static void test_error_errno_zero(void **state)
 {
@@ -309,8 +307,7 @@ static void test_byte_by_byte(void **state)
     assert_int_equal(f->result, 0);
 }
 
-/* ---- Region info ------------------------------------------------------------
- */
+/* ---- Region info --------------------------------------------------------- */
 
 static void connect_one_region(struct fx *f, struct msg *m)
 {
@@ -391,8 +388,7 @@ static void test_region_cap_loop(void **state)
     expect_fail(f, -EPROTO, "loop");
 }
 
-/* ---- Server requests and disconnects ----------------------------------------
- */
+/* ---- Server requests and disconnects ------------------------------------- */
 
 static void test_server_request_refused(void **state)
 {

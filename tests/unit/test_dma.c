@@ -128,8 +128,7 @@ static void expect_refusal(const struct msg *r, uint32_t err)
     assert_int_equal(r->len, 0);
 }
 
-/* ---- DMA_MAP ----------------------------------------------------------------
- */
+/* ---- DMA_MAP ------------------------------------------------------------- */
 
 static void test_map_passes_sealed_memfd(void **state)
 {
@@ -246,8 +245,7 @@ static void test_map_refused_by_server(void **state)
     assert_int_equal(vuc_dma_count(f->c), 0);
 }
 
-/* ---- Serving DMA_READ / DMA_WRITE -----------------------------------------
- */
+/* ---- Serving DMA_READ / DMA_WRITE ---------------------------------------- */
 
 static void test_serve_read_write(void **state)
 {
@@ -351,8 +349,7 @@ static void test_hostile_requests(void **state)
     assert_int_equal(vuc_dma_read(f->c, iova + 8192 - 32, back, 64), -EFAULT);
 }
 
-/* ---- DMA_UNMAP --------------------------------------------------------------
- */
+/* ---- DMA_UNMAP ----------------------------------------------------------- */
 
 static void test_unmap_serves_until_reply(void **state)
 {

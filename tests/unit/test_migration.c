@@ -244,8 +244,7 @@ static void test_data_read_padded(void **state)
                      -EINVAL);
 }
 
-/* ---- Dirty pages ----------------------------------------------------------
- */
+/* ---- Dirty pages --------------------------------------------------------- */
 
 static void test_logging_and_report_pieces(void **state)
 {
@@ -448,8 +447,7 @@ static void test_report_of_unshared_map_is_local(void **state)
     assert_int_equal(poll(&p, 1, 0), 0);
 }
 
-/* ---- Save files ------------------------------------------------------------
- */
+/* ---- Save files ---------------------------------------------------------- */
 
 static void refuse_file(struct fx *f, const void *bytes, size_t len,
                         const char *text)
