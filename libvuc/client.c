@@ -154,6 +154,18 @@ void vuc_log(struct vuc_client *c, enum vuc_log_level level, const char *fmt,
     c->opts.log_fn(c->opts.log_arg, level, line);
 }
 
+int vuc_call_start(struct vuc_client *c, const char *what, vuc_done_cb cb)
+{
+    vuc_begin(c);
+    if (cb == NULL) {
+        return vuc_fail(c, -EINVAL, "%s: needs a callback", what);
+    }
+    if (!c->connected) {
+        return vuc_fail(c, -ENOTCONN, "%s: not connected", what);
+    }
+    return 0;
+}
+
 const char *vuc_strerror(const struct vuc_client *client)
 {
     return client->errbuf;

@@ -160,7 +160,6 @@ struct vuc_client {
 
     /* Discovery results. */
     struct vuc_device_info dev;
-    bool have_dev;
     struct vuc_region *regions;
     struct vuc_irq_info *irqs;
     struct vuc_irq_state *irqst; /* one per irq index */
@@ -212,6 +211,11 @@ static inline void vuc_begin(struct vuc_client *c)
 {
     c->errbuf[0] = '\0';
 }
+
+/* The start of an asynchronous call that needs a connection: clears the
+ * error text, then refuses a missing callback or a client not connected,
+ * naming `what`. */
+int vuc_call_start(struct vuc_client *c, const char *what, vuc_done_cb cb);
 
 /* Record the last error text; returns rc for `return vuc_fail(...)`. */
 int vuc_fail(struct vuc_client *c, int rc, const char *fmt, ...)

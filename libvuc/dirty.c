@@ -71,18 +71,6 @@ static struct dirty_op *op_new(struct vuc_client *c, vuc_done_cb cb, void *arg,
     return op;
 }
 
-static int check_call(struct vuc_client *c, const char *what, vuc_done_cb cb)
-{
-    vuc_begin(c);
-    if (cb == NULL) {
-        return vuc_fail(c, -EINVAL, "%s: needs a callback", what);
-    }
-    if (!c->connected) {
-        return vuc_fail(c, -ENOTCONN, "%s: not connected", what);
-    }
-    return 0;
-}
-
 /* A DIRTY_PAGES START or STOP (legacy). */
 static int send_legacy_ctl(struct vuc_client *c, struct dirty_op *op,
                            uint32_t flag, vuc_req_fn fn)
@@ -216,7 +204,7 @@ int vuc_dirty_start_async(struct vuc_client *client,
                           void *arg)
 {
     struct vuc_client *c = client;
-    int rc = check_call(c, "dirty start", cb);
+    int rc = vuc_call_start(c, "dirty start", cb);
 
     if (rc < 0) {
         return rc;
@@ -300,7 +288,7 @@ int vuc_dirty_stop_async(struct vuc_client *client, int timeout_ms,
                          vuc_done_cb cb, void *arg)
 {
     struct vuc_client *c = client;
-    int rc = check_call(c, "dirty stop", cb);
+    int rc = vuc_call_start(c, "dirty stop", cb);
 
     if (rc < 0) {
         return rc;
@@ -453,7 +441,7 @@ int vuc_dirty_report_async(struct vuc_client *client, uint64_t iova,
                            vuc_done_cb cb, void *arg)
 {
     struct vuc_client *c = client;
-    int rc = check_call(c, "dirty report", cb);
+    int rc = vuc_call_start(c, "dirty report", cb);
 
     if (rc < 0) {
         return rc;

@@ -429,7 +429,6 @@ static void device_info_reply(struct vuc_client *c, struct vuc_req *req,
         return;
     }
     c->dev = dev;
-    c->have_dev = true;
     for (uint32_t i = 0; i < dev.num_regions; i++) {
         c->regions[i].fd = -1;
     }
@@ -510,7 +509,6 @@ void vuc_discovery_clear(struct vuc_client *c)
     c->regions = NULL;
     c->irqs = NULL;
     memset(&c->dev, 0, sizeof(c->dev));
-    c->have_dev = false;
 }
 
 int vuc_connect_begin(struct vuc_client *c, int fd, vuc_done_cb cb, void *arg)

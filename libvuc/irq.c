@@ -352,14 +352,13 @@ static struct irq_op *op_new(struct vuc_client *c, enum irq_op_kind kind,
 
 /* ---- Checks -------------------------------------------------------------- */
 
+/* Starts the call (vuc_call_start), then checks the index and vectors. */
 static int check_index(struct vuc_client *c, const char *what, uint32_t index,
                        uint32_t start, uint32_t count, vuc_done_cb done)
 {
-    if (done == NULL) {
-        return vuc_fail(c, -EINVAL, "%s: needs a completion callback", what);
-    }
-    if (!c->connected) {
-        return vuc_fail(c, -ENOTCONN, "%s: not connected", what);
+    int rc = vuc_call_start(c, what, done);
+    if (rc < 0) {
+        return rc;
     }
     if (index >= c->dev.num_irqs) {
         return vuc_fail(c, -ENODEV,
@@ -461,7 +460,6 @@ int vuc_irq_enable_async(struct vuc_client *client, uint32_t index,
                          void *cb_arg, int timeout_ms, vuc_done_cb done,
                          void *arg)
 {
-    vuc_begin(client);
     return assign(client, index, start, count, NULL, cb, cb_arg, timeout_ms,
                   done, arg);
 }
@@ -483,7 +481,6 @@ int vuc_irq_disable_async(struct vuc_client *client, uint32_t index,
 {
     struct vuc_client *c = client;
 
-    vuc_begin(c);
     int rc = check_index(c, "irq disable", index, 0, 1, done);
     if (rc < 0 && rc != -ERANGE) {
         return rc;
@@ -514,7 +511,6 @@ int vuc_irq_action_async(struct vuc_client *client, uint32_t index,
     struct vuc_client *c = client;
     uint8_t bools[2048];
 
-    vuc_begin(c);
     int rc = check_index(c, "irq action", index, start, count, done);
     if (rc < 0) {
         return rc;
@@ -557,12 +553,9 @@ int vuc_irq_set_raw_async(struct vuc_client *client, uint32_t flags,
 {
     struct vuc_client *c = client;
 
-    vuc_begin(c);
-    if (done == NULL) {
-        return vuc_fail(c, -EINVAL, "SET_IRQS: needs a completion callback");
-    }
-    if (!c->connected) {
-        return vuc_fail(c, -ENOTCONN, "SET_IRQS: not connected");
+    int rc = vuc_call_start(c, "SET_IRQS", done);
+    if (rc < 0) {
+        return rc;
     }
     if ((flags & VFIO_USER_IRQ_SET_DATA_BOOL) && bools == NULL && count > 0) {
         return vuc_fail(c, -EINVAL, "SET_IRQS: DATA_BOOL needs the bools");
@@ -571,8 +564,8 @@ int vuc_irq_set_raw_async(struct vuc_client *client, uint32_t flags,
     if (op == NULL) {
         return -ENOMEM;
     }
-    int rc = send_set(c, op, flags, index, start, count, bools, fds, nfds,
-                      timeout_ms);
+    rc = send_set(c, op, flags, index, start, count, bools, fds, nfds,
+                  timeout_ms);
     return rc < 0 ? op_send_failed(c, op, rc) : 0;
 }
 

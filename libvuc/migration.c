@@ -180,18 +180,6 @@ static void op_done(struct vuc_client *c, struct mig_op *op, int rc)
     cb(c, rc, arg);
 }
 
-static int start_check(struct vuc_client *c, const char *what, vuc_done_cb cb)
-{
-    vuc_begin(c);
-    if (cb == NULL) {
-        return vuc_fail(c, -EINVAL, "%s: needs a callback", what);
-    }
-    if (!c->connected) {
-        return vuc_fail(c, -ENOTCONN, "%s: not connected", what);
-    }
-    return 0;
-}
-
 static struct mig_op *op_new(struct vuc_client *c, vuc_done_cb cb, void *arg,
                              int timeout_ms)
 {
@@ -251,7 +239,7 @@ int vuc_mig_probe_async(struct vuc_client *client, uint64_t *flags,
                         int timeout_ms, vuc_done_cb cb, void *arg)
 {
     struct vuc_client *c = client;
-    int rc = start_check(c, "migration probe", cb);
+    int rc = vuc_call_start(c, "migration probe", cb);
     if (rc < 0) {
         return rc;
     }
@@ -321,7 +309,7 @@ int vuc_mig_get_state_async(struct vuc_client *client, uint32_t *state,
                             int timeout_ms, vuc_done_cb cb, void *arg)
 {
     struct vuc_client *c = client;
-    int rc = start_check(c, "migration state", cb);
+    int rc = vuc_call_start(c, "migration state", cb);
     if (rc < 0) {
         return rc;
     }
@@ -485,7 +473,7 @@ int vuc_mig_set_state_async(struct vuc_client *client, uint32_t target,
                             int timeout_ms, vuc_done_cb cb, void *arg)
 {
     struct vuc_client *c = client;
-    int rc = start_check(c, "migration state", cb);
+    int rc = vuc_call_start(c, "migration state", cb);
     if (rc < 0) {
         return rc;
     }
@@ -549,7 +537,7 @@ int vuc_mig_read_async(struct vuc_client *client, void *buf, uint32_t size,
 {
     struct vuc_client *c = client;
     void *payload;
-    int rc = start_check(c, "migration read", cb);
+    int rc = vuc_call_start(c, "migration read", cb);
 
     if (rc < 0) {
         return rc;
@@ -606,7 +594,7 @@ int vuc_mig_write_async(struct vuc_client *client, const void *buf, size_t len,
                         int timeout_ms, vuc_done_cb cb, void *arg)
 {
     struct vuc_client *c = client;
-    int rc = start_check(c, "migration write", cb);
+    int rc = vuc_call_start(c, "migration write", cb);
 
     if (rc < 0) {
         return rc;
