@@ -21,25 +21,6 @@
 #error "VUC_TESTDEV must name the vuc-testdev binary"
 #endif
 
-int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    assert_non_null(d);
-    while (readdir(d) != NULL) {
-        n++;
-    }
-    closedir(d);
-    return n;
-}
-
-static void log_cb(void *arg, enum vuc_log_level level, const char *msg)
-{
-    struct fx *f = arg;
-    size_t used = strlen(f->log);
-    snprintf(f->log + used, sizeof(f->log) - used, "%s\n", msg);
-}
-
 static void disconnect_cb(struct vuc_client *c, int result, void *arg)
 {
     struct fx *f = arg;
@@ -92,7 +73,8 @@ struct vuc_client *client_new(struct fx *f, bool auto_mmap, int timeout_ms)
 {
     struct vuc_options *o = vuc_options_new();
     assert_non_null(o);
-    vuc_options_set_log(o, log_cb, f, VUC_LOG_DEBUG);
+    f->logsink = (struct test_log){f->log, sizeof(f->log)};
+    vuc_options_set_log(o, test_log_line, &f->logsink, VUC_LOG_DEBUG);
     vuc_options_set_auto_mmap(o, auto_mmap);
     if (timeout_ms > 0) {
         vuc_options_set_timeout(o, timeout_ms);

@@ -15,20 +15,20 @@
 
 #include <vuc/vuc.h>
 
+#include "test_support.h"
+
 struct fx {
     char dir[64];
     char sock[128];
     pid_t dev;
     struct event_base *base;
     struct vuc_client *c;
+    struct test_log logsink;
     char log[16384];
     int fds_before;
     int disconnects;
     int disconnect_result;
 };
-
-/* Entries in /proc/self/fd. */
-int count_fds(void);
 
 /* Start vuc-testdev with extra options (NULL-terminated) and wait for its
  * socket; stop it (SIGTERM, reaped). */

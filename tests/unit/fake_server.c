@@ -14,25 +14,6 @@
 
 #include <cmocka.h>
 
-int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    int n = 0;
-    assert_non_null(d);
-    while (readdir(d) != NULL) {
-        n++;
-    }
-    closedir(d);
-    return n;
-}
-
-static void log_cb(void *arg, enum vuc_log_level level, const char *msg)
-{
-    struct fx *f = arg;
-    size_t used = strlen(f->log);
-    snprintf(f->log + used, sizeof(f->log) - used, "%s\n", msg);
-}
-
 void done_cb(struct vuc_client *c, int result, void *arg)
 {
     struct fx *f = arg;
@@ -54,7 +35,8 @@ int fx_setup_opts(void **state, struct vuc_options *o)
 
     f->fds_before = count_fds();
     f->base = event_base_new();
-    vuc_options_set_log(o, log_cb, f, VUC_LOG_DEBUG);
+    f->logsink = (struct test_log){f->log, sizeof(f->log)};
+    vuc_options_set_log(o, test_log_line, &f->logsink, VUC_LOG_DEBUG);
     vuc_options_set_timeout(o, 2000);
     f->c = vuc_client_new(f->base, o);
     vuc_options_free(o);

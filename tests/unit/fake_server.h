@@ -15,6 +15,8 @@
 
 #include <vuc/vuc.h>
 
+#include "test_support.h"
+
 struct fx {
     struct event_base *base;
     struct vuc_client *c;
@@ -23,6 +25,7 @@ struct fx {
     bool done;
     int result;
     int ncalls;
+    struct test_log logsink;
     char log[8192];
     int disconnects;
 };
@@ -33,9 +36,6 @@ struct msg {
     uint8_t payload[16384];
     size_t len;
 };
-
-/* Entries in /proc/self/fd: compared before and after to catch leaks. */
-int count_fds(void);
 
 /* cmocka setup: a client (made with o, which this frees) connecting on a
  * socketpair; the server end is f->srv. */
