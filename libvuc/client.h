@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <vuc/vuc.h>
 
@@ -269,6 +270,19 @@ int vuc_conn_open_twin(struct vuc_client *c, int fd);
 
 /* A message id no request in flight uses, for a message without reply. */
 int vuc_conn_free_id(struct vuc_client *c, uint16_t *id);
+
+/*
+ * Start and submit in one go a request whose small payload is already
+ * encoded (control messages; bulk data goes through vuc_req_start so it is
+ * written into the queue once). len may be an encoder's negative errno. op goes
+ * to req->op. Returns the request, for fields its handler reads (set them
+ * before returning to the loop; the handler never runs earlier), or NULL with
+ * *rc set and the fds closed.
+ */
+struct vuc_req *vuc_req_send(struct vuc_client *c, uint16_t cmd,
+                             const void *payload, ssize_t len, int timeout_ms,
+                             vuc_req_fn fn, void *op, int *fds, unsigned nfds,
+                             int *rc);
 
 /* Give back a started request that will not be submitted. */
 void vuc_req_abandon(struct vuc_client *c, struct vuc_req *req);

@@ -298,6 +298,32 @@ struct vuc_req *vuc_req_start(struct vuc_client *c, uint16_t cmd,
     return req;
 }
 
+struct vuc_req *vuc_req_send(struct vuc_client *c, uint16_t cmd,
+                             const void *payload, ssize_t len, int timeout_ms,
+                             vuc_req_fn fn, void *op, int *fds, unsigned nfds,
+                             int *rc)
+{
+    void *p;
+
+    if (len < 0) { /* straight from an encoder that refused */
+        close_fds(fds, nfds);
+        *rc = vuc_fail(c, (int)len, "cannot encode %s", vuc_wire_cmd_name(cmd));
+        return NULL;
+    }
+    struct vuc_req *req = vuc_req_start(c, cmd, (size_t)len, &p, rc);
+
+    if (req == NULL) {
+        close_fds(fds, nfds);
+        return NULL;
+    }
+    if (len > 0) {
+        memcpy(p, payload, (size_t)len);
+    }
+    req->op = op;
+    *rc = vuc_req_submit(c, req, (size_t)len, timeout_ms, fn, fds, nfds);
+    return *rc < 0 ? NULL : req;
+}
+
 void vuc_req_abandon(struct vuc_client *c, struct vuc_req *req)
 {
     req_release(c, req);
@@ -307,7 +333,7 @@ int vuc_req_submit(struct vuc_client *c, struct vuc_req *req,
                    size_t payload_len, int timeout_ms, vuc_req_fn fn, int *fds,
                    unsigned nfds)
 {
-    uint8_t *msg = vuc_chan_reserve(&c->main, 0);
+    uint8_t *msg = vuc_chan_reserved(&c->main); /* made by vuc_req_start */
     size_t size = VFIO_USER_HDR_SIZE + payload_len;
     /* Until VERSION says otherwise the peer takes one fd per message. */
     unsigned peer_max = c->negotiated ? c->caps.server_max_msg_fds

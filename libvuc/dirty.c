@@ -75,17 +75,13 @@ static struct dirty_op *op_new(struct vuc_client *c, vuc_done_cb cb, void *arg,
 static int send_legacy_ctl(struct vuc_client *c, struct dirty_op *op,
                            uint32_t flag, vuc_req_fn fn)
 {
-    void *payload;
+    uint8_t p[sizeof(struct vfio_user_dirty_pages)];
+    ssize_t n = vuc_wire_enc_dirty_pages_ctl(p, sizeof(p), flag);
     int rc;
-    size_t len = sizeof(struct vfio_user_dirty_pages);
-    struct vuc_req *req =
-        vuc_req_start(c, VFIO_USER_DIRTY_PAGES, len, &payload, &rc);
-    if (req == NULL) {
-        return rc;
-    }
-    ssize_t n = vuc_wire_enc_dirty_pages_ctl(payload, len, flag);
-    req->op = op;
-    return vuc_req_submit(c, req, (size_t)n, op->timeout_ms, fn, NULL, 0);
+
+    vuc_req_send(c, VFIO_USER_DIRTY_PAGES, p, n, op->timeout_ms, fn, op, NULL,
+                 0, &rc);
+    return rc;
 }
 
 /* ---- Start --------------------------------------------------------------- */

@@ -154,24 +154,19 @@ static void region_info_reply(struct vuc_client *c, struct vuc_req *req,
 static int send_region_info(struct vuc_client *c, uint32_t index,
                             uint32_t argsz, uint32_t tries)
 {
-    void *payload;
+    uint8_t p[sizeof(struct vfio_user_region_info)];
+    ssize_t n = vuc_wire_enc_region_info(p, sizeof(p), index, argsz);
     int rc;
-    size_t len = sizeof(struct vfio_user_region_info);
-    struct vuc_req *req =
-        vuc_req_start(c, VFIO_USER_DEVICE_GET_REGION_INFO, len, &payload, &rc);
+    struct vuc_req *req = vuc_req_send(c, VFIO_USER_DEVICE_GET_REGION_INFO, p,
+                                       n, VUC_TIMEOUT_DEFAULT,
+                                       region_info_reply, NULL, NULL, 0, &rc);
     if (req == NULL) {
         return rc;
-    }
-    ssize_t n = vuc_wire_enc_region_info(payload, len, index, argsz);
-    if (n < 0) {
-        vuc_req_abandon(c, req);
-        return vuc_fail(c, (int)n, "cannot encode DEVICE_GET_REGION_INFO");
     }
     req->index = index;
     req->argsz = argsz;
     req->count = tries;
-    return vuc_req_submit(c, req, (size_t)n, VUC_TIMEOUT_DEFAULT,
-                          region_info_reply, NULL, 0);
+    return 0;
 }
 
 static void irq_info_reply(struct vuc_client *c, struct vuc_req *req,
@@ -197,22 +192,17 @@ static void irq_info_reply(struct vuc_client *c, struct vuc_req *req,
 
 static int send_irq_info(struct vuc_client *c, uint32_t index)
 {
-    void *payload;
+    uint8_t p[sizeof(struct vfio_user_irq_info)];
+    ssize_t n = vuc_wire_enc_irq_info(p, sizeof(p), index);
     int rc;
-    size_t len = sizeof(struct vfio_user_irq_info);
     struct vuc_req *req =
-        vuc_req_start(c, VFIO_USER_DEVICE_GET_IRQ_INFO, len, &payload, &rc);
+        vuc_req_send(c, VFIO_USER_DEVICE_GET_IRQ_INFO, p, n,
+                     VUC_TIMEOUT_DEFAULT, irq_info_reply, NULL, NULL, 0, &rc);
     if (req == NULL) {
         return rc;
     }
-    ssize_t n = vuc_wire_enc_irq_info(payload, len, index);
-    if (n < 0) {
-        vuc_req_abandon(c, req);
-        return vuc_fail(c, (int)n, "cannot encode DEVICE_GET_IRQ_INFO");
-    }
     req->index = index;
-    return vuc_req_submit(c, req, (size_t)n, VUC_TIMEOUT_DEFAULT,
-                          irq_info_reply, NULL, 0);
+    return 0;
 }
 
 /* ---- Phase 2: what posting needs ----------------------------------------- */
@@ -344,24 +334,22 @@ static void io_fds_reply(struct vuc_client *c, struct vuc_req *req,
 static int send_io_fds(struct vuc_client *c, uint32_t index, uint32_t argsz,
                        uint32_t tries)
 {
-    void *payload;
+    uint8_t p[sizeof(struct vfio_user_region_io_fds_request)];
+    ssize_t n = vuc_wire_enc_region_io_fds(p, sizeof(p), index, argsz);
     int rc;
-    size_t len = sizeof(struct vfio_user_region_io_fds_request);
-    struct vuc_req *req = vuc_req_start(c, VFIO_USER_DEVICE_GET_REGION_IO_FDS,
-                                        len, &payload, &rc);
+    struct vuc_req *req =
+        vuc_req_send(c, VFIO_USER_DEVICE_GET_REGION_IO_FDS, p, n,
+                     VUC_TIMEOUT_DEFAULT, io_fds_reply, NULL, NULL, 0, &rc);
     if (req == NULL) {
         return rc;
     }
-    ssize_t n = vuc_wire_enc_region_io_fds(payload, len, index, argsz);
     req->index = index;
     req->argsz = argsz;
     req->count = tries;
-    rc = vuc_req_submit(c, req, (size_t)n, VUC_TIMEOUT_DEFAULT, io_fds_reply,
-                        NULL, 0);
-    if (rc == 0 && tries == 0) {
+    if (tries == 0) {
         c->connecting->outstanding++;
     }
-    return rc;
+    return 0;
 }
 
 static int send_phase2(struct vuc_client *c)
@@ -373,18 +361,11 @@ static int send_phase2(struct vuc_client *c)
     if ((c->dev.flags & VFIO_USER_DEVICE_FLAGS_PCI) && cfg != NULL &&
         (cfg->flags & VFIO_USER_REGION_INFO_FLAG_READ) &&
         cfg->size >= PCI_BASE_ADDRESS_0 + 24) {
-        void *payload;
-        size_t len = sizeof(struct vfio_user_region_access);
-        struct vuc_req *req =
-            vuc_req_start(c, VFIO_USER_REGION_READ, len, &payload, &rc);
-        if (req == NULL) {
-            return rc;
-        }
+        uint8_t p[sizeof(struct vfio_user_region_access)];
         ssize_t n =
-            vuc_wire_enc_region_read(payload, len, CFG, PCI_BASE_ADDRESS_0, 24);
-        rc = vuc_req_submit(c, req, (size_t)n, VUC_TIMEOUT_DEFAULT, bars_reply,
-                            NULL, 0);
-        if (rc < 0) {
+            vuc_wire_enc_region_read(p, sizeof(p), CFG, PCI_BASE_ADDRESS_0, 24);
+        if (vuc_req_send(c, VFIO_USER_REGION_READ, p, n, VUC_TIMEOUT_DEFAULT,
+                         bars_reply, NULL, NULL, 0, &rc) == NULL) {
             return rc;
         }
         c->connecting->outstanding++;
@@ -462,23 +443,10 @@ void vuc_connect_negotiated(struct vuc_client *c, int rc)
         connect_finish(c, rc);
         return;
     }
-    void *payload;
-    size_t len = sizeof(struct vfio_user_device_info);
-    struct vuc_req *req =
-        vuc_req_start(c, VFIO_USER_DEVICE_GET_INFO, len, &payload, &rc);
-    if (req == NULL) {
-        connect_finish(c, rc);
-        return;
-    }
-    ssize_t n = vuc_wire_enc_device_info(payload, len);
-    if (n < 0) {
-        vuc_req_abandon(c, req);
-        connect_finish(c, vuc_fail(c, (int)n, "cannot encode DEVICE_GET_INFO"));
-        return;
-    }
-    rc = vuc_req_submit(c, req, (size_t)n, VUC_TIMEOUT_DEFAULT,
-                        device_info_reply, NULL, 0);
-    if (rc < 0) {
+    uint8_t p[sizeof(struct vfio_user_device_info)];
+    ssize_t n = vuc_wire_enc_device_info(p, sizeof(p));
+    if (vuc_req_send(c, VFIO_USER_DEVICE_GET_INFO, p, n, VUC_TIMEOUT_DEFAULT,
+                     device_info_reply, NULL, NULL, 0, &rc) == NULL) {
         connect_finish(c, rc);
     }
 }

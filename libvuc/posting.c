@@ -349,12 +349,9 @@ static void fence_deferred(struct vuc_client *c, struct vuc_deferred *d,
 int vuc_fence_then(struct vuc_client *c, int timeout_ms, vuc_done_cb fn,
                    void *arg)
 {
-    void *payload;
-    int rc;
-
-    int frc = vuc_post_flush_batch(c);
-    if (frc < 0) {
-        return frc;
+    int rc = vuc_post_flush_batch(c);
+    if (rc < 0) {
+        return rc;
     }
     struct vuc_fence_op *op = fence_get(c);
     if (op == NULL) {
@@ -375,18 +372,15 @@ int vuc_fence_then(struct vuc_client *c, int timeout_ms, vuc_done_cb fn,
     bool use_cfg = cfg != NULL && cfg->size >= 2 &&
                    (cfg->flags & VFIO_USER_REGION_INFO_FLAG_READ);
     uint16_t cmd = use_cfg ? VFIO_USER_REGION_READ : VFIO_USER_DEVICE_GET_INFO;
-    size_t len = use_cfg ? sizeof(struct vfio_user_region_access)
-                         : sizeof(struct vfio_user_device_info);
-    struct vuc_req *req = vuc_req_start(c, cmd, len, &payload, &rc);
-    if (req == NULL) {
-        fence_put(c, op);
-        return rc;
-    }
-    ssize_t n = use_cfg ? vuc_wire_enc_region_read(payload, len, CFG, 0, 2)
-                        : vuc_wire_enc_device_info(payload, len);
-    req->op = op;
-    rc = vuc_req_submit(c, req, (size_t)n, timeout_ms, fence_reply, NULL, 0);
-    if (rc < 0) {
+    union {
+        struct vfio_user_region_access read;
+        struct vfio_user_device_info info;
+    } p;
+    ssize_t n = use_cfg
+                    ? vuc_wire_enc_region_read(&p, sizeof(p.read), CFG, 0, 2)
+                    : vuc_wire_enc_device_info(&p, sizeof(p.info));
+    if (vuc_req_send(c, cmd, &p, n, timeout_ms, fence_reply, op, NULL, 0,
+                     &rc) == NULL) {
         fence_put(c, op);
     }
     return rc;

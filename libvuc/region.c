@@ -596,15 +596,10 @@ int vuc_device_reset_async(struct vuc_client *client, int timeout_ms,
                            vuc_done_cb cb, void *arg)
 {
     struct vuc_client *c = client;
-    void *payload;
-    int rc;
+    int rc = vuc_call_start(c, "reset", cb);
 
-    vuc_begin(c);
-    if (cb == NULL) {
-        return vuc_fail(c, -EINVAL, "reset: needs a callback");
-    }
-    if (!c->connected) {
-        return vuc_fail(c, -ENOTCONN, "reset: not connected");
+    if (rc < 0) {
+        return rc;
     }
     if (!(c->dev.flags & VFIO_USER_DEVICE_FLAGS_RESET)) {
         return vuc_fail(c, -ENOTSUP,
@@ -615,20 +610,13 @@ int vuc_device_reset_async(struct vuc_client *client, int timeout_ms,
     if (op == NULL) {
         return vuc_fail(c, -ENOMEM, "out of memory");
     }
-    struct vuc_req *req =
-        vuc_req_start(c, VFIO_USER_DEVICE_RESET, 0, &payload, &rc);
-    if (req == NULL) {
-        op_put(c, op);
-        return rc;
-    }
-    req->op = op;
     /* A reset may take arbitrarily long ("Command Concurrency"): no timeout
      * unless the caller asks for one. */
     if (timeout_ms == VUC_TIMEOUT_DEFAULT) {
         timeout_ms = VUC_TIMEOUT_NONE;
     }
-    rc = vuc_req_submit(c, req, 0, timeout_ms, reset_reply, NULL, 0);
-    if (rc < 0) {
+    if (vuc_req_send(c, VFIO_USER_DEVICE_RESET, NULL, 0, timeout_ms,
+                     reset_reply, op, NULL, 0, &rc) == NULL) {
         op_put(c, op);
     }
     return rc;

@@ -466,7 +466,7 @@ int vuc_chan_commit(struct vuc_chan *ch, size_t size, int *fds, unsigned nfds)
 int vuc_chan_commit_data(struct vuc_chan *ch, size_t head_len, const void *data,
                          size_t data_len)
 {
-    uint8_t *head = ch->obuf + ch->otail;
+    uint8_t *head = vuc_chan_reserved(ch);
 
     if (vuc_chan_is_open(ch) && ch->ohead == ch->otail && data_len > 0 &&
         !ch->corked) {

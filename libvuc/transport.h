@@ -127,6 +127,13 @@ void vuc_chan_set_max_msg_size(struct vuc_chan *ch, size_t max);
  */
 void *vuc_chan_reserve(struct vuc_chan *ch, size_t size);
 
+/** Where the last reservation starts (valid until the next reserve or
+ * commit on this channel). */
+static inline uint8_t *vuc_chan_reserved(struct vuc_chan *ch)
+{
+    return ch->obuf + ch->otail;
+}
+
 /**
  * Queue the message written into the last reservation, with fds that the
  * channel now owns and closes once sent (or on shutdown). Sends at once when
