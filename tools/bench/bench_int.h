@@ -175,6 +175,33 @@ static inline unsigned warmup_ops(unsigned n)
     return n / 10 < 10 ? 10 : n / 10;
 }
 
+/* The clock of a loop of synchronous operations: started when the warm-up
+ * ends, it puts each operation's latency into lat and the time of each run
+ * of `batch` operations into per_batch. */
+struct op_clock {
+    struct series *lat, *per_batch;
+    unsigned batch, done;
+    uint64_t t, tb;
+};
+
+static inline void op_clock_start(struct op_clock *k)
+{
+    k->t = k->tb = now_ns();
+    k->done = 0;
+}
+
+static inline void op_clock_tick(struct op_clock *k)
+{
+    uint64_t t1 = now_ns();
+
+    series_add(k->lat, (double)(t1 - k->t));
+    k->t = t1;
+    if (++k->done % k->batch == 0) {
+        series_add(k->per_batch, (double)(t1 - k->tb));
+        k->tb = t1;
+    }
+}
+
 static inline unsigned at_least(unsigned v, unsigned min)
 {
     return v < min ? min : v;

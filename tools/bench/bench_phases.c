@@ -199,24 +199,19 @@ static int sync_lib(struct bctx *b, struct vuc_client *c, void *arg, char *why)
     struct sync_arg *a = arg;
     unsigned warm = warmup_ops(a->n);
     uint32_t v = 0;
-    uint64_t t = 0, tb = 0;
+    struct op_clock k = {
+        .lat = &a->s[0], .per_batch = &a->s[1], .batch = a->batch};
     int rc;
 
     for (unsigned i = 0; i < warm + a->n; i++) {
         if (i == warm)
-            t = tb = now_ns();
+            op_clock_start(&k);
         rc = vuc_region_read(c, a->region, a->offset, &v, 4);
         if (rc < 0)
             return lib_err(c, rc, why, "read");
         if (i < warm)
             continue;
-        uint64_t t1 = now_ns();
-        series_add(&a->s[0], (double)(t1 - t));
-        t = t1;
-        if ((i - warm + 1) % a->batch == 0) {
-            series_add(&a->s[1], (double)(t1 - tb));
-            tb = t1;
-        }
+        op_clock_tick(&k);
     }
     return 0;
 }
@@ -226,13 +221,14 @@ static int sync_wire(struct bctx *b, struct bw *w, void *arg, char *why)
     struct sync_arg *a = arg;
     unsigned warm = warmup_ops(a->n);
     uint32_t v = 0;
-    uint64_t t = 0, tb = 0;
+    struct op_clock k = {
+        .lat = &a->s[2], .per_batch = &a->s[3], .batch = a->batch};
     uint16_t id;
     int rc;
 
     for (unsigned i = 0; i < warm + a->n; i++) {
         if (i == warm)
-            t = tb = now_ns();
+            op_clock_start(&k);
         rc = bw_read_send(w, a->region, a->offset, 4, &id);
         if (rc == 0)
             rc = bw_read_recv(w, id, &v, 4);
@@ -240,13 +236,7 @@ static int sync_wire(struct bctx *b, struct bw *w, void *arg, char *why)
             return wire_err(w, rc, why);
         if (i < warm)
             continue;
-        uint64_t t1 = now_ns();
-        series_add(&a->s[2], (double)(t1 - t));
-        t = t1;
-        if ((i - warm + 1) % a->batch == 0) {
-            series_add(&a->s[3], (double)(t1 - tb));
-            tb = t1;
-        }
+        op_clock_tick(&k);
     }
     return 0;
 }
@@ -1313,14 +1303,15 @@ static int map_lib(struct bctx *b, struct vuc_client *c, void *arg, char *why)
 {
     struct map_arg *a = arg;
     unsigned warm = warmup_ops(a->n);
-    uint64_t t = 0, tb = 0;
+    struct op_clock k = {
+        .lat = &a->s[0], .per_batch = &a->s[1], .batch = a->batch};
 
     for (unsigned i = 0; i < warm + a->n; i++) {
         struct vuc_dma_map *m;
         int rc;
 
         if (i == warm)
-            t = tb = now_ns();
+            op_clock_start(&k);
         rc = vuc_dma_alloc(c, 4 * KIB, VUC_IOVA_ANY,
                            VUC_DMA_READ | VUC_DMA_WRITE, &m);
         if (rc < 0)
@@ -1330,13 +1321,7 @@ static int map_lib(struct bctx *b, struct vuc_client *c, void *arg, char *why)
             return lib_err(c, rc, why, "DMA unmap");
         if (i < warm)
             continue;
-        uint64_t t1 = now_ns();
-        series_add(&a->s[0], (double)(t1 - t));
-        t = t1;
-        if ((i - warm + 1) % a->batch == 0) {
-            series_add(&a->s[1], (double)(t1 - tb));
-            tb = t1;
-        }
+        op_clock_tick(&k);
     }
     return 0;
 }
@@ -1347,7 +1332,8 @@ static int map_wire(struct bctx *b, struct bw *w, void *arg, char *why)
     const uint32_t rw =
         VFIO_USER_F_DMA_REGION_READ | VFIO_USER_F_DMA_REGION_WRITE;
     unsigned warm = warmup_ops(a->n);
-    uint64_t t = 0, tb = 0;
+    struct op_clock k = {
+        .lat = &a->s[2], .per_batch = &a->s[3], .batch = a->batch};
     int fd = memfd_create("vuc-bench", MFD_CLOEXEC), rc = 0;
 
     if (fd < 0 || ftruncate(fd, 4 * KIB) < 0) {
@@ -1358,19 +1344,13 @@ static int map_wire(struct bctx *b, struct bw *w, void *arg, char *why)
     }
     for (unsigned i = 0; i < warm + a->n && rc == 0; i++) {
         if (i == warm)
-            t = tb = now_ns();
+            op_clock_start(&k);
         rc = bw_dma_map(w, fd, WIRE_IOVA_MAP, 4 * KIB, rw);
         if (rc == 0)
             rc = bw_dma_unmap(w, WIRE_IOVA_MAP, 4 * KIB);
         if (rc < 0 || i < warm)
             continue;
-        uint64_t t1 = now_ns();
-        series_add(&a->s[2], (double)(t1 - t));
-        t = t1;
-        if ((i - warm + 1) % a->batch == 0) {
-            series_add(&a->s[3], (double)(t1 - tb));
-            tb = t1;
-        }
+        op_clock_tick(&k);
     }
     close(fd);
     return rc < 0 ? wire_err(w, rc, why) : 0;
