@@ -239,6 +239,7 @@ static void test_durations(void **state)
     assert_int_equal(vuctl_parse_duration("99999999999999999999", UINT64_MAX,
                                           &ms, err, sizeof(err)),
                      -ERANGE);
+    assert_string_equal(err, "bad duration '99999999999999999999': too long");
     assert_int_equal(ms, 7); /* untouched on failure */
 }
 

@@ -198,31 +198,47 @@ static unsigned suffix_shift(char c)
     }
 }
 
-int vuctl_parse_u64(const char *tok, uint64_t max, uint64_t *out, char *err,
-                    size_t errlen)
+/* The digits at the start of tok (hex after "0x"): their value, their
+ * base, how many there are and where they end. -ERANGE when the value does
+ * not fit in 64 bits. */
+static int scan_digits(const char *tok, const char **end, unsigned *base,
+                       uint64_t *value, size_t *ndigits)
 {
     const char *s = tok;
-    unsigned base = 10;
     uint64_t v = 0;
-    unsigned shift;
-    size_t ndigits = 0;
 
+    *base = 10;
+    *ndigits = 0;
     if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
+        *base = 16;
         s += 2;
     }
     for (; *s; s++) {
-        int d = digit_value(*s, base);
+        int d = digit_value(*s, *base);
 
         if (d < 0)
             break;
-        if (v > (UINT64_MAX - (unsigned)d) / base) {
-            snprintf(err, errlen, "bad number '%s': does not fit in 64 bits",
-                     tok);
+        if (v > (UINT64_MAX - (unsigned)d) / *base)
             return -ERANGE;
-        }
-        v = v * base + (unsigned)d;
-        ndigits++;
+        v = v * *base + (unsigned)d;
+        (*ndigits)++;
+    }
+    *end = s;
+    *value = v;
+    return 0;
+}
+
+int vuctl_parse_u64(const char *tok, uint64_t max, uint64_t *out, char *err,
+                    size_t errlen)
+{
+    const char *s;
+    unsigned base, shift;
+    uint64_t v;
+    size_t ndigits;
+
+    if (scan_digits(tok, &s, &base, &v, &ndigits) < 0) {
+        snprintf(err, errlen, "bad number '%s': does not fit in 64 bits", tok);
+        return -ERANGE;
     }
     if (ndigits == 0) {
         if (!*tok)
@@ -276,26 +292,14 @@ int vuctl_parse_u64(const char *tok, uint64_t max, uint64_t *out, char *err,
 int vuctl_parse_duration(const char *tok, uint64_t max_ms, uint64_t *ms,
                          char *err, size_t errlen)
 {
-    const char *s = tok;
-    unsigned base = 10;
-    uint64_t v = 0, scale = 1;
-    size_t ndigits = 0;
+    const char *s;
+    unsigned base;
+    uint64_t v, scale = 1;
+    size_t ndigits;
 
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-    }
-    for (; *s; s++) {
-        int d = digit_value(*s, base);
-
-        if (d < 0)
-            break;
-        if (v > (UINT64_MAX - (unsigned)d) / base) {
-            snprintf(err, errlen, "bad duration '%s': too long", tok);
-            return -ERANGE;
-        }
-        v = v * base + (unsigned)d;
-        ndigits++;
+    if (scan_digits(tok, &s, &base, &v, &ndigits) < 0) {
+        snprintf(err, errlen, "bad duration '%s': too long", tok);
+        return -ERANGE;
     }
     if (ndigits == 0 || (*s && strcmp(s, "ms") && strcmp(s, "s"))) {
         snprintf(err, errlen,
