@@ -337,10 +337,12 @@ static void test_logging_and_report_pieces(void **state)
                      -ENOSPC);
 }
 
-static void test_legacy_fallback(void **state)
+/* Dirty logging on through the legacy command: the server refuses the DMA
+ * logging feature, then accepts DIRTY_PAGES START. */
+static void legacy_logging_on(struct fx *f)
 {
-    struct fx *f = *state;
     struct msg m;
+    struct vfio_user_dirty_pages dp;
 
     assert_int_equal(vuc_dirty_start_async(f->c, NULL, 0, 0,
                                            VUC_TIMEOUT_DEFAULT, done_cb, f),
@@ -349,13 +351,20 @@ static void test_legacy_fallback(void **state)
                  PROBE | SET | VFIO_USER_DEVICE_FEATURE_DMA_LOGGING_START);
     srv_reply(f, &m, m.hdr.cmd, VFIO_USER_F_ERROR, EINVAL, NULL, 0, NULL, 0);
     srv_recv(f, &m, VFIO_USER_DIRTY_PAGES);
-    struct vfio_user_dirty_pages dp;
     memcpy(&dp, m.payload, sizeof(dp));
     assert_int_equal(dp.flags, VFIO_USER_DIRTY_PAGES_FLAG_START);
     srv_reply(f, &m, m.hdr.cmd, 0, 0, NULL, 0, NULL, 0);
     pump(f);
     assert_int_equal(f->result, 0);
     assert_int_equal(vuc_dirty_get_mode(f->c), VUC_DIRTY_LEGACY);
+}
+
+static void test_legacy_fallback(void **state)
+{
+    struct fx *f = *state;
+    struct msg m;
+
+    legacy_logging_on(f);
 
     uint64_t bits[1];
     f->done = false;
@@ -383,6 +392,7 @@ static void test_legacy_fallback(void **state)
     assert_int_equal(
         vuc_dirty_stop_async(f->c, VUC_TIMEOUT_DEFAULT, done_cb, f), 0);
     srv_recv(f, &m, VFIO_USER_DIRTY_PAGES);
+    struct vfio_user_dirty_pages dp;
     memcpy(&dp, m.payload, sizeof(dp));
     assert_int_equal(dp.flags, VFIO_USER_DIRTY_PAGES_FLAG_STOP);
     srv_reply(f, &m, m.hdr.cmd, 0, 0, NULL, 0, NULL, 0);
@@ -403,15 +413,7 @@ static void test_report_of_unshared_map_is_local(void **state)
     struct msg m;
 
     /* Logging on (legacy, to keep the script short). */
-    assert_int_equal(vuc_dirty_start_async(f->c, NULL, 0, 0,
-                                           VUC_TIMEOUT_DEFAULT, done_cb, f),
-                     0);
-    recv_feature(f, &m,
-                 PROBE | SET | VFIO_USER_DEVICE_FEATURE_DMA_LOGGING_START);
-    srv_reply(f, &m, m.hdr.cmd, VFIO_USER_F_ERROR, EINVAL, NULL, 0, NULL, 0);
-    srv_recv(f, &m, VFIO_USER_DIRTY_PAGES);
-    srv_reply(f, &m, m.hdr.cmd, 0, 0, NULL, 0, NULL, 0);
-    pump(f);
+    legacy_logging_on(f);
 
     f->done = false;
     assert_int_equal(vuc_dma_alloc_async(f->c, 8192, 0x40000,
