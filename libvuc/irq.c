@@ -682,6 +682,9 @@ int vuc_irq_wait(struct vuc_client *client, uint32_t index, uint32_t vector,
     if (ev == NULL) {
         return vuc_fail(c, -EINVAL, "irq wait: needs an event to fill");
     }
+    /* The same convention as every request: negative means the client's
+     * default, so that only VUC_TIMEOUT_NONE blocks for ever. */
+    timeout_ms = vuc_timeout_ms(c, timeout_ms);
     if (!c->connected) {
         return take_unseen(c, index, vector, ev)
                    ? 0

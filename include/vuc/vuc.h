@@ -684,7 +684,8 @@ struct vuc_irq_event {
  * once with events not yet reported by an earlier wait, else runs the loop
  * until one comes.
  * @param index, vector what to wait for, or VUC_IRQ_ANY.
- * @param timeout_ms VUC_TIMEOUT_NONE for ever.
+ * @param timeout_ms ms, VUC_TIMEOUT_DEFAULT (the client's request timeout)
+ *        or VUC_TIMEOUT_NONE for ever.
  * @return 0 with *ev filled, -ETIMEDOUT, -ENOTCONN.
  */
 int vuc_irq_wait(struct vuc_client *client, uint32_t index, uint32_t vector,

@@ -285,6 +285,27 @@ static void test_intx_automask(void **state)
     assert_int_equal(vuc_irq_wait(f->c, INTX, 0, 50, &ev), -ETIMEDOUT);
 }
 
+/* VUC_TIMEOUT_DEFAULT is the client's request timeout here too: only
+ * VUC_TIMEOUT_NONE may wait for ever. */
+static void test_irq_wait_default_timeout(void **state)
+{
+    struct fx *f = *state;
+    dev_start(f, NULL);
+    struct vuc_options *o = vuc_options_new();
+    assert_int_equal(vuc_options_set_timeout(o, 50), 0);
+    f->c = vuc_client_new(f->base, o);
+    vuc_options_free(o);
+    connect_ok(f, f->c);
+    assert_int_equal(vuc_irq_enable(f->c, MSIX, 0, 1, NULL, NULL), 0);
+
+    struct vuc_irq_event ev;
+    assert_int_equal(vuc_irq_wait(f->c, MSIX, 0, VUC_TIMEOUT_DEFAULT, &ev),
+                     -ETIMEDOUT);
+    fire(f->c, MSIX, 0, 1);
+    assert_int_equal(vuc_irq_wait(f->c, MSIX, 0, VUC_TIMEOUT_DEFAULT, &ev), 0);
+    assert_int_equal(ev.count, 1);
+}
+
 static void test_dma_completion_irq_and_reset(void **state)
 {
     struct fx *f = *state;
@@ -435,6 +456,7 @@ int main(void)
         T(test_seals_and_cycles),
         T(test_msix_vectors_and_burst),
         T(test_intx_automask),
+        T(test_irq_wait_default_timeout),
         T(test_dma_completion_irq_and_reset),
         T(test_every_set_irqs_combination),
         T(test_no_eventfd_leak),
