@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <vuc/vuc.h>
 
@@ -212,15 +213,120 @@ static bool has_unit(const char *tok)
     return n > 1 && (tok[n - 1] == 's') && tok[0] >= '0' && tok[0] <= '9';
 }
 
+/*
+ * Split "--count N" (or --count=N), wherever it is, from the other
+ * arguments, which go to pos[1..*npos) (pos[0] is the command word; pos
+ * holds at least argc entries). *count stays 0 without it.
+ */
+static int count_opt(struct vuctl *v, int argc, char **argv, char **pos,
+                     int *npos, uint64_t *count)
+{
+    const char *opt = "--count";
+    size_t optlen = strlen(opt);
+    int out = 1;
+
+    pos[0] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *tok = argv[i], *val;
+        int rc;
+
+        if (strncmp(tok, opt, optlen) ||
+            (tok[optlen] != '\0' && tok[optlen] != '=')) {
+            if (tok[0] == '-')
+                return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                                  "unknown option '%s' (expected --count)",
+                                  tok);
+            pos[out++] = argv[i];
+            continue;
+        }
+        if (*count)
+            return vuctl_fail(v, VUCTL_USAGE, EINVAL, "--count given twice");
+        if (tok[optlen] == '\0' && i + 1 >= argc)
+            return vuctl_fail(v, VUCTL_USAGE, EINVAL, "--count needs a value");
+        val = tok[optlen] ? tok + optlen + 1 : argv[++i];
+        if ((rc = vuctl_arg_u64(v, val, UINT64_MAX, count)))
+            return rc;
+        if (*count == 0)
+            return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                              "bad count '%s': must be at least 1", val);
+    }
+    *npos = out;
+    return 0;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait until the vector has had @want interrupts since it was enabled, in
+ * as many waits as it takes: an eventfd adds signals up, so how many one
+ * wait sees depends on timing, but the count does not. @ev sums what the
+ * waits reported.
+ */
+static int wait_for_count(struct vuctl *v, uint32_t index, uint32_t vector,
+                          uint64_t want, uint64_t ms, struct vuc_irq_event *ev)
+{
+    uint64_t deadline = now_ms() + ms;
+    struct vuc_irq_event one;
+
+    *ev = (struct vuc_irq_event){index, vector, 0};
+    /* Reached before the command: still report what no wait has, as a
+     * plain wait would (libvuc has no non-blocking take; 1 ms is its
+     * shortest wait, spent only when nothing is unseen). */
+    if (vuc_irq_total(v->client, index, vector) >= want) {
+        if (vuc_irq_wait(v->client, index, vector, 1, &one) == 0)
+            ev->count = one.count;
+        return 0;
+    }
+    while (vuc_irq_total(v->client, index, vector) < want) {
+        uint64_t now = now_ms();
+        int rc;
+
+        rc = now >= deadline ? -ETIMEDOUT
+                             : vuc_irq_wait(v->client, index, vector,
+                                            (int)(deadline - now), &one);
+        if (rc == -ETIMEDOUT)
+            return vuctl_fail(
+                v, VUCTL_FAIL, ETIMEDOUT,
+                "%s vector %" PRIu32 " had %" PRIu64 " of %" PRIu64
+                " interrupts within %" PRIu64 " ms",
+                vuc_irq_name(index), vector,
+                vuc_irq_total(v->client, index, vector), want, ms);
+        if (rc < 0)
+            return vuctl_fail_lib(v, v->client, rc, "irq wait");
+        ev->count += one.count;
+    }
+    return 0;
+}
+
 int vuctl_cmd_irq_wait(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_irq_info *info = NULL;
     uint32_t index = VUC_IRQ_ANY, vector = VUC_IRQ_ANY;
-    uint64_t ms = WAIT_DEFAULT_MS, n;
+    uint64_t ms = WAIT_DEFAULT_MS, n, want = 0;
     struct vuc_irq_event ev;
     char err[256], what[96];
-    int nargs = argc - 1, rc;
+    /* The positional arguments; argv itself belongs to the caller. */
+    char *pos[6];
+    int nargs, rc;
 
+    if (argc > (int)(sizeof(pos) / sizeof(pos[0])))
+        return vuctl_fail(v, VUCTL_USAGE, EINVAL, "too many arguments");
+    if ((rc = count_opt(v, argc, argv, pos, &argc, &want)))
+        return rc;
+    argv = pos;
+    nargs = argc - 1;
+    if (nargs > 3)
+        return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                          "expected 0 to 3 arguments besides --count, got %d "
+                          "(usage: irq wait [INDEX [VECTOR]] [TIMEOUT] "
+                          "[--count N])",
+                          nargs);
     /* The last argument is the timeout when it has a unit, or when all
      * three are given. */
     if (nargs == 3 || (nargs > 0 && has_unit(argv[nargs]))) {
@@ -249,6 +355,10 @@ int vuctl_cmd_irq_wait(struct vuctl *v, int argc, char **argv)
             return rc;
         vector = (uint32_t)n;
     }
+    if (want && vector == VUC_IRQ_ANY)
+        return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                          "--count needs an INDEX and a VECTOR: it counts "
+                          "one vector's interrupts");
     if ((rc = vuctl_need_client(v, true)))
         return rc;
 
@@ -282,6 +392,13 @@ int vuctl_cmd_irq_wait(struct vuctl *v, int argc, char **argv)
     if (vuc_get_posting(v->client) == VUC_POSTING_FENCED &&
         (rc = vuc_fence(v->client)) < 0)
         return vuctl_fail_lib(v, v->client, rc, "irq wait");
+    if (want) {
+        if ((rc = wait_for_count(v, index, vector, want, ms, &ev)))
+            return rc;
+        if (!vuctl_capture(v, ev.count))
+            out_irq_event(v, &ev);
+        return VUCTL_OK;
+    }
     rc = vuc_irq_wait(v->client, index, vector, (int)ms, &ev);
     if (rc == -ETIMEDOUT)
         return vuctl_fail(v, VUCTL_FAIL, ETIMEDOUT,

@@ -610,7 +610,7 @@ const struct vuctl_cmd vuctl_cmds[] = {
     {
         .name = "irq",
         .sub = "wait",
-        .args = "[INDEX [VECTOR]] [TIMEOUT]",
+        .args = "[INDEX [VECTOR]] [TIMEOUT] [--count N]",
         .summary = "wait for an interrupt",
         .help = "Wait for an interrupt on an enabled vector: of any index\n"
                 "(without INDEX, or with 'any'), of INDEX, or on VECTOR of\n"
@@ -621,15 +621,21 @@ const struct vuctl_cmd vuctl_cmds[] = {
                 "the unit ms or s, which tells it from an INDEX or VECTOR; as\n"
                 "the third argument the unit may be left out (then ms). No\n"
                 "interrupt within it fails the command (exit status 1 in a\n"
-                "script); so does waiting for vectors that are not enabled.\n",
+                "script); so does waiting for vectors that are not enabled.\n"
+                "--count N waits, within TIMEOUT, until VECTOR of INDEX has\n"
+                "had N interrupts since it was enabled (as irq count\n"
+                "prints): how many signals one wait sees depends on timing,\n"
+                "the count does not, so scripts that fire several times\n"
+                "should wait for the count.\n",
         .value = "the number of interrupts reported",
         .example = "irq wait\nirq wait MSIX 3\nirq wait 100ms\n"
-                   "irq wait MSIX any 2s\nexpect irq wait INTX 0 == 1\n",
+                   "irq wait MSIX any 2s\nexpect irq wait INTX 0 == 1\n"
+                   "irq wait MSIX 3 1s --count 4\n",
         .fn = vuctl_cmd_irq_wait,
         .min_args = 0,
-        .max_args = 3,
+        .max_args = 5,
         .first_arg = VUCTL_ARG_IRQ,
-        .words = "any",
+        .words = "any --count",
     },
     {
         .name = "irq",
