@@ -5,6 +5,7 @@
  * DMA_MAP/DMA_UNMAP, and serving DMA_READ/DMA_WRITE from the table.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -19,6 +20,9 @@
 
 #ifndef MFD_HUGETLB
 #define MFD_HUGETLB 0x0004u
+#endif
+#ifndef MFD_HUGE_2MB
+#define MFD_HUGE_2MB (21u << 26)
 #endif
 
 /* IOVAs libvuc picks start here: low addresses stay free for callers that
@@ -377,9 +381,17 @@ int vuc_dma_alloc_async(struct vuc_client *client, size_t size, uint64_t iova,
      * shrink the file under our mapping (SIGBUS) or grow it. */
     unsigned mfd = MFD_CLOEXEC | MFD_ALLOW_SEALING;
     if (flags & VUC_DMA_HUGETLB) {
-        mfd |= MFD_HUGETLB;
+        /* 2 MiB pages by name, not the system default, which may be 1 GiB:
+         * the size was rounded and the IOVA aligned for 2 MiB. */
+        mfd |= MFD_HUGETLB | MFD_HUGE_2MB;
     }
     m->fd = memfd_create("vuc-dma", mfd);
+    if (m->fd < 0 && errno == EINVAL && (flags & VUC_DMA_HUGETLB)) {
+        rc = vuc_fail(c, -ENOTSUP,
+                      "dma alloc: this kernel has no hugetlb memfd with 2 "
+                      "MiB pages");
+        goto fail;
+    }
     if (m->fd < 0) {
         rc =
             vuc_fail(c, -errno, "dma alloc: memfd_create: %s", strerror(errno));
@@ -396,7 +408,17 @@ int vuc_dma_alloc_async(struct vuc_client *client, size_t size, uint64_t iova,
         mmap(NULL, rounded, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
     if (m->vaddr == MAP_FAILED) {
         m->vaddr = NULL;
-        rc = vuc_fail(c, -errno, "dma alloc: mmap: %s", strerror(errno));
+        /* hugetlbfs reserves the pages at mmap: this is where a pool that
+         * is too small shows. */
+        if (errno == ENOMEM && (flags & VUC_DMA_HUGETLB)) {
+            rc = vuc_fail(c, -ENOMEM,
+                          "dma alloc: not enough free 2 MiB huge pages for "
+                          "0x%" PRIx64 " bytes (%" PRIu64 " pages; see "
+                          "/proc/sys/vm/nr_hugepages)",
+                          rounded, (uint64_t)(rounded / HUGE_PAGE));
+        } else {
+            rc = vuc_fail(c, -errno, "dma alloc: mmap: %s", strerror(errno));
+        }
         goto fail;
     }
     m->mapped_len = rounded;

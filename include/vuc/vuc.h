@@ -476,7 +476,8 @@ enum vuc_dma_flags {
     VUC_DMA_READ = 1u << 0,    /**< the device may read it */
     VUC_DMA_WRITE = 1u << 1,   /**< the device may write it */
     VUC_DMA_NOSHARE = 1u << 2, /**< pass no fd: message-based DMA only */
-    VUC_DMA_HUGETLB = 1u << 3, /**< vuc_dma_alloc*(): back with huge pages */
+    VUC_DMA_HUGETLB = 1u << 3, /**< vuc_dma_alloc*(): back with 2 MiB huge
+                                    pages (size and IOVA align to 2 MiB) */
 };
 
 /** One DMA map, owned by the client; valid until its unmap completes or
@@ -496,7 +497,8 @@ typedef void (*vuc_dma_map_cb)(struct vuc_client *client, int result,
  *        VUC_DMA_NOSHARE (also implied by vuc_options_set_dma_noshare())
  *        and VUC_DMA_HUGETLB.
  * @return 0 when started; -EINVAL (bad flags, alignment), -EEXIST (overlaps
- * a map), -ENOSPC (max_dma_maps reached or no free IOVA range), -ENOMEM,
+ * a map), -ENOSPC (max_dma_maps reached or no free IOVA range), -ENOMEM
+ * (also too few free huge pages), -ENOTSUP (no 2 MiB hugetlb memfd),
  * -ENOTCONN.
  */
 int vuc_dma_alloc_async(struct vuc_client *client, size_t size, uint64_t iova,

@@ -9,7 +9,9 @@
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +216,145 @@ static void test_seals_and_cycles(void **state)
     }
     assert_int_equal(count_fds(), before);
     assert_int_equal(vuc_dma_count(f->c), 0);
+}
+
+/* ---- Huge pages ---------------------------------------------------------- */
+
+#define HUGE_2M (2u << 20)
+#define HUGE_SYSFS "/sys/kernel/mm/hugepages/hugepages-2048kB/"
+
+static long read_long(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    long v = -1;
+
+    if (fp != NULL) {
+        if (fscanf(fp, "%ld", &v) != 1) {
+            v = -1;
+        }
+        fclose(fp);
+    }
+    return v;
+}
+
+/* 2 MiB pages a new mapping can still reserve; -1 without such a pool. */
+static long huge_pages_available(void)
+{
+    long free_pages = read_long(HUGE_SYSFS "free_hugepages");
+    long reserved = read_long(HUGE_SYSFS "resv_hugepages");
+
+    return free_pages < 0 || reserved < 0 ? -1 : free_pages - reserved;
+}
+
+/* The page size the kernel backs an address of ours with, in KiB. */
+static long kernel_page_kib(const void *addr)
+{
+    FILE *fp = fopen("/proc/self/smaps", "r");
+    char line[256];
+    long kib = -1;
+    bool inside = false;
+
+    assert_non_null(fp);
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') &&
+            line[0] != ' ') {
+            inside = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+        } else if (inside &&
+                   sscanf(line, "KernelPageSize: %ld kB", &kib) == 1) {
+            break;
+        }
+    }
+    fclose(fp);
+    return kib;
+}
+
+/* Hugetlb memory goes to the device both ways, by fd and by message. CI
+ * reserves a few pages for this (.ci/run); without them it is skipped. */
+static void test_hugetlb_dma(void **state)
+{
+    struct fx *f = *state;
+    struct vuc_dma_map *src, *dst;
+
+    if (huge_pages_available() < 2) {
+        print_message("skipped: fewer than 2 free 2 MiB huge pages\n");
+        skip();
+    }
+    dev_start(f, NULL);
+    f->c = open_client(f, true);
+    /* One byte over a page would take two: ask for exactly one each. */
+    assert_int_equal(
+        vuc_dma_alloc(f->c, HUGE_2M, VUC_IOVA_ANY,
+                      VUC_DMA_READ | VUC_DMA_WRITE | VUC_DMA_HUGETLB, &src),
+        0);
+    assert_int_equal(
+        vuc_dma_alloc(f->c, 4096, VUC_IOVA_ANY,
+                      VUC_DMA_READ | VUC_DMA_WRITE | VUC_DMA_HUGETLB, &dst),
+        0);
+    assert_int_equal(vuc_dma_size(dst), HUGE_2M);
+    assert_int_equal(vuc_dma_iova(src) % HUGE_2M, 0);
+    assert_int_equal(vuc_dma_iova(dst) % HUGE_2M, 0);
+    assert_int_equal(kernel_page_kib(vuc_dma_vaddr(src)), 2048);
+    assert_int_equal(kernel_page_kib(vuc_dma_vaddr(dst)), 2048);
+    /* Sealed like any other allocation. */
+    assert_int_equal(ftruncate(vuc_dma_fd(src), 0), -1);
+    assert_int_equal(errno, EPERM);
+
+    uint8_t *pattern = malloc(HUGE_2M), *out = malloc(HUGE_2M);
+    fill(pattern, HUGE_2M, 3);
+    memcpy(vuc_dma_vaddr(src), pattern, HUGE_2M);
+    const uint32_t half = HUGE_2M / 2;
+    assert_int_equal(
+        dma_job(f->c, vuc_dma_iova(src), vuc_dma_iova(dst), half, 0), 0);
+    assert_int_equal(dma_job(f->c, vuc_dma_iova(src) + half,
+                             vuc_dma_iova(dst) + half, half,
+                             TESTDEV_DMA_CTRL_FORCE_MSG),
+                     0);
+    assert_int_equal(vuc_dma_read(f->c, vuc_dma_iova(dst), out, HUGE_2M), 0);
+    assert_memory_equal(out, pattern, HUGE_2M);
+    free(pattern);
+    free(out);
+
+    long before = huge_pages_available();
+    assert_int_equal(vuc_dma_unmap(f->c, src), 0);
+    assert_int_equal(vuc_dma_unmap(f->c, dst), 0);
+    /* Ours are back (the server's mappings went with its unmap). */
+    assert_true(huge_pages_available() >= before + 2);
+}
+
+/* Asking for more huge pages than there are fails cleanly: a message that
+ * says what is short, no fd or map left behind, and the client goes on. */
+static void test_hugetlb_shortage(void **state)
+{
+    struct fx *f = *state;
+    struct vuc_dma_map *m = NULL;
+    long avail = huge_pages_available();
+
+    if (avail < 0) {
+        print_message("skipped: the kernel has no 2 MiB huge page pool\n");
+        skip();
+    }
+    if (read_long("/proc/sys/vm/nr_overcommit_hugepages") != 0) {
+        print_message("skipped: huge page overcommit is on\n");
+        skip();
+    }
+    dev_start(f, NULL);
+    f->c = open_client(f, true);
+    int fds = count_fds();
+    size_t size = (size_t)(avail + 1) * HUGE_2M;
+    assert_int_equal(
+        vuc_dma_alloc(f->c, size, VUC_IOVA_ANY,
+                      VUC_DMA_READ | VUC_DMA_WRITE | VUC_DMA_HUGETLB, &m),
+        -ENOMEM);
+    assert_null(m);
+    assert_non_null(
+        strstr(vuc_strerror(f->c), "not enough free 2 MiB huge pages"));
+    assert_int_equal(count_fds(), fds);
+    assert_int_equal(vuc_dma_count(f->c), 0);
+    assert_int_equal(vuc_dma_alloc(f->c, 4096, VUC_IOVA_ANY,
+                                   VUC_DMA_READ | VUC_DMA_WRITE, &m),
+                     0);
+    assert_int_equal(vuc_dma_unmap(f->c, m), 0);
 }
 
 /* ---- Interrupts ---------------------------------------------------------- */
@@ -454,6 +595,8 @@ int main(void)
         T(test_dma_errors),
         T(test_unmap_mid_transfer),
         T(test_seals_and_cycles),
+        T(test_hugetlb_dma),
+        T(test_hugetlb_shortage),
         T(test_msix_vectors_and_burst),
         T(test_intx_automask),
         T(test_irq_wait_default_timeout),

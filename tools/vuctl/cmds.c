@@ -809,8 +809,10 @@ const struct vuctl_cmd vuctl_cmds[] = {
                 "rw say what the device may do with it (default rw).\n"
                 "noshare keeps the memory's fd from the server, which must\n"
                 "then use DMA_READ/DMA_WRITE messages; huge backs it with\n"
-                "huge pages. Prints the IOVA, the size, the flags and\n"
-                "whether the server got an fd (shared) or not (none).\n",
+                "2 MiB huge pages (the size and IOVA then round to 2 MiB),\n"
+                "which must be reserved: /proc/sys/vm/nr_hugepages. Prints\n"
+                "the IOVA, the size, the flags and whether the server got an\n"
+                "fd (shared) or not (none).\n",
         .value = "the IOVA of the new map",
         .example = "dma alloc 4k\n"
                    "dma alloc 1M 0x10000000 r noshare\n"
