@@ -247,6 +247,7 @@ static void client_destroy(struct vuc_client *c)
 {
     vuc_conn_release(c);
     vuc_discovery_clear(c);
+    vuc_held_free(c);
     vuc_dma_release_all(c);
     vuc_io_ops_release(c);
     vuc_fence_pool_release(c);

@@ -91,6 +91,7 @@ struct vuc_connect_op;
 struct vuc_dma_map;
 struct vuc_irq_state;
 struct vuc_fence_op;
+struct vuc_held;
 
 struct vuc_region_map {
     uint64_t offset, size; /* within the region */
@@ -164,6 +165,8 @@ struct vuc_client {
     struct vuc_region *regions;
     struct vuc_irq_info *irqs;
     struct vuc_irq_state *irqst; /* one per irq index */
+    /* What a lost connection had, while a reconnect finds the device. */
+    struct vuc_held *held;
 
     /* Posted writes. posted_seq counts posted messages, fenced_seq those a
      * fence confirmed. */
@@ -300,12 +303,25 @@ void vuc_conn_release(struct vuc_client *c);
 
 /* ---- discover.c ---------------------------------------------------------- */
 
-int vuc_connect_begin(struct vuc_client *c, int fd, vuc_done_cb cb, void *arg);
+/* Connect on fd; with restore, set up again what a lost connection had. */
+int vuc_connect_begin(struct vuc_client *c, int fd, bool restore,
+                      vuc_done_cb cb, void *arg);
 /* VERSION finished (negotiate.c): go on discovering, or fail the connect. */
 void vuc_connect_negotiated(struct vuc_client *c, int rc);
 /* Fail an unfinished connect (called by conn.c when the connection ends). */
 void vuc_connect_abort(struct vuc_client *c, int err);
 void vuc_discovery_clear(struct vuc_client *c);
+
+/* ---- reconnect.c --------------------------------------------------------- */
+
+/* Hold what the connection had (the device's shape, the vectors) before a
+ * reconnect clears the client; a hold left by a failed reconnect stays. */
+int vuc_held_take(struct vuc_client *c);
+/* Give the vectors back once discovery found the same device; -ENODEV
+ * (and the hold kept) when it is another. 0 without a hold. */
+int vuc_held_return(struct vuc_client *c);
+/* Release a hold (a fresh connect, or the client is freed). */
+void vuc_held_free(struct vuc_client *c);
 
 /* ---- region.c ------------------------------------------------------------ */
 
@@ -319,9 +335,14 @@ void vuc_io_ops_release(struct vuc_client *c);
 int vuc_irq_reapply(struct vuc_client *c, vuc_done_cb done, void *arg);
 /* Room for the state of num_irqs indexes (at discovery). */
 int vuc_irq_setup(struct vuc_client *c, uint32_t num_irqs);
-/* The connection ended: the server closed its copies of our eventfds. */
-void vuc_irq_conn_lost(struct vuc_client *c);
 void vuc_irq_release_all(struct vuc_client *c);
+void vuc_irq_state_free(struct vuc_irq_state *irqst,
+                        const struct vuc_irq_info *irqs, uint32_t num_irqs);
+/* Take the vectors out of the client for a reconnect (libvuc's eventfds are
+ * not read meanwhile), and put them back once the device is known to be
+ * the same (its irq info in c->irqs then matches theirs). */
+struct vuc_irq_state *vuc_irq_hold(struct vuc_client *c);
+void vuc_irq_adopt(struct vuc_client *c, struct vuc_irq_state *held);
 
 /* ---- posting.c ----------------------------------------------------------- */
 
@@ -374,6 +395,10 @@ void vuc_dma_msg_dirty_merge(struct vuc_client *c, uint64_t iova,
 void vuc_dma_serve(struct vuc_client *c, struct vuc_chan *ch,
                    const struct vfio_user_header *hdr, const uint8_t *payload,
                    size_t len, int *fds, unsigned nfds);
+/* Map every map the connection lost again (a reconnect). Returns 1 when
+ * there is none (done is not called), 0 when done will follow with the
+ * first failure or 0, or a negative errno when nothing was sent. */
+int vuc_dma_restore(struct vuc_client *c, vuc_done_cb done, void *arg);
 /* The connection ended: the server has dropped every map. */
 void vuc_dma_conn_lost(struct vuc_client *c);
 void vuc_dma_release_all(struct vuc_client *c);

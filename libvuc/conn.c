@@ -611,8 +611,9 @@ void vuc_conn_close(struct vuc_client *c, int err)
     if (c->twin_open) {
         vuc_chan_shutdown(&c->twin);
     }
+    /* The server dropped our maps and eventfds; libvuc keeps both (the
+     * memory, the vectors' eventfds) for a reconnect to set up again. */
     vuc_dma_conn_lost(c);
-    vuc_irq_conn_lost(c);
     vuc_posting_conn_lost(c);
     vuc_dirty_conn_lost(c);
     /* Handlers may start requests (refused now) or free the client (then

@@ -23,11 +23,17 @@
 /* A server that keeps raising argsz is not converging. */
 #define REGION_INFO_TRIES 3u
 
+enum connect_phase {
+    PHASE_INFO,    /* device, region and irq info */
+    PHASE_POSTING, /* BAR types and ioeventfds, once region info is known */
+    PHASE_RESTORE, /* a reconnect: DMA maps and eventfds set up again */
+};
+
 struct vuc_connect_op {
     vuc_done_cb cb;
     void *arg;
     unsigned outstanding;
-    bool phase2; /* BAR types and ioeventfds, once region info is known */
+    enum connect_phase phase;
 };
 
 #define CFG VFIO_USER_PCI_CONFIG_REGION_INDEX
@@ -66,6 +72,44 @@ void vuc_connect_abort(struct vuc_client *c, int err)
     connect_finish(c, err);
 }
 
+static void restore_step_done(struct vuc_client *c, int rc, void *arg);
+
+static void restore_irqs_done(struct vuc_client *c, int rc, void *arg)
+{
+    if (rc < 0 && c->connecting != NULL) {
+        char cause[sizeof(c->errbuf)];
+        memcpy(cause, c->errbuf, sizeof(cause));
+        vuc_fail(c, rc,
+                 "reconnect: giving the vectors their eventfds again "
+                 "failed: %s",
+                 cause);
+    }
+    restore_step_done(c, rc, arg);
+}
+
+/* A reconnect: once the device is known to be the same one, map every DMA
+ * map and give every vector its eventfd again; both go out at once. */
+static int send_restore(struct vuc_client *c)
+{
+    struct vuc_connect_op *op = c->connecting;
+    int rc = vuc_held_return(c);
+
+    if (rc < 0) {
+        return rc;
+    }
+    rc = vuc_dma_restore(c, restore_step_done, NULL);
+    if (rc < 0) {
+        return rc;
+    }
+    op->outstanding += rc == 0;
+    rc = vuc_irq_reapply(c, restore_irqs_done, NULL);
+    if (rc < 0) {
+        return rc;
+    }
+    op->outstanding += rc == 0;
+    return 0;
+}
+
 static void discovery_step_done(struct vuc_client *c)
 {
     struct vuc_connect_op *op = c->connecting;
@@ -73,10 +117,22 @@ static void discovery_step_done(struct vuc_client *c)
     if (op == NULL || --op->outstanding > 0) {
         return;
     }
-    if (!op->phase2) {
-        op->phase2 = true;
+    if (op->phase == PHASE_INFO) {
+        op->phase = PHASE_POSTING;
         op->outstanding = 1; /* held while phase 2 is being sent */
         int rc = send_phase2(c);
+        if (rc < 0) {
+            connect_finish(c, rc);
+            return;
+        }
+        if (--op->outstanding > 0) {
+            return;
+        }
+    }
+    if (op->phase == PHASE_POSTING && c->held != NULL) {
+        op->phase = PHASE_RESTORE;
+        op->outstanding = 1; /* held while the restore is being sent */
+        int rc = send_restore(c);
         if (rc < 0) {
             connect_finish(c, rc);
             return;
@@ -97,6 +153,18 @@ static void discovery_step_done(struct vuc_client *c)
         }
     }
     connect_finish(c, 0);
+}
+
+static void restore_step_done(struct vuc_client *c, int rc, void *arg)
+{
+    if (c->connecting == NULL) {
+        return; /* the reconnect already failed */
+    }
+    if (rc < 0) {
+        connect_finish(c, rc);
+        return;
+    }
+    discovery_step_done(c);
 }
 
 /* ---- Region and irq info ------------------------------------------------- */
@@ -479,7 +547,8 @@ void vuc_discovery_clear(struct vuc_client *c)
     memset(&c->dev, 0, sizeof(c->dev));
 }
 
-int vuc_connect_begin(struct vuc_client *c, int fd, vuc_done_cb cb, void *arg)
+int vuc_connect_begin(struct vuc_client *c, int fd, bool restore,
+                      vuc_done_cb cb, void *arg)
 {
     if (c->connecting != NULL || c->connected) {
         close(fd);
@@ -490,7 +559,16 @@ int vuc_connect_begin(struct vuc_client *c, int fd, vuc_done_cb cb, void *arg)
         return vuc_fail(c, -EINVAL, "connect needs a completion callback");
     }
     /* A new connection starts from nothing: the old one's mappings and
-     * cached info describe a device we no longer talk to. */
+     * cached info describe a device we no longer talk to. A reconnect
+     * holds what it will set up again first. */
+    int rc = restore ? vuc_held_take(c) : 0;
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    if (!restore) {
+        vuc_held_free(c);
+    }
     vuc_conn_release(c);
     vuc_discovery_clear(c);
     free(c->server_json);
@@ -504,7 +582,7 @@ int vuc_connect_begin(struct vuc_client *c, int fd, vuc_done_cb cb, void *arg)
     }
     op->cb = cb;
     op->arg = arg;
-    int rc = vuc_conn_open(c, fd);
+    rc = vuc_conn_open(c, fd);
     if (rc < 0) {
         free(op);
         return rc;
@@ -520,20 +598,19 @@ int vuc_connect_begin(struct vuc_client *c, int fd, vuc_done_cb cb, void *arg)
     return 0;
 }
 
-int vuc_connect_fd_async(struct vuc_client *client, int fd, vuc_done_cb cb,
-                         void *arg)
+static int connect_fd(struct vuc_client *c, int fd, bool restore,
+                      vuc_done_cb cb, void *arg)
 {
-    vuc_begin(client);
+    vuc_begin(c);
     if (fd < 0) {
-        return vuc_fail(client, -EBADF, "connect: invalid fd %d", fd);
+        return vuc_fail(c, -EBADF, "connect: invalid fd %d", fd);
     }
-    return vuc_connect_begin(client, fd, cb, arg);
+    return vuc_connect_begin(c, fd, restore, cb, arg);
 }
 
-int vuc_connect_path_async(struct vuc_client *client, const char *path,
-                           vuc_done_cb cb, void *arg)
+static int connect_path(struct vuc_client *c, const char *path, bool restore,
+                        vuc_done_cb cb, void *arg)
 {
-    struct vuc_client *c = client;
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
     vuc_begin(c);
@@ -559,5 +636,45 @@ int vuc_connect_path_async(struct vuc_client *client, const char *path,
         return vuc_fail(c, -err, "cannot connect to %s: %s", path,
                         strerror(err));
     }
-    return vuc_connect_begin(c, fd, cb, arg);
+    return vuc_connect_begin(c, fd, restore, cb, arg);
+}
+
+int vuc_connect_fd_async(struct vuc_client *client, int fd, vuc_done_cb cb,
+                         void *arg)
+{
+    return connect_fd(client, fd, false, cb, arg);
+}
+
+int vuc_connect_path_async(struct vuc_client *client, const char *path,
+                           vuc_done_cb cb, void *arg)
+{
+    return connect_path(client, path, false, cb, arg);
+}
+
+int vuc_disconnect(struct vuc_client *client)
+{
+    struct vuc_client *c = client;
+
+    vuc_begin(c);
+    if (!c->connected && c->connecting == NULL) {
+        return vuc_fail(c, -ENOTCONN, "disconnect: not connected");
+    }
+    /* Completions may free the client: hold it until they have run. */
+    vuc_enter(c);
+    vuc_fail(c, -ECANCELED, "disconnected by the caller");
+    vuc_conn_close(c, -ECANCELED);
+    vuc_leave(c);
+    return 0;
+}
+
+int vuc_reconnect_fd_async(struct vuc_client *client, int fd, vuc_done_cb cb,
+                           void *arg)
+{
+    return connect_fd(client, fd, true, cb, arg);
+}
+
+int vuc_reconnect_path_async(struct vuc_client *client, const char *path,
+                             vuc_done_cb cb, void *arg)
+{
+    return connect_path(client, path, true, cb, arg);
 }

@@ -286,7 +286,8 @@ static void map_reply(struct vuc_client *c, struct vuc_req *req,
     cb(c, 0, m, arg);
 }
 
-static int map_send(struct vuc_client *c, struct vuc_dma_map *m, int timeout_ms)
+static int map_send(struct vuc_client *c, struct vuc_dma_map *m, int timeout_ms,
+                    vuc_req_fn reply, void *op)
 {
     void *payload;
     int rc;
@@ -316,8 +317,8 @@ static int map_send(struct vuc_client *c, struct vuc_dma_map *m, int timeout_ms)
         vuc_req_abandon(c, req);
         return vuc_fail(c, -errno, "dma map: dup: %s", strerror(errno));
     }
-    req->op = m;
-    return vuc_req_submit(c, req, (size_t)n, timeout_ms, map_reply,
+    req->op = op;
+    return vuc_req_submit(c, req, (size_t)n, timeout_ms, reply,
                           share ? &fd : NULL, share ? 1 : 0);
 }
 
@@ -336,7 +337,7 @@ static int map_start(struct vuc_client *c, struct vuc_dma_map *m,
     m->state = MAP_MAPPING;
     m->map_cb = cb;
     m->arg = arg;
-    int rc = map_send(c, m, timeout_ms);
+    int rc = map_send(c, m, timeout_ms, map_reply, m);
     if (rc < 0) {
         table_remove(c, m);
         map_release(m);
@@ -833,6 +834,130 @@ void vuc_dma_serve(struct vuc_client *c, struct vuc_chan *ch,
 }
 
 /* ---- Connection changes -------------------------------------------------- */
+
+/* ---- After a reconnect ----------------------------------------------------
+ */
+
+/* Every held map mapped again: one DMA_MAP each, one completion for all. */
+struct dma_restore {
+    unsigned outstanding;
+    int result;
+    vuc_done_cb done;
+    void *arg;
+};
+
+struct restore_req {
+    struct dma_restore *op;
+    struct vuc_dma_map *m;
+};
+
+static void restore_step(struct vuc_client *c, struct dma_restore *op, int rc)
+{
+    if (rc < 0 && op->result == 0) {
+        op->result = rc;
+    }
+    if (--op->outstanding > 0) {
+        return;
+    }
+    vuc_done_cb done = op->done;
+    void *arg = op->arg;
+    int result = op->result;
+    free(op);
+    done(c, result, arg);
+}
+
+static void restore_reply(struct vuc_client *c, struct vuc_req *req,
+                          struct vuc_reply *r)
+{
+    struct restore_req *rr = req->op;
+    struct dma_restore *op = rr->op;
+    struct vuc_dma_map *m = rr->m;
+    struct vuc_wire_err err;
+    int rc = r->err;
+
+    free(rr);
+    if (rc == 0) {
+        rc = vuc_wire_dec_empty_reply(VFIO_USER_DMA_MAP, r->len, r->nfds, &err);
+        if (rc < 0) {
+            vuc_fail(c, rc, "%s", err.text);
+        }
+    }
+    /* Refused, the map stays ours alone, as it was before. */
+    m->state = rc == 0 ? MAP_ACTIVE : MAP_LOCAL;
+    if (rc < 0 && r->hdr != NULL) {
+        vuc_fail(c, rc,
+                 "reconnect: the server refused DMA_MAP of 0x%" PRIx64
+                 " (+0x%zx): %s",
+                 m->iova, m->size, strerror(-rc));
+    }
+    restore_step(c, op, rc);
+}
+
+int vuc_dma_restore(struct vuc_client *c, vuc_done_cb done, void *arg)
+{
+    uint64_t align = min_pgsize(c);
+    unsigned held = 0;
+
+    /* Refuse what the new server cannot take before sending anything. */
+    for (unsigned i = 0; i < c->ndma; i++) {
+        const struct vuc_dma_map *m = c->dma[i];
+        if (m->state != MAP_LOCAL) {
+            continue;
+        }
+        held++;
+        if (m->iova % align != 0 || m->size % align != 0) {
+            return vuc_fail(c, -EINVAL,
+                            "reconnect: DMA map 0x%" PRIx64 " (+0x%zx) is not "
+                            "aligned to the server's page size 0x%" PRIx64,
+                            m->iova, m->size, align);
+        }
+    }
+    if (held == 0) {
+        return 1;
+    }
+    if (c->ndma > c->caps.max_dma_maps) {
+        return vuc_fail(c, -ENOSPC,
+                        "reconnect: %u DMA maps to set up again, but the "
+                        "server takes at most %u",
+                        c->ndma, c->caps.max_dma_maps);
+    }
+    struct dma_restore *op = calloc(1, sizeof(*op));
+    if (op == NULL) {
+        return vuc_fail(c, -ENOMEM, "reconnect: out of memory");
+    }
+    op->done = done;
+    op->arg = arg;
+    op->outstanding = 1; /* held while sending */
+    for (unsigned i = 0; i < c->ndma; i++) {
+        struct vuc_dma_map *m = c->dma[i];
+        if (m->state != MAP_LOCAL) {
+            continue;
+        }
+        struct restore_req *rr = malloc(sizeof(*rr));
+        int rc =
+            rr == NULL ? vuc_fail(c, -ENOMEM, "reconnect: out of memory") : 0;
+        if (rc == 0) {
+            *rr = (struct restore_req){op, m};
+            m->state = MAP_MAPPING;
+            rc = map_send(c, m, VUC_TIMEOUT_DEFAULT, restore_reply, rr);
+        }
+        if (rc < 0) {
+            free(rr);
+            m->state = MAP_LOCAL;
+            op->result = rc;
+            break;
+        }
+        op->outstanding++;
+    }
+    if (op->outstanding == 1 && op->result < 0) {
+        /* Nothing went out: fail the call itself, done is not called. */
+        int rc = op->result;
+        free(op);
+        return rc;
+    }
+    restore_step(c, op, 0);
+    return 0;
+}
 
 void vuc_dma_conn_lost(struct vuc_client *c)
 {

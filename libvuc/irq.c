@@ -160,29 +160,59 @@ int vuc_irq_setup(struct vuc_client *c, uint32_t num_irqs)
     return c->irqst ? 0 : -ENOMEM;
 }
 
-void vuc_irq_conn_lost(struct vuc_client *c)
+void vuc_irq_state_free(struct vuc_irq_state *irqst,
+                        const struct vuc_irq_info *irqs, uint32_t num_irqs)
 {
-    for (uint32_t i = 0; c->irqst != NULL && i < c->dev.num_irqs; i++) {
-        struct vuc_irq_state *st = &c->irqst[i];
-        for (uint32_t v = 0; st->vecs != NULL && v < c->irqs[i].count; v++) {
+    for (uint32_t i = 0; irqst != NULL && i < num_irqs; i++) {
+        struct vuc_irq_state *st = &irqst[i];
+        for (uint32_t v = 0; st->vecs != NULL && v < irqs[i].count; v++) {
             vec_release(&st->vecs[v]);
         }
+        free(st->vecs);
     }
+    free(irqst);
 }
 
 void vuc_irq_release_all(struct vuc_client *c)
 {
-    for (uint32_t i = 0; c->irqst != NULL && i < c->dev.num_irqs; i++) {
-        struct vuc_irq_state *st = &c->irqst[i];
-        for (uint32_t v = 0; st->vecs != NULL && v < c->irqs[i].count; v++) {
-            vec_release(&st->vecs[v]);
-        }
-        free(st->vecs);
-        st->vecs = NULL;
-        st->cb = NULL;
-    }
-    free(c->irqst);
+    vuc_irq_state_free(c->irqst, c->irqs, c->dev.num_irqs);
     c->irqst = NULL;
+}
+
+/* Stop (parked) or resume reading libvuc's eventfds of a held state. */
+static void park(struct vuc_irq_state *irqst, const struct vuc_irq_info *irqs,
+                 uint32_t num_irqs, bool parked)
+{
+    for (uint32_t i = 0; irqst != NULL && i < num_irqs; i++) {
+        struct vuc_irq_vec *vecs = irqst[i].vecs;
+        for (uint32_t v = 0; vecs != NULL && v < irqs[i].count; v++) {
+            if (vecs[v].ev == NULL) {
+                continue;
+            }
+            if (parked) {
+                event_del(vecs[v].ev);
+            } else {
+                event_add(vecs[v].ev, NULL);
+            }
+        }
+    }
+}
+
+struct vuc_irq_state *vuc_irq_hold(struct vuc_client *c)
+{
+    struct vuc_irq_state *held = c->irqst;
+
+    park(held, c->irqs, c->dev.num_irqs, true);
+    c->irqst = NULL;
+    return held;
+}
+
+void vuc_irq_adopt(struct vuc_client *c, struct vuc_irq_state *held)
+{
+    /* The fresh state from discovery has no vectors yet. */
+    free(c->irqst);
+    c->irqst = held;
+    park(held, c->irqs, c->dev.num_irqs, false);
 }
 
 /* ---- Messages ------------------------------------------------------------ */
@@ -198,7 +228,10 @@ static void op_settle(struct vuc_client *c, struct irq_op *op)
                 vec_release(&vecs[i]); /* the server may not have it */
             }
             vecs[i].fresh = false;
-        } else if (op->kind == OP_DISABLE && op->result == 0) {
+        } else if (op->kind == OP_DISABLE &&
+                   (op->result == 0 || !c->connected)) {
+            /* A disable cut short by the end of the connection did what
+             * it asked: the server dropped the eventfds. */
             vec_release(&vecs[i]);
         }
     }

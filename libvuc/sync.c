@@ -60,6 +60,20 @@ int vuc_connect_fd(struct vuc_client *client, int fd)
                     &w);
 }
 
+int vuc_reconnect_path(struct vuc_client *client, const char *path)
+{
+    struct sync_wait w = {0};
+    return sync_run(client,
+                    vuc_reconnect_path_async(client, path, sync_done, &w), &w);
+}
+
+int vuc_reconnect_fd(struct vuc_client *client, int fd)
+{
+    struct sync_wait w = {0};
+    return sync_run(client, vuc_reconnect_fd_async(client, fd, sync_done, &w),
+                    &w);
+}
+
 int vuc_region_read(struct vuc_client *client, uint32_t index, uint64_t offset,
                     void *buf, size_t len)
 {

@@ -230,6 +230,42 @@ int vuc_connect_path_async(struct vuc_client *client, const char *path,
 int vuc_connect_fd_async(struct vuc_client *client, int fd, vuc_done_cb cb,
                          void *arg);
 
+/**
+ * Connect again after the connection ended, and set up what the old one had,
+ * as the specification expects of a client that comes back (the server
+ * drops DMA maps and interrupt eventfds at a disconnect and keeps the
+ * device's state): every DMA map is sent again with DMA_MAP (with its fd
+ * unless no-share), and every vector gets its eventfd again with SET_IRQS,
+ * libvuc's own (with their callbacks and counts) and the caller's. The
+ * vuc_dma_map handles stay valid throughout.
+ *
+ * The device found must be the same: the same device flags, number of
+ * regions and irq indexes, region sizes and access, vector counts and irq
+ * flags. Otherwise, or when the server refuses a map or an eventfd, the
+ * reconnect fails (-ENODEV for another device), the new connection is
+ * closed, and what was held is kept for another try; vuc_connect_*() starts
+ * from nothing instead. Dirty-page logging and migration state are not
+ * carried over: logging ends with the connection.
+ * Without an earlier connection this is vuc_connect_path_async().
+ * @return as vuc_connect_path_async().
+ */
+int vuc_reconnect_path_async(struct vuc_client *client, const char *path,
+                             vuc_done_cb cb, void *arg);
+
+/** As vuc_reconnect_path_async() on a connected stream socket (owned by the
+ * client from this call on, even on failure). */
+int vuc_reconnect_fd_async(struct vuc_client *client, int fd, vuc_done_cb cb,
+                           void *arg);
+
+/**
+ * Close the connection, keeping what it set up for vuc_reconnect_*(): the
+ * DMA maps (memory stays valid) and the vectors' eventfds. Requests in flight
+ * complete with -ECANCELED, messages not yet sent are dropped (fence first if
+ * posted writes must arrive), and the disconnect callback is not called.
+ * @return 0, or -ENOTCONN when there is no connection (or connect) to close.
+ */
+int vuc_disconnect(struct vuc_client *client);
+
 /** Whether the client has a negotiated, discovered connection. */
 bool vuc_is_connected(const struct vuc_client *client);
 
@@ -895,6 +931,13 @@ int vuc_connect_path(struct vuc_client *client, const char *path);
 
 /** @see vuc_connect_fd_async() */
 int vuc_connect_fd(struct vuc_client *client, int fd);
+
+/** Reconnect and set up again what the old connection had.
+ * @see vuc_reconnect_path_async() */
+int vuc_reconnect_path(struct vuc_client *client, const char *path);
+
+/** @see vuc_reconnect_fd_async() */
+int vuc_reconnect_fd(struct vuc_client *client, int fd);
 
 /** @see vuc_region_read_async() */
 int vuc_region_read(struct vuc_client *client, uint32_t index, uint64_t offset,
