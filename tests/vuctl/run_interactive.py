@@ -5,7 +5,8 @@
 Checks the prompt (with and without a connection), tab completion of command,
 sub-command, region, irq index, file and option names, posting modes and
 migration states (also inside set and expect), that an error does not end
-the session, `quit`, and that history is saved.
+the session, reconnecting after the server dropped the connection, `quit`,
+and that history is saved.
 vuc-testdev serves a socket in a temporary directory.
 """
 
@@ -240,6 +241,33 @@ def run(vuctl, testdev):
         term.expect("vuctl(dev.sock)> ")
         term.send("peek 12 0\n")
         term.expect("vuctl: peek: region 12 does not exist")
+        term.expect("vuctl(dev.sock)> ")
+
+        # The server drops the connection (vuc-testdev's CRASH register):
+        # the prompt says so, and reconnect sets the session up again. Not
+        # posted, the write itself fails.
+        term.send("set posting strict\n")
+        term.expect("vuctl(dev.sock)> ")
+        term.send("poke BAR0 0x34 0xdead\n")
+        term.expect("vuctl: poke: ")
+        term.expect("vuctl> ")
+        term.send("peek BAR0 0\n")
+        term.expect(
+            "vuctl: peek: not connected: the connection to dev.sock was "
+            "lost (use 'reconnect')"
+        )
+        term.expect("vuctl> ")
+        term.send("reconn\t")
+        term.expect("reconnect ")
+        term.send("\n")
+        term.expect(
+            "reconnected to dev.sock: 1 DMA map and 16 vectors set up again"
+        )
+        term.expect("vuctl(dev.sock)> ")
+        term.send("irq trigger MSIX 4\n")
+        term.expect("vuctl(dev.sock)> ")
+        term.send("irq wait MSIX 4 2s\n")
+        term.expect("MSIX vector 4: 1 event")
         term.expect("vuctl(dev.sock)> ")
 
         term.send("quit\n")

@@ -147,7 +147,8 @@ int vuctl_need_client(struct vuctl *v, bool connected)
                           "not connected (use 'connect PATH' first)");
     if (connected && !vuc_is_connected(v->client))
         return vuctl_fail(v, VUCTL_CONN, ENOTCONN,
-                          "not connected: the connection to %s was lost",
+                          "not connected: the connection to %s was lost "
+                          "(use 'reconnect')",
                           v->path);
     return 0;
 }
@@ -346,6 +347,69 @@ static int cmd_connect(struct vuctl *v, int argc, char **argv)
     return vuctl_connect(v, argv[1], argv[1], -1, noshare, twin, NULL);
 }
 
+/* Vectors with an eventfd, over every irq index of the device. */
+static unsigned enabled_vectors(struct vuc_client *c)
+{
+    const struct vuc_device_info *d = vuc_get_device_info(c);
+    unsigned n = 0;
+
+    for (uint32_t i = 0; d && i < d->num_irqs; i++) {
+        const struct vuc_irq_info *info = vuc_get_irq_info(c, i);
+
+        for (uint32_t k = 0; info && k < info->count; k++)
+            n += vuc_irq_enabled(c, i, k);
+    }
+    return n;
+}
+
+static int cmd_reconnect(struct vuctl *v, int argc, char **argv)
+{
+    const char *path = argc > 1 ? argv[1] : v->sock;
+    char *name, *sock;
+    int rc;
+
+    if (!v->client)
+        return vuctl_fail(v, VUCTL_FAIL, ENOTCONN,
+                          "nothing to reconnect (use 'connect PATH' first)");
+    if (!path)
+        return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                          "%s came as an fd, not a socket path: give the PATH "
+                          "to reconnect to",
+                          v->path);
+    if (vuc_is_connected(v->client)) {
+        /* Closing drops what is still queued: posted writes go first. A
+         * server that does not answer is a reason to reconnect, so its
+         * failure is reported, not fatal. */
+        if (vuc_fence(v->client) < 0)
+            fprintf(stderr, "vuctl: reconnect: %s; reconnecting anyway\n",
+                    vuc_strerror(v->client));
+        vuc_disconnect(v->client);
+    }
+    /* path may be v->sock itself, which changes only on success: a
+     * failed reconnect to another PATH leaves the last one to retry. */
+    name = strdup(path);
+    sock = strdup(path);
+    if (!name || !sock) {
+        free(name);
+        free(sock);
+        return vuctl_fail(v, VUCTL_FAIL, ENOMEM, "out of memory");
+    }
+    rc = vuc_reconnect_path(v->client, sock);
+    if (rc < 0) {
+        free(name);
+        free(sock);
+        vuctl_fail_lib(v, v->client, rc, "reconnect");
+        v->err.status = VUCTL_CONN;
+        return VUCTL_CONN;
+    }
+    free(v->path);
+    free(v->sock);
+    v->path = name;
+    v->sock = sock;
+    out_reconnect(v, vuc_dma_count(v->client), enabled_vectors(v->client));
+    return VUCTL_OK;
+}
+
 static int cmd_info(struct vuctl *v, int argc, char **argv)
 {
     int rc = vuctl_need_client(v, true);
@@ -503,7 +567,8 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .help = "Connect to the server listening on the UNIX socket PATH,\n"
                 "negotiate the protocol version and capabilities, and read\n"
                 "the device, region and irq information. A connection that\n"
-                "already exists is closed first, and its DMA maps with it.\n"
+                "already exists is closed first, and its DMA maps with it\n"
+                "(reconnect keeps them).\n"
                 "--no-share passes the server no fd with any DMA map, so it\n"
                 "must use DMA_READ/DMA_WRITE messages; --no-twin does not\n"
                 "ask for a socket of its own for the server's requests. The\n"
@@ -514,6 +579,29 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .fn = cmd_connect,
         .min_args = 1,
         .max_args = 3,
+        .first_arg = VUCTL_ARG_FILE,
+    },
+    {
+        .name = "reconnect",
+        .args = "[PATH]",
+        .summary = "connect again, setting DMA maps and interrupts up again",
+        .help = "Connect again to the socket of the last connection, or to\n"
+                "PATH, after the server dropped the connection or restarted\n"
+                "(an open connection is fenced and closed first). Unlike\n"
+                "connect it keeps what the session set up and gives it to\n"
+                "the server again, as the specification expects of a\n"
+                "returning client: every DMA map (DMA_MAP, with its fd\n"
+                "unless noshare) and every enabled vector's eventfd\n"
+                "(SET_IRQS), with their counts. The device must be the same\n"
+                "one (flags, regions, irq indexes); another, or a server\n"
+                "that refuses part of it, fails the command and closes the\n"
+                "connection, and what was held stays for another reconnect.\n"
+                "Dirty page logging does not carry over. Prints the number\n"
+                "of DMA maps and vectors set up again.\n",
+        .example = "reconnect\nreconnect /run/vfio-user/nvme0.sock\n",
+        .fn = cmd_reconnect,
+        .min_args = 0,
+        .max_args = 1,
         .first_arg = VUCTL_ARG_FILE,
     },
     {

@@ -221,6 +221,20 @@ void out_connect(struct vuctl *v)
            d->flags, flags, d->num_regions, d->num_irqs);
 }
 
+void out_reconnect(struct vuctl *v, unsigned dma_maps, unsigned vectors)
+{
+    if (v->json) {
+        emit(json_pack("{s:s,s:o,s:i,s:i}", "cmd", "reconnect", "path",
+                       json_str(v->path), "dma_maps", (int)dma_maps, "vectors",
+                       (int)vectors));
+        return;
+    }
+    printf("reconnected to ");
+    out_sanitized(stdout, v->path);
+    printf(": %u DMA map%s and %u vector%s set up again\n", dma_maps,
+           dma_maps == 1 ? "" : "s", vectors, vectors == 1 ? "" : "s");
+}
+
 static json_t *posting_json(struct vuctl *v)
 {
     struct vuc_posting_stats st;

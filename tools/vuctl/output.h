@@ -36,6 +36,7 @@ void out_error(struct vuctl *v, const char *name, const char *where);
 
 /* Results of the commands; the client is v->client. */
 void out_connect(struct vuctl *v);
+void out_reconnect(struct vuctl *v, unsigned dma_maps, unsigned vectors);
 void out_info(struct vuctl *v);
 void out_regions(struct vuctl *v);
 void out_irqs(struct vuctl *v, const char *name);
