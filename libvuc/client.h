@@ -311,16 +311,21 @@ void vuc_connect_negotiated(struct vuc_client *c, int rc);
 /* Fail an unfinished connect (called by conn.c when the connection ends). */
 void vuc_connect_abort(struct vuc_client *c, int err);
 void vuc_discovery_clear(struct vuc_client *c);
+/* Let go of the regions' mappings, fds and doorbells; the infos stay. */
+void vuc_regions_release(struct vuc_client *c);
 
 /* ---- reconnect.c --------------------------------------------------------- */
 
-/* Hold what the connection had (the device's shape, the vectors) before a
- * reconnect clears the client; a hold left by a failed reconnect stays. */
+/* Hold the old connection's view of the device (infos, vectors) before a
+ * reconnect clears the client. */
 int vuc_held_take(struct vuc_client *c);
-/* Give the vectors back once discovery found the same device; -ENODEV
- * (and the hold kept) when it is another. 0 without a hold. */
+/* Give the vectors back once discovery found the same device; -ENODEV,
+ * naming the difference, when it is another. 0 without a hold. */
 int vuc_held_return(struct vuc_client *c);
-/* Release a hold (a fresh connect, or the client is freed). */
+/* A reconnect failed before the vectors went back: the old view replaces
+ * what it found, as if it had not been tried. */
+void vuc_held_restore(struct vuc_client *c);
+/* Release a hold (the client is freed). */
 void vuc_held_free(struct vuc_client *c);
 
 /* ---- region.c ------------------------------------------------------------ */

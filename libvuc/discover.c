@@ -58,6 +58,7 @@ static void connect_finish(struct vuc_client *c, int rc)
         char cause[sizeof(c->errbuf)];
         memcpy(cause, c->errbuf, sizeof(cause));
         vuc_conn_close(c, rc);
+        vuc_held_restore(c);
         memcpy(c->errbuf, cause, sizeof(cause));
     } else {
         c->connected = true;
@@ -521,23 +522,30 @@ void vuc_connect_negotiated(struct vuc_client *c, int rc)
 
 /* ---- Connect ------------------------------------------------------------- */
 
-void vuc_discovery_clear(struct vuc_client *c)
+void vuc_regions_release(struct vuc_client *c)
 {
     vuc_region_unmap_all(c);
-    vuc_irq_release_all(c);
-    if (c->regions != NULL) {
-        for (uint32_t i = 0; i < c->dev.num_regions; i++) {
-            struct vuc_region *reg = &c->regions[i];
-            if (reg->fd >= 0) {
-                close(reg->fd);
-            }
-            for (unsigned k = 0; k < reg->niofds; k++) {
-                close(reg->ioev_fd[k]);
-            }
-            free(reg->ioev);
-            free(reg->ioev_fd);
+    for (uint32_t i = 0; c->regions != NULL && i < c->dev.num_regions; i++) {
+        struct vuc_region *reg = &c->regions[i];
+        if (reg->fd >= 0) {
+            close(reg->fd);
+            reg->fd = -1;
         }
+        for (unsigned k = 0; k < reg->niofds; k++) {
+            close(reg->ioev_fd[k]);
+        }
+        free(reg->ioev);
+        free(reg->ioev_fd);
+        reg->ioev = NULL;
+        reg->ioev_fd = NULL;
+        reg->niofds = 0;
     }
+}
+
+void vuc_discovery_clear(struct vuc_client *c)
+{
+    vuc_regions_release(c);
+    vuc_irq_release_all(c);
     memset(c->bar_mem, 0, sizeof(c->bar_mem));
     c->mig_probed = false;
     free(c->regions);
@@ -558,23 +566,6 @@ int vuc_connect_begin(struct vuc_client *c, int fd, bool restore,
         close(fd);
         return vuc_fail(c, -EINVAL, "connect needs a completion callback");
     }
-    /* A new connection starts from nothing: the old one's mappings and
-     * cached info describe a device we no longer talk to. A reconnect
-     * holds what it will set up again first. */
-    int rc = restore ? vuc_held_take(c) : 0;
-    if (rc < 0) {
-        close(fd);
-        return rc;
-    }
-    if (!restore) {
-        vuc_held_free(c);
-    }
-    vuc_conn_release(c);
-    vuc_discovery_clear(c);
-    free(c->server_json);
-    c->server_json = NULL;
-    memset(&c->caps, 0, sizeof(c->caps));
-
     struct vuc_connect_op *op = calloc(1, sizeof(*op));
     if (op == NULL) {
         close(fd);
@@ -582,15 +573,28 @@ int vuc_connect_begin(struct vuc_client *c, int fd, bool restore,
     }
     op->cb = cb;
     op->arg = arg;
-    rc = vuc_conn_open(c, fd);
+    /* A new connection starts from nothing: the old one's mappings and
+     * cached info describe a device we no longer talk to. A reconnect
+     * holds what it will set up again first. */
+    int rc = restore ? vuc_held_take(c) : 0;
     if (rc < 0) {
         free(op);
+        close(fd);
         return rc;
     }
-    rc = vuc_negotiate_start(c);
+    vuc_conn_release(c);
+    vuc_discovery_clear(c);
+    free(c->server_json);
+    c->server_json = NULL;
+    memset(&c->caps, 0, sizeof(c->caps));
+
+    rc = vuc_conn_open(c, fd);
+    if (rc == 0 && (rc = vuc_negotiate_start(c)) < 0) {
+        vuc_conn_close(c, rc);
+    }
     if (rc < 0) {
         free(op);
-        vuc_conn_close(c, rc);
+        vuc_held_restore(c);
         return rc;
     }
     op->outstanding = 1;

@@ -15,14 +15,11 @@
 
 #include "client.h"
 
-struct held_region {
-    uint64_t size;
-    uint32_t flags;
-};
-
+/* The old connection's view of the device: what vuc_get_*_info() showed,
+ * and the vectors with their eventfds (not read while held). */
 struct vuc_held {
     struct vuc_device_info dev;
-    struct held_region *regions;
+    struct vuc_region *regions; /* infos only: fds, mmaps, doorbells gone */
     struct vuc_irq_info *irqs;
     struct vuc_irq_state *irqst;
 };
@@ -33,27 +30,20 @@ struct vuc_held {
 
 int vuc_held_take(struct vuc_client *c)
 {
-    if (c->held != NULL) {
-        /* An earlier reconnect failed: what it found is not what we hold. */
-        return 0;
-    }
-    if (c->irqs == NULL) {
+    if (c->irqs == NULL || c->regions == NULL) {
         return 0; /* never connected: nothing to set up again */
     }
     struct vuc_held *h = calloc(1, sizeof(*h));
-    uint32_t nreg = c->dev.num_regions;
-    if (h == NULL ||
-        (h->regions = calloc(nreg ? nreg : 1, sizeof(*h->regions))) == NULL) {
-        free(h);
+    if (h == NULL) {
         return vuc_fail(c, -ENOMEM, "reconnect: out of memory");
     }
+    /* The mappings and fds were the old server's; only the infos stay. */
+    vuc_regions_release(c);
     h->dev = c->dev;
-    for (uint32_t i = 0; i < nreg; i++) {
-        h->regions[i].size = c->regions[i].info.size;
-        h->regions[i].flags = c->regions[i].info.flags;
-    }
+    h->regions = c->regions;
     h->irqst = vuc_irq_hold(c);
     h->irqs = c->irqs;
+    c->regions = NULL;
     c->irqs = NULL;
     c->held = h;
     return 0;
@@ -69,6 +59,24 @@ void vuc_held_free(struct vuc_client *c)
     vuc_irq_state_free(h->irqst, h->irqs, h->dev.num_irqs);
     free(h->irqs);
     free(h->regions);
+    free(h);
+    c->held = NULL;
+}
+
+void vuc_held_restore(struct vuc_client *c)
+{
+    struct vuc_held *h = c->held;
+
+    if (h == NULL) {
+        return;
+    }
+    /* What the failed attempt found goes; the old view comes back. */
+    vuc_discovery_clear(c);
+    c->dev = h->dev;
+    c->regions = h->regions;
+    c->irqs = h->irqs;
+    c->irqst = NULL;
+    vuc_irq_adopt(c, h->irqst);
     free(h);
     c->held = NULL;
 }
@@ -94,7 +102,7 @@ static int same_device(struct vuc_client *c, const struct vuc_held *h)
     }
     for (uint32_t i = 0; i < d->num_regions; i++) {
         const struct vuc_region_info *now = &c->regions[i].info;
-        const struct held_region *was = &h->regions[i];
+        const struct vuc_region_info *was = &h->regions[i].info;
         if (now->size != was->size || (now->flags & REGION_FLAGS_KEPT) !=
                                           (was->flags & REGION_FLAGS_KEPT)) {
             return vuc_fail(c, -ENODEV,
@@ -127,7 +135,7 @@ int vuc_held_return(struct vuc_client *c)
     }
     int rc = same_device(c, h);
     if (rc < 0) {
-        return rc; /* still held, for another try */
+        return rc; /* the failed connect puts the old view back */
     }
     vuc_irq_adopt(c, h->irqst);
     h->irqst = NULL;

@@ -41,24 +41,6 @@ static struct vuc_client *open_client(struct fx *f, bool twin)
     return c;
 }
 
-/* Run one engine job and wait for it: the status read is answered only
- * after the job, and while it waits libvuc serves the engine's DMA
- * messages. Returns DMA_ERRNO (0 on success). */
-static uint32_t dma_job(struct vuc_client *c, uint64_t src, uint64_t dst,
-                        uint32_t len, uint32_t ctrl)
-{
-    write32(c, BAR0, TESTDEV_REG_DMA_SRC_LO, (uint32_t)src);
-    write32(c, BAR0, TESTDEV_REG_DMA_SRC_HI, (uint32_t)(src >> 32));
-    write32(c, BAR0, TESTDEV_REG_DMA_DST_LO, (uint32_t)dst);
-    write32(c, BAR0, TESTDEV_REG_DMA_DST_HI, (uint32_t)(dst >> 32));
-    write32(c, BAR0, TESTDEV_REG_DMA_LEN, len);
-    write32(c, BAR0, TESTDEV_REG_DMA_CTRL, ctrl | TESTDEV_DMA_CTRL_START);
-    uint32_t st = read32(c, BAR0, TESTDEV_REG_DMA_STATUS);
-    assert_true(st == TESTDEV_DMA_STATUS_DONE ||
-                st == TESTDEV_DMA_STATUS_ERROR);
-    return read32(c, BAR0, TESTDEV_REG_DMA_ERRNO);
-}
-
 static void fill(uint8_t *p, size_t n, unsigned seed)
 {
     for (size_t i = 0; i < n; i++) {

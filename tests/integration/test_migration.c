@@ -141,20 +141,6 @@ static void test_refusals(void **state)
     close(flip);
 }
 
-/* One engine job; returns DMA_ERRNO. */
-static uint32_t dma_job(struct vuc_client *c, uint64_t src, uint64_t dst,
-                        uint32_t len, uint32_t ctrl)
-{
-    write32(c, BAR0, TESTDEV_REG_DMA_SRC_LO, (uint32_t)src);
-    write32(c, BAR0, TESTDEV_REG_DMA_SRC_HI, (uint32_t)(src >> 32));
-    write32(c, BAR0, TESTDEV_REG_DMA_DST_LO, (uint32_t)dst);
-    write32(c, BAR0, TESTDEV_REG_DMA_DST_HI, (uint32_t)(dst >> 32));
-    write32(c, BAR0, TESTDEV_REG_DMA_LEN, len);
-    write32(c, BAR0, TESTDEV_REG_DMA_CTRL, ctrl | TESTDEV_DMA_CTRL_START);
-    (void)read32(c, BAR0, TESTDEV_REG_DMA_STATUS);
-    return read32(c, BAR0, TESTDEV_REG_DMA_ERRNO);
-}
-
 static void test_dirty_bitmaps(void **state)
 {
     struct fx *f = *state;

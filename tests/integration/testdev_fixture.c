@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "testdev_regs.h"
+
 #ifndef VUC_TESTDEV
 #error "VUC_TESTDEV must name the vuc-testdev binary"
 #endif
@@ -137,4 +139,21 @@ void write32(struct vuc_client *c, uint32_t region, uint64_t off, uint32_t v)
         fail_msg("write %u+0x%llx: %d %s", region, (unsigned long long)off, rc,
                  vuc_strerror(c));
     }
+}
+
+uint32_t dma_job(struct vuc_client *c, uint64_t src, uint64_t dst, uint32_t len,
+                 uint32_t ctrl)
+{
+    const uint32_t bar0 = VFIO_USER_PCI_BAR0_REGION_INDEX;
+
+    write32(c, bar0, TESTDEV_REG_DMA_SRC_LO, (uint32_t)src);
+    write32(c, bar0, TESTDEV_REG_DMA_SRC_HI, (uint32_t)(src >> 32));
+    write32(c, bar0, TESTDEV_REG_DMA_DST_LO, (uint32_t)dst);
+    write32(c, bar0, TESTDEV_REG_DMA_DST_HI, (uint32_t)(dst >> 32));
+    write32(c, bar0, TESTDEV_REG_DMA_LEN, len);
+    write32(c, bar0, TESTDEV_REG_DMA_CTRL, ctrl | TESTDEV_DMA_CTRL_START);
+    uint32_t st = read32(c, bar0, TESTDEV_REG_DMA_STATUS);
+    assert_true(st == TESTDEV_DMA_STATUS_DONE ||
+                st == TESTDEV_DMA_STATUS_ERROR);
+    return read32(c, bar0, TESTDEV_REG_DMA_ERRNO);
 }

@@ -44,6 +44,12 @@ void connect_ok(struct fx *f, struct vuc_client *c);
 uint32_t read32(struct vuc_client *c, uint32_t region, uint64_t off);
 void write32(struct vuc_client *c, uint32_t region, uint64_t off, uint32_t v);
 
+/* Run one job of vuc-testdev's DMA engine and wait for it: the status
+ * read is answered only after the job, and while it waits libvuc serves
+ * the engine's DMA messages. Returns DMA_ERRNO (0 on success). */
+uint32_t dma_job(struct vuc_client *c, uint64_t src, uint64_t dst, uint32_t len,
+                 uint32_t ctrl);
+
 /* cmocka fixtures: a temporary directory and event base; teardown frees
  * f->c, stops the server and checks that no fd leaked. */
 int fx_setup(void **state);
