@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds libvuc, starts the bundled test device, and shows vuctl at work on
-# it: negotiation, device info, regions, irqs, reads and writes.
+# it: negotiation, device info, regions, irqs, reads and writes, DMA and a
+# reconnect.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${VUC_DEMO_DIR:-$top/build}
@@ -17,7 +18,9 @@ for _ in $(seq 100); do [ -S "$dir/testdev.sock" ] && break; sleep 0.05; done
 # What a driver author does first: look at the device, poke registers,
 # give it memory and let its DMA engine copy (into a buffer it can reach
 # only by message), take its completion interrupt, check its migration
-# state. Register offsets are those of tests/testdev/testdev_regs.h.
+# state; then reconnect, which gives the server the maps and eventfds
+# again, and run the job once more. Register offsets are those of
+# tests/testdev/testdev_regs.h.
 cat >"$dir/demo.vuc" <<SCRIPT
 connect $dir/testdev.sock
 info
@@ -40,6 +43,9 @@ irq wait MSIX 0 2s
 dma dump \$dst 32
 dma list
 migrate state
+reconnect
+poke BAR0 0x114 0x0005
+irq wait MSIX 0 2s
 SCRIPT
 set -x
 "$out/tools/vuctl/vuctl" -f "$dir/demo.vuc"
