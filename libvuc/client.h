@@ -335,9 +335,12 @@ void vuc_io_ops_release(struct vuc_client *c);
 
 /* ---- irq.c --------------------------------------------------------------- */
 
-/* Send the irq configuration again (after a reset). Returns 1 when there is
- * none (done is not called), 0 when done will follow, or a negative errno. */
-int vuc_irq_reapply(struct vuc_client *c, vuc_done_cb done, void *arg);
+/* Send the irq configuration again (after a reset or a reconnect; with
+ * unmask, also unmask automasked vectors the caller did not mask). Returns
+ * 1 when there is none (done is not called), 0 when done will follow, or a
+ * negative errno. */
+int vuc_irq_reapply(struct vuc_client *c, bool unmask, vuc_done_cb done,
+                    void *arg);
 /* Room for the state of num_irqs indexes (at discovery). */
 int vuc_irq_setup(struct vuc_client *c, uint32_t num_irqs);
 void vuc_irq_release_all(struct vuc_client *c);

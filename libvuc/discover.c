@@ -103,7 +103,7 @@ static int send_restore(struct vuc_client *c)
         return rc;
     }
     op->outstanding += rc == 0;
-    rc = vuc_irq_reapply(c, restore_irqs_done, NULL);
+    rc = vuc_irq_reapply(c, true, restore_irqs_done, NULL);
     if (rc < 0) {
         return rc;
     }

@@ -23,6 +23,8 @@ struct vuc_irq_vec {
     int efd;    /* -1: none */
     bool owned; /* libvuc made it and reads it; else a caller's duplicate */
     bool fresh; /* assigned by the operation in flight */
+    /* Masked by the caller (vuc_irq_action): a reconnect leaves it so. */
+    bool user_masked;
     struct event *ev;
     uint64_t total, unseen;
 };
@@ -576,7 +578,20 @@ int vuc_irq_action_async(struct vuc_client *client, uint32_t index,
         which ? VFIO_USER_IRQ_SET_DATA_BOOL : VFIO_USER_IRQ_SET_DATA_NONE;
     rc = send_set(c, op, data | action, index, start, count,
                   which ? bools : NULL, NULL, 0, timeout_ms);
-    return rc < 0 ? op_send_failed(c, op, rc) : 0;
+    if (rc < 0) {
+        return op_send_failed(c, op, rc);
+    }
+    /* The caller's intent, for a reconnect; a mask that fails leaves the
+     * device's state unknown either way. */
+    struct vuc_irq_vec *vecs =
+        action == VFIO_USER_IRQ_SET_ACTION_TRIGGER ? NULL : vecs_of(c, index);
+    for (uint32_t i = 0; vecs != NULL && i < count; i++) {
+        if (which == NULL || which[i]) {
+            vecs[start + i].user_masked =
+                action == VFIO_USER_IRQ_SET_ACTION_MASK;
+        }
+    }
+    return 0;
 }
 
 int vuc_irq_set_raw_async(struct vuc_client *client, uint32_t flags,
@@ -629,7 +644,39 @@ static void send_unmask(struct vuc_client *c, uint32_t index, uint32_t vector)
 
 /* ---- After a reset ------------------------------------------------------- */
 
-int vuc_irq_reapply(struct vuc_client *c, vuc_done_cb done, void *arg)
+/*
+ * Unmask the enabled vectors of an automasked index that the caller did
+ * not mask: an interrupt whose automatic unmask was lost with the old
+ * connection would otherwise leave the line masked for good.
+ */
+static int send_unmasks(struct vuc_client *c, struct irq_op *op, uint32_t index,
+                        uint32_t lo, uint32_t hi)
+{
+    const uint32_t flags =
+        VFIO_USER_IRQ_SET_DATA_NONE | VFIO_USER_IRQ_SET_ACTION_UNMASK;
+    struct vuc_irq_vec *vecs = c->irqst[index].vecs;
+
+    for (uint32_t v = lo; v < hi;) {
+        if (vecs[v].efd < 0 || vecs[v].user_masked) {
+            v++;
+            continue;
+        }
+        uint32_t end = v;
+        while (end < hi && vecs[end].efd >= 0 && !vecs[end].user_masked) {
+            end++;
+        }
+        int rc = send_set(c, op, flags, index, v, end - v, NULL, NULL, 0,
+                          VUC_TIMEOUT_DEFAULT);
+        if (rc < 0) {
+            return rc;
+        }
+        v = end;
+    }
+    return 0;
+}
+
+int vuc_irq_reapply(struct vuc_client *c, bool unmask, vuc_done_cb done,
+                    void *arg)
 {
     struct irq_op *op = NULL;
 
@@ -649,6 +696,10 @@ int vuc_irq_reapply(struct vuc_client *c, vuc_done_cb done, void *arg)
             return -ENOMEM;
         }
         int rc = send_runs(c, op, i, lo, hi, VUC_TIMEOUT_DEFAULT);
+        if (rc == 0 && unmask && c->opts.irq_auto_unmask &&
+            (c->irqs[i].flags & VFIO_USER_IRQ_INFO_AUTOMASKED)) {
+            rc = send_unmasks(c, op, i, lo, hi);
+        }
         if (rc < 0) {
             return op_send_failed(c, op, rc);
         }

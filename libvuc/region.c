@@ -583,7 +583,7 @@ static void reset_reply(struct vuc_client *c, struct vuc_req *req,
     if (rc == 0) {
         /* Servers differ in what a reset does to eventfds; sending ours
          * again makes every one agree with the library. */
-        rc = vuc_irq_reapply(c, reset_reapplied, op);
+        rc = vuc_irq_reapply(c, false, reset_reapplied, op);
         if (rc == 0) {
             return;
         }

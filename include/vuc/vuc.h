@@ -236,8 +236,10 @@ int vuc_connect_fd_async(struct vuc_client *client, int fd, vuc_done_cb cb,
  * drops DMA maps and interrupt eventfds at a disconnect and keeps the
  * device's state): every DMA map is sent again with DMA_MAP (with its fd
  * unless no-share), and every vector gets its eventfd again with SET_IRQS,
- * libvuc's own (with their callbacks and counts) and the caller's. The
- * vuc_dma_map handles stay valid throughout.
+ * libvuc's own (with their callbacks and counts) and the caller's. With
+ * automatic unmasking on, automasked vectors the caller did not mask with
+ * vuc_irq_action() are unmasked, in case an unmask was lost with the old
+ * connection. The vuc_dma_map handles stay valid throughout.
  *
  * The device found must be the same: the same device flags, number of
  * regions and irq indexes, region sizes and access, vector counts and irq

@@ -24,6 +24,7 @@
 
 #include "fake_server.h"
 
+#define INTX VFIO_USER_PCI_INTX_IRQ_INDEX
 #define MSIX VFIO_USER_PCI_MSIX_IRQ_INDEX
 #define JSON "{\"capabilities\":{\"max_msg_fds\":8,\"max_dma_maps\":8}}"
 
@@ -91,15 +92,15 @@ static struct vuc_dma_map *map(struct fx *f, size_t size, unsigned flags)
     return last_map;
 }
 
-/* Enable MSI-X vectors 0..count-1; the server accepts. */
-static void enable(struct fx *f, uint32_t count)
+/* Enable vectors 0..count-1 of index; the server accepts. */
+static void enable(struct fx *f, uint32_t index, uint32_t count)
 {
     struct msg m;
     int fds[8];
     unsigned nfds;
 
     f->done = false;
-    assert_int_equal(vuc_irq_enable_async(f->c, MSIX, 0, count, NULL, NULL,
+    assert_int_equal(vuc_irq_enable_async(f->c, index, 0, count, NULL, NULL,
                                           VUC_TIMEOUT_DEFAULT, done_cb, f),
                      0);
     srv_recv_fds(f, &m, VFIO_USER_DEVICE_SET_IRQS, fds, &nfds);
@@ -122,7 +123,7 @@ static int setup(void **state)
     assert_int_equal(f->result, 0);
     shared = map(f, 4096, VUC_DMA_READ | VUC_DMA_WRITE);
     noshare = map(f, 8192, VUC_DMA_READ | VUC_DMA_NOSHARE);
-    enable(f, 4);
+    enable(f, MSIX, 4);
     close(f->srv);
     f->srv = -1;
     pump_ms(f, 5);
@@ -350,6 +351,100 @@ static void test_refusals(void **state)
     assert_int_equal(vuc_reconnect_fd_async(f->c, sv[1], done_cb, f), -EISCONN);
 }
 
+/* Connected with INTx (automasked) enabled, masked by the caller when
+ * mask is set; then the server goes. */
+static void connect_intx(void **state, bool mask)
+{
+    fx_setup_opts(state, vuc_options_new());
+    struct fx *f = *state;
+    struct msg m;
+
+    serve_discovery(f, 8);
+    pump(f);
+    assert_int_equal(f->result, 0);
+    enable(f, INTX, 1);
+    if (mask) {
+        f->done = false;
+        assert_int_equal(vuc_irq_action_async(
+                             f->c, INTX, 0, 1, VFIO_USER_IRQ_SET_ACTION_MASK,
+                             NULL, VUC_TIMEOUT_DEFAULT, done_cb, f),
+                         0);
+        srv_recv(f, &m, VFIO_USER_DEVICE_SET_IRQS);
+        srv_reply(f, &m, VFIO_USER_DEVICE_SET_IRQS, 0, 0, NULL, 0, NULL, 0);
+        pump(f);
+        assert_int_equal(f->result, 0);
+    }
+    close(f->srv);
+    f->srv = -1;
+    pump_ms(f, 5);
+    assert_false(vuc_is_connected(f->c));
+}
+
+static int setup_intx(void **state)
+{
+    connect_intx(state, false);
+    return 0;
+}
+
+static int setup_intx_masked(void **state)
+{
+    connect_intx(state, true);
+    return 0;
+}
+
+/* The INTx eventfd again; with unmask, then an UNMASK of vector 0. */
+static void serve_intx(struct fx *f, bool unmask)
+{
+    struct msg m;
+    int fds[8];
+    unsigned nfds;
+    struct vfio_user_irq_set s;
+
+    srv_recv_fds(f, &m, VFIO_USER_DEVICE_SET_IRQS, fds, &nfds);
+    memcpy(&s, m.payload, sizeof(s));
+    assert_int_equal(s.index, INTX);
+    assert_int_equal(s.flags, VFIO_USER_IRQ_SET_DATA_EVENTFD |
+                                  VFIO_USER_IRQ_SET_ACTION_TRIGGER);
+    assert_int_equal(nfds, 1);
+    close_fds(fds, nfds);
+    srv_reply(f, &m, VFIO_USER_DEVICE_SET_IRQS, 0, 0, NULL, 0, NULL, 0);
+    if (unmask) {
+        srv_recv(f, &m, VFIO_USER_DEVICE_SET_IRQS);
+        memcpy(&s, m.payload, sizeof(s));
+        assert_int_equal(s.index, INTX);
+        assert_int_equal(s.start, 0);
+        assert_int_equal(s.count, 1);
+        assert_int_equal(s.flags, VFIO_USER_IRQ_SET_DATA_NONE |
+                                      VFIO_USER_IRQ_SET_ACTION_UNMASK);
+        srv_reply(f, &m, VFIO_USER_DEVICE_SET_IRQS, 0, 0, NULL, 0, NULL, 0);
+    }
+    pump(f);
+    assert_int_equal(f->result, 0);
+    struct pollfd p = {f->srv, POLLIN, 0};
+    assert_int_equal(poll(&p, 1, 0), 0); /* nothing more */
+}
+
+/* An automatic unmask lost with the old connection would leave INTx
+ * masked for good: a reconnect unmasks it. */
+static void test_unmasks_automasked(void **state)
+{
+    struct fx *f = *state;
+
+    reconnect(f);
+    serve_discovery(f, 8);
+    serve_intx(f, true);
+}
+
+/* What the caller masked stays masked. */
+static void test_keeps_caller_mask(void **state)
+{
+    struct fx *f = *state;
+
+    reconnect(f);
+    serve_discovery(f, 8);
+    serve_intx(f, false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +458,10 @@ int main(void)
         T(test_free_while_held),
         T(test_refusals),
 #undef T
+        cmocka_unit_test_setup_teardown(test_unmasks_automasked, setup_intx,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_keeps_caller_mask,
+                                        setup_intx_masked, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
