@@ -285,7 +285,7 @@ static void test_server_gone_mid_restore(void **state)
 }
 
 /* Fewer MSI-X vectors: another device. Nothing is sent, it says what
- * differs, and the held state waits for the right one. */
+ * differs, and the old state waits for the right one. */
 static void test_another_device(void **state)
 {
     struct fx *f = *state;
@@ -306,8 +306,9 @@ static void test_another_device(void **state)
     reconnect_ok(f);
 }
 
-/* Freeing the client with a restore in flight, or with a hold left by a
- * failed reconnect, leaks nothing (the teardown counts fds). */
+/* Freeing the client with a restore in flight, or after a refused
+ * reconnect put the old view back, leaks nothing (the teardown counts
+ * fds). */
 static void test_free_mid_restore(void **state)
 {
     struct fx *f = *state;
@@ -325,7 +326,7 @@ static void test_free_mid_restore(void **state)
     assert_int_equal(f->result, -ECANCELED);
 }
 
-static void test_free_while_held(void **state)
+static void test_free_after_refusal(void **state)
 {
     struct fx *f = *state;
 
@@ -455,7 +456,7 @@ int main(void)
         T(test_server_gone_mid_restore),
         T(test_another_device),
         T(test_free_mid_restore),
-        T(test_free_while_held),
+        T(test_free_after_refusal),
         T(test_refusals),
 #undef T
         cmocka_unit_test_setup_teardown(test_unmasks_automasked, setup_intx,
