@@ -287,7 +287,7 @@ static void map_reply(struct vuc_client *c, struct vuc_req *req,
 }
 
 static int map_send(struct vuc_client *c, struct vuc_dma_map *m, int timeout_ms,
-                    vuc_req_fn reply, void *op)
+                    vuc_req_fn reply)
 {
     void *payload;
     int rc;
@@ -317,7 +317,7 @@ static int map_send(struct vuc_client *c, struct vuc_dma_map *m, int timeout_ms,
         vuc_req_abandon(c, req);
         return vuc_fail(c, -errno, "dma map: dup: %s", strerror(errno));
     }
-    req->op = op;
+    req->op = m;
     return vuc_req_submit(c, req, (size_t)n, timeout_ms, reply,
                           share ? &fd : NULL, share ? 1 : 0);
 }
@@ -337,7 +337,7 @@ static int map_start(struct vuc_client *c, struct vuc_dma_map *m,
     m->state = MAP_MAPPING;
     m->map_cb = cb;
     m->arg = arg;
-    int rc = map_send(c, m, timeout_ms, map_reply, m);
+    int rc = map_send(c, m, timeout_ms, map_reply);
     if (rc < 0) {
         table_remove(c, m);
         map_release(m);
@@ -846,11 +846,6 @@ struct dma_restore {
     void *arg;
 };
 
-struct restore_req {
-    struct dma_restore *op;
-    struct vuc_dma_map *m;
-};
-
 static void restore_step(struct vuc_client *c, struct dma_restore *op, int rc)
 {
     if (rc < 0 && op->result == 0) {
@@ -869,13 +864,12 @@ static void restore_step(struct vuc_client *c, struct dma_restore *op, int rc)
 static void restore_reply(struct vuc_client *c, struct vuc_req *req,
                           struct vuc_reply *r)
 {
-    struct restore_req *rr = req->op;
-    struct dma_restore *op = rr->op;
-    struct vuc_dma_map *m = rr->m;
+    struct vuc_dma_map *m = req->op;
+    struct dma_restore *op = m->arg;
     struct vuc_wire_err err;
     int rc = r->err;
 
-    free(rr);
+    m->arg = NULL;
     if (rc == 0) {
         rc = vuc_wire_dec_empty_reply(VFIO_USER_DMA_MAP, r->len, r->nfds, &err);
         if (rc < 0) {
@@ -933,17 +927,14 @@ int vuc_dma_restore(struct vuc_client *c, vuc_done_cb done, void *arg)
         if (m->state != MAP_LOCAL) {
             continue;
         }
-        struct restore_req *rr = malloc(sizeof(*rr));
-        int rc =
-            rr == NULL ? vuc_fail(c, -ENOMEM, "reconnect: out of memory") : 0;
-        if (rc == 0) {
-            *rr = (struct restore_req){op, m};
-            m->state = MAP_MAPPING;
-            rc = map_send(c, m, VUC_TIMEOUT_DEFAULT, restore_reply, rr);
-        }
+        /* The map is MAPPING until the reply: nothing else uses its arg
+         * (an unmap is refused meanwhile). */
+        m->state = MAP_MAPPING;
+        m->arg = op;
+        int rc = map_send(c, m, VUC_TIMEOUT_DEFAULT, restore_reply);
         if (rc < 0) {
-            free(rr);
             m->state = MAP_LOCAL;
+            m->arg = NULL;
             op->result = rc;
             break;
         }

@@ -264,10 +264,9 @@ static void test_refused_eventfds(void **state)
     reconnect_ok(f);
 }
 
-/* The server vanishes half-way through the restore. */
-static void test_server_gone_mid_restore(void **state)
+/* Reconnect as far as the restore's first DMA_MAP, left unanswered. */
+static void reconnect_to_first_map(struct fx *f)
 {
-    struct fx *f = *state;
     struct msg m;
     int fds[8];
     unsigned nfds;
@@ -276,6 +275,13 @@ static void test_server_gone_mid_restore(void **state)
     serve_discovery(f, 8);
     srv_recv_fds(f, &m, VFIO_USER_DMA_MAP, fds, &nfds);
     close_fds(fds, nfds);
+}
+
+/* The server vanishes half-way through the restore. */
+static void test_server_gone_mid_restore(void **state)
+{
+    struct fx *f = *state;
+    reconnect_to_first_map(f);
     close(f->srv);
     f->srv = -1;
     expect_fail(f, -ECONNRESET, "Connection reset by peer");
@@ -312,14 +318,7 @@ static void test_another_device(void **state)
 static void test_free_mid_restore(void **state)
 {
     struct fx *f = *state;
-    struct msg m;
-    int fds[8];
-    unsigned nfds;
-
-    reconnect(f);
-    serve_discovery(f, 8);
-    srv_recv_fds(f, &m, VFIO_USER_DMA_MAP, fds, &nfds);
-    close_fds(fds, nfds);
+    reconnect_to_first_map(f);
     vuc_client_free(f->c);
     f->c = NULL;
     assert_int_equal(f->ncalls, 1);

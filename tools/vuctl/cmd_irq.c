@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <vuc/vuc.h>
 
@@ -254,14 +253,6 @@ static int count_opt(struct vuctl *v, int argc, char **argv, char **pos,
     return 0;
 }
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * Wait until the vector has had @want interrupts since it was enabled, in
  * as many waits as it takes: an eventfd adds signals up, so how many one
@@ -271,7 +262,7 @@ static uint64_t now_ms(void)
 static int wait_for_count(struct vuctl *v, uint32_t index, uint32_t vector,
                           uint64_t want, uint64_t ms, struct vuc_irq_event *ev)
 {
-    uint64_t deadline = now_ms() + ms;
+    uint64_t deadline = vuctl_now_ms() + ms;
     struct vuc_irq_event one;
 
     *ev = (struct vuc_irq_event){index, vector, 0};
@@ -284,7 +275,7 @@ static int wait_for_count(struct vuctl *v, uint32_t index, uint32_t vector,
         return 0;
     }
     while (vuc_irq_total(v->client, index, vector) < want) {
-        uint64_t now = now_ms();
+        uint64_t now = vuctl_now_ms();
         int rc;
 
         rc = now >= deadline ? -ETIMEDOUT

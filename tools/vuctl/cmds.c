@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <vuc/vuc.h>
@@ -246,6 +247,14 @@ bool vuctl_capture(struct vuctl *v, uint64_t value)
     v->capture.value = value;
     v->capture.got = true;
     return true;
+}
+
+uint64_t vuctl_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* ---- Connections -------------------------------------------------------- */

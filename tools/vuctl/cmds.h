@@ -116,6 +116,9 @@ int vuctl_arg_fits(struct vuctl *v, const char *tok, uint64_t value,
 /* Fail unless a client exists; with connected, unless it is connected. */
 int vuctl_need_client(struct vuctl *v, bool connected);
 
+/* Milliseconds on the monotonic clock, for deadlines. */
+uint64_t vuctl_now_ms(void);
+
 struct vuc_region_info;
 
 /* A region index or name (BAR0, CONFIG, ...); a usage failure otherwise.

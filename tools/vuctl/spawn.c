@@ -81,14 +81,6 @@ static void say_int(int n)
     say(p);
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(long ms)
 {
     struct timespec ts = {.tv_sec = ms / 1000,
@@ -150,10 +142,10 @@ static void signal_server(int sig)
 }
 
 /* Wait until nothing of the server is left or the deadline passes. */
-static bool wait_server(long long deadline)
+static bool wait_server(uint64_t deadline)
 {
     while (server_alive()) {
-        if (now_ms() >= deadline)
+        if (vuctl_now_ms() >= deadline)
             return false;
         sleep_ms(POLL_MS);
     }
@@ -167,11 +159,11 @@ static void stop_server(void)
     if (server_alive()) {
         signal_server(SIGTERM);
         sp.sent_term = true;
-        if (!wait_server(now_ms() + STOP_DEADLINE_MS)) {
+        if (!wait_server(vuctl_now_ms() + STOP_DEADLINE_MS)) {
             signal_server(SIGKILL);
             /* SIGKILL cannot be refused, but a process stuck in the kernel
              * may take its time; vuctl must end all the same. */
-            wait_server(now_ms() + STOP_DEADLINE_MS);
+            wait_server(vuctl_now_ms() + STOP_DEADLINE_MS);
         }
     }
     sp.stopped = true;
@@ -376,7 +368,7 @@ child(const char *cmd, int devnull, int keep)
 static int wait_and_connect(struct vuctl *v, const char *sock, bool noshare,
                             bool twin)
 {
-    long long deadline = now_ms() + SOCKET_DEADLINE_MS;
+    uint64_t deadline = vuctl_now_ms() + SOCKET_DEADLINE_MS;
     bool refused = false;
 
     for (;;) {
@@ -397,7 +389,7 @@ static int wait_and_connect(struct vuctl *v, const char *sock, bool noshare,
                 return status;
             }
         }
-        if (now_ms() >= deadline)
+        if (vuctl_now_ms() >= deadline)
             return fail_spawn(v, VUCTL_CONN, ETIMEDOUT,
                               refused ? "the server accepted no connection "
                                         "within 10 s"
