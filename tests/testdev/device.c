@@ -437,6 +437,7 @@ static void region_access(struct testdev *td,
 int handle_region_read(struct testdev *td, struct td_msg *m, struct td_reply *r)
 {
     struct vfio_user_region_access a;
+    uint32_t past = 0; /* read-past-end: zeros after the region's end */
     uint8_t *out;
     int err;
 
@@ -446,15 +447,26 @@ int handle_region_read(struct testdev *td, struct td_msg *m, struct td_reply *r)
                        "%zu",
                        m->len, sizeof(a));
     memcpy(&a, m->data, sizeof(a));
-    err = check_access(td, &a, false, "REGION_READ");
+    if (td_quirk(TD_QUIRK_READ_PAST_END) && a.region < TESTDEV_NUM_REGIONS &&
+        (regions[a.region].flags & VFIO_USER_REGION_INFO_FLAG_READ) &&
+        a.offset <= regions[a.region].size &&
+        a.count > regions[a.region].size - a.offset &&
+        a.count <= td->opt.max_data_xfer_size) {
+        past = (uint32_t)(a.count - (regions[a.region].size - a.offset));
+        a.count -= past;
+    }
+    err = a.count || !past ? check_access(td, &a, false, "REGION_READ") : 0;
     if (err)
         return err;
-    out = td_reply_alloc(r, sizeof(a) + a.count);
+    out = td_reply_alloc(r, sizeof(a) + a.count + past);
     if (!out)
         return td_fail(ENOMEM, "REGION_READ: out of memory for %u bytes",
                        a.count);
+    if (a.count)
+        region_access(td, &a, out + sizeof(a), false);
+    a.count += past;
+    memset(out + sizeof(a) + a.count - past, 0, past);
     memcpy(out, &a, sizeof(a));
-    region_access(td, &a, out + sizeof(a), false);
     return 0;
 }
 
@@ -476,7 +488,9 @@ int handle_region_write(struct testdev *td, struct td_msg *m,
     err = check_access(td, &a, true, "REGION_WRITE");
     if (err)
         return err;
-    region_access(td, &a, m->data + sizeof(a), true);
+    if (!(td_quirk(TD_QUIRK_DROP_BAR1_WRITES) &&
+          a.region == VFIO_USER_PCI_BAR1_REGION_INDEX))
+        region_access(td, &a, m->data + sizeof(a), true);
 
     if (td->dev.crash) {
         /* No reply, and so no doorbell job either: the connection ends. */
@@ -693,6 +707,13 @@ int handle_region_info(struct testdev *td, struct td_msg *m, struct td_reply *r)
      * then left out (zeros, cap_offset 0, as vfio-pci does) rather than
      * sent in part, but the fd still comes along: the client must close it
      * before retrying. */
+    if (req.argsz < full_len && td_quirk(TD_QUIRK_NO_ARGSZ_RETRY)) {
+        r->fd = -1;
+        return td_fail(EINVAL,
+                       "DEVICE_GET_REGION_INFO: argsz %u is too "
+                       "small (no-argsz-retry)",
+                       req.argsz);
+    }
     if (req.argsz >= full_len) {
         if (full_len > sizeof(full.info))
             full.info.cap_offset = sizeof(full.info);

@@ -412,14 +412,14 @@ int handle_dma_map(struct testdev *td, struct td_msg *m, struct td_reply *r)
 
     pos = first_ending_after(dma, req.address);
     if (pos < dma->count && overlaps(&dma->maps[pos], req.address, req.size))
-        return td_fail(EEXIST,
+        return td_fail(td_quirk(TD_QUIRK_OVERLAP_EINVAL) ? EINVAL : EEXIST,
                        "DMA_MAP: [0x%llx, +0x%llx) overlaps the mapping at "
                        "0x%llx (+0x%llx)",
                        (unsigned long long)req.address,
                        (unsigned long long)req.size,
                        (unsigned long long)dma->maps[pos].address,
                        (unsigned long long)dma->maps[pos].size);
-    if (dma->count >= dma->limit)
+    if (dma->count >= dma->limit && !td_quirk(TD_QUIRK_IGNORE_MAX_DMA_MAPS))
         return td_fail(ENOSPC,
                        "DMA_MAP: already %zu mappings, the "
                        "max_dma_maps limit",
@@ -477,6 +477,11 @@ int handle_dma_unmap(struct testdev *td, struct td_msg *m, struct td_reply *r)
                        "%zu",
                        m->len, sizeof(req));
     memcpy(&req, m->data, sizeof(req));
+    if (req.flags == TD_QUIRK_UNMAP_FLAG_ALL &&
+        td_quirk(TD_QUIRK_KEEP_MAPS_UNMAP_ALL)) {
+        td_reply_alloc(r, 0);
+        return 0; /* "all unmapped", and nothing is */
+    }
     if (req.flags & ~get_dirty)
         return td_fail(EINVAL, "DMA_UNMAP: unknown flags 0x%x",
                        req.flags & ~get_dirty);
@@ -523,6 +528,8 @@ int handle_dma_unmap(struct testdev *td, struct td_msg *m, struct td_reply *r)
         err = dirty_unmap_bitmap(td, &req, &bm, &dma->maps[pos], r);
         if (err)
             return err;
+    } else if (td_quirk(TD_QUIRK_NO_UNMAP_ECHO)) {
+        td_reply_alloc(r, 0);
     } else {
         void *out = td_reply_alloc(r, sizeof(req));
 

@@ -179,10 +179,14 @@ static void usage(FILE *out)
             "                           VFIO_USER_DIRTY_PAGES command "
             "instead of\n"
             "                           the DMA logging features\n"
+            "  --quirk=NAME             deviate from the specification on\n"
+            "                           purpose (repeatable; see below)\n"
             "  -v, --verbose            log every message handled\n"
             "  -h, --help               show this help\n",
             TESTDEV_DEFAULT_MAX_DATA_XFER_SIZE, TESTDEV_DEFAULT_MAX_MSG_FDS,
             TD_FDS_CAP, TESTDEV_DEFAULT_MAX_DMA_MAPS);
+    fputs("\nQuirks (--quirk=help lists them alone):\n", out);
+    td_quirk_list(out);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -233,6 +237,7 @@ enum {
     OPT_NO_PRE_COPY,
     OPT_NO_DIRTY,
     OPT_LEGACY_DIRTY,
+    OPT_QUIRK,
 };
 
 static void parse_options(int argc, char **argv, struct td_options *opt)
@@ -254,6 +259,7 @@ static void parse_options(int argc, char **argv, struct td_options *opt)
         {"no-pre-copy", no_argument, NULL, OPT_NO_PRE_COPY},
         {"no-dirty", no_argument, NULL, OPT_NO_DIRTY},
         {"legacy-dirty", no_argument, NULL, OPT_LEGACY_DIRTY},
+        {"quirk", required_argument, NULL, OPT_QUIRK},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -322,6 +328,16 @@ static void parse_options(int argc, char **argv, struct td_options *opt)
             break;
         case OPT_LEGACY_DIRTY:
             opt->legacy_dirty = true;
+            break;
+        case OPT_QUIRK:
+            if (!strcmp(optarg, "help")) {
+                td_quirk_list(stdout);
+                exit(0);
+            }
+            if (td_quirk_enable(optarg) < 0)
+                usage_error("--quirk: no quirk is called '%s' (--quirk=help "
+                            "lists them)",
+                            optarg);
             break;
         case 'v':
             td_verbose = true;

@@ -608,6 +608,10 @@ int mig_set_state(struct testdev *td, const struct td_feature_req *q)
     to = st.device_state;
     if (to >= VFIO_USER_DEVICE_NUM_STATES)
         return td_fail(EINVAL, "%s: %u is not a device state", q->name, to);
+    if (to == STATE_ERROR && td_quirk(TD_QUIRK_ERROR_STATE_SETTABLE)) {
+        mig->state = to;
+        return 0;
+    }
     if (to == STATE_ERROR)
         return td_fail(EINVAL, "%s: ERROR cannot be asked for", q->name);
     if (to == VFIO_USER_DEVICE_STATE_RUNNING_P2P ||
@@ -628,7 +632,9 @@ int mig_set_state(struct testdev *td, const struct td_feature_req *q)
         td_note("already %s", mig_state_name(to));
         return 0;
     }
-    if (!direct_arc(from, to, pre_copy))
+    if (!direct_arc(from, to, pre_copy) &&
+        !(from == STATE_STOP_COPY && to == STATE_PRE_COPY && pre_copy &&
+          td_quirk(TD_QUIRK_STOP_COPY_TO_PRE_COPY)))
         return td_fail(EINVAL,
                        "%s: %s -> %s is not a direct state transition (the "
                        "client walks longer paths one arc at a time)",

@@ -248,6 +248,9 @@ static int rx_step(const struct testdev *td, struct td_rx *rx)
         if (rx->got != VFIO_USER_HDR_SIZE)
             continue;
 
+        if (m->hdr.msg_size < VFIO_USER_HDR_SIZE &&
+            td_quirk(TD_QUIRK_CRASH_BAD_HEADER))
+            abort();
         if (m->hdr.msg_size < VFIO_USER_HDR_SIZE ||
             m->hdr.msg_size > frame_max(td)) {
             /* Without a trustworthy size there is no next message to
@@ -408,12 +411,14 @@ static int send_reply(int fd, const struct vfio_user_header *req, int err,
         struct cmsghdr align;
     } ctrl;
     struct vfio_user_header h = {
-        .msg_id = req->msg_id,
+        .msg_id =
+            td_quirk(TD_QUIRK_ID_SIGN) ? req->msg_id & 0x7fff : req->msg_id,
         .cmd = req->cmd,
         .flags = VFIO_USER_F_TYPE_REPLY,
     };
     struct iovec iov[2];
     struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+    static const uint8_t junk[8];
     size_t plen = err ? 0 : r->len;
     int send_fd = err ? -1 : r->fd;
 
@@ -427,6 +432,11 @@ static int send_reply(int fd, const struct vfio_user_header *req, int err,
         .iov_base = r->data ? r->data : (void *)r->inline_buf,
         .iov_len = plen,
     };
+    if (err && td_quirk(TD_QUIRK_ERROR_PAYLOAD)) {
+        iov[1] =
+            (struct iovec){.iov_base = (void *)junk, .iov_len = sizeof(junk)};
+        h.msg_size += sizeof(junk);
+    }
     if (send_fd >= 0) {
         struct cmsghdr *cmsg;
 
@@ -694,7 +704,9 @@ static int dispatch(struct testdev *td, struct td_msg *m, struct td_reply *r)
     uint16_t cmd = m->hdr.cmd;
     const struct cmd_desc *desc;
 
-    if (type == VFIO_USER_F_TYPE_REPLY) {
+    if (type == VFIO_USER_F_TYPE_REPLY && td_quirk(TD_QUIRK_REPLY_AS_COMMAND))
+        type = VFIO_USER_F_TYPE_COMMAND;
+    else if (type == VFIO_USER_F_TYPE_REPLY) {
         /* Replies to our requests are taken while the request waits, so
          * this one was given up on or never asked for; answering it could
          * match one of the client's own pending ids. */
@@ -731,6 +743,8 @@ static int dispatch(struct testdev *td, struct td_msg *m, struct td_reply *r)
     desc = cmd < VFIO_USER_MAX_COMMAND ? &commands[cmd] : NULL;
     if (!desc || !desc->handler)
         return td_fail(ENOSYS, "command %u is not implemented", cmd);
+    if (!desc->takes_fds && m->nfds && td_quirk(TD_QUIRK_LEAK_FDS))
+        m->nfds = 0; /* forgotten, never closed */
     if (!desc->takes_fds && m->nfds)
         return td_fail(EINVAL,
                        "%zu file descriptors with a command that "
@@ -857,6 +871,7 @@ static int serve_one(struct testdev *td)
     if (r.vanish) {
         rc = 1;
     } else if (!r.silent && (!(m.hdr.flags & VFIO_USER_F_NO_REPLY) ||
+                             td_quirk(TD_QUIRK_REPLY_NOREPLY) ||
                              (err && td->opt.reply_errors_on_noreply))) {
         rc = send_reply(fd, &m.hdr, err, &r);
         if (rc == -EPIPE || rc == -ECONNRESET) {
@@ -916,7 +931,8 @@ int proto_serve(struct testdev *td, int fd)
     if (c->twin_rx.fd >= 0)
         close(c->twin_rx.fd);
     rx_fini(&c->twin_rx);
-    dma_release_all(&td->dma);
+    if (!td_quirk(TD_QUIRK_KEEP_MAPS_ON_DISCONNECT))
+        dma_release_all(&td->dma);
     irq_release_all(&td->irqs);
     iofd_release(c);
     /* As a VFIO device that is closed and opened again: the next client

@@ -17,6 +17,8 @@
  *              (MIG_DATA_READ/WRITE) and its format
  *   dirty.c    dirty page logging: the DMA logging features, the legacy
  *              DIRTY_PAGES command and DMA_UNMAP's legacy bitmap
+ *   quirks.c   --quirk: deliberate deviations, for conformance suites (each
+ *              one a small hook where the device deviates)
  *
  * The server depends only on include/vuc/protocol.h, never on libvuc, so
  * that it tests the library rather than agreeing with it by construction.
@@ -32,6 +34,7 @@
 
 #include <vuc/protocol.h>
 
+#include "quirks.h"
 #include "testdev_regs.h"
 
 /* The kernel's SCM_MAX_FD: no message can carry more, so a control buffer

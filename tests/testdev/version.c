@@ -153,6 +153,8 @@ static int parse_proposal(const uint8_t *data, size_t len, struct proposal *p)
 
     root =
         json_loadb((const char *)data, len - 1, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root && td_quirk(TD_QUIRK_CRASH_BAD_JSON))
+        abort();
     if (!root)
         return td_fail(EINVAL,
                        "VERSION: malformed JSON at line %d column "
@@ -242,6 +244,8 @@ static int build_reply(struct testdev *td, const struct proposal *p,
         if (!text)
             return td_fail(ENOMEM, "VERSION: out of memory");
         tlen = strlen(text) + 1; /* the NUL goes on the wire */
+        if (td_quirk(TD_QUIRK_JSON_NO_NUL))
+            tlen--;
     }
 
     v = td_reply_alloc(r, sizeof(*v) + tlen);
@@ -296,6 +300,8 @@ int handle_version(struct testdev *td, struct td_msg *m, struct td_reply *r)
     }
 
     minor = req.minor < td->opt.minor ? req.minor : td->opt.minor;
+    if (td_quirk(TD_QUIRK_MINOR_PLUS_ONE))
+        minor = (uint16_t)(req.minor + 1);
     if (p.has_max_dma_maps && (uint64_t)p.max_dma_maps < td->dma.limit)
         td->dma.limit = (uint32_t)p.max_dma_maps;
     if (p.has_max_msg_fds)
