@@ -2,7 +2,7 @@
 # Installs what libvuc needs to build and test on Debian (bookworm or later).
 set -euo pipefail
 packages=(build-essential cmake pkg-config libevent-dev libjansson-dev
-          libedit-dev libcmocka-dev python3)
+          libedit-dev libcmocka-dev python3 perl)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
