@@ -170,7 +170,9 @@ static void mask_unmaskable(struct cf_t *t)
     cf_skip(t, "every irq index with vectors is maskable");
 }
 
-static void assign_release(struct cf_t *t)
+/* An eventfd assigned to vector 0, then @p flags with @p count. */
+static void assign_then(struct cf_t *t, uint32_t flags, uint32_t count,
+                        const char *what)
 {
     int i = eventfd_index(t, 1), efd;
 
@@ -179,9 +181,14 @@ static void assign_release(struct cf_t *t)
     efd = eventfd(0, EFD_CLOEXEC);
     if (set_ok(t, D_EVENTFD | A_TRIGGER, (uint32_t)i, 0, 1, &efd, 1,
                "SET_IRQS assigning an eventfd to vector 0"))
-        set_ok(t, D_EVENTFD | A_TRIGGER, (uint32_t)i, 0, 1, NULL, 0,
-               "SET_IRQS de-assigning vector 0 (DATA_EVENTFD, no fd)");
+        set_ok(t, flags, (uint32_t)i, 0, count, NULL, 0, what);
     close(efd);
+}
+
+static void assign_release(struct cf_t *t)
+{
+    assign_then(t, D_EVENTFD | A_TRIGGER, 1,
+                "SET_IRQS de-assigning vector 0 (DATA_EVENTFD, no fd)");
 }
 
 static bool signalled(int efd, int ms)
@@ -227,16 +234,8 @@ static void trigger_signals(struct cf_t *t)
 
 static void disable_all(struct cf_t *t)
 {
-    int i = eventfd_index(t, 1), efd;
-
-    if (i < 0)
-        return;
-    efd = eventfd(0, EFD_CLOEXEC);
-    if (set_ok(t, D_EVENTFD | A_TRIGGER, (uint32_t)i, 0, 1, &efd, 1,
-               "SET_IRQS assigning an eventfd to vector 0"))
-        set_ok(t, D_NONE | A_TRIGGER, (uint32_t)i, 0, 0, NULL, 0,
-               "SET_IRQS DATA_NONE with start 0 and count 0 (disable all)");
-    close(efd);
+    assign_then(t, D_NONE | A_TRIGGER, 0,
+                "SET_IRQS DATA_NONE with start 0 and count 0 (disable all)");
 }
 
 static const struct cf_check checks[] = {

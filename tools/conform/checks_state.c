@@ -140,107 +140,109 @@ static int report(struct cf_t *t, uint64_t iova, uint64_t len, uint64_t p,
                       &r, sizeof(r), (uint32_t)(8 + sizeof(r) + bm), m);
 }
 
-static void dirty_cycle(struct cf_t *t)
+/*
+ * The frame every report check shares: a DMA window of 4 pages mapped,
+ * logging started on it when @p start, @p body asked for the report it
+ * judges, and everything undone after.
+ */
+static void with_window(struct cf_t *t, bool start,
+                        void (*body)(struct cf_t *t, uint64_t p))
 {
-    uint64_t p = cf_page_size(t->s), len = 4 * p;
-    struct vuc_wire_err werr;
-    const uint8_t *bitmap;
-    size_t bml;
-    struct cf_msg m;
-    int err;
+    uint64_t p = cf_page_size(t->s);
 
-    if (!need_logging(t) || !dma_window(t, len))
+    if (!need_logging(t) || !dma_window(t, 4 * p))
         return;
-    if (logging(t, true, p, len)) {
-        err = report(t, IOVA, len, p, &m);
-        if (err > 0) {
-            cf_fail(t, "DMA_LOGGING_REPORT while logging: errno %d (%s)", err,
-                    strerror(err));
-        } else if (err == 0) {
-            if (m.len < 8 ||
-                vuc_wire_dec_dma_logging_report(m.data + 8, m.len - 8, IOVA,
-                                                len, p, &bitmap, &bml, &werr))
-                cf_fail(t, "DMA_LOGGING_REPORT: %s",
-                        m.len < 8 ? "reply shorter than 8 bytes" : werr.text);
-            cf_msg_free(&m);
-        }
-        logging(t, false, p, len);
+    if (!start) {
+        body(t, p);
+    } else if (logging(t, true, p, 4 * p)) {
+        body(t, p);
+        logging(t, false, p, 4 * p);
     }
     if (!t->s->dead)
-        cf_dma_unmap(t, IOVA, len, 0);
+        cf_dma_unmap(t, IOVA, 4 * p, 0);
+}
+
+/* REPORT of [iova, +4p) that must succeed with a well-formed bitmap,
+ * which @p clean wants all zero. */
+static void report_ok(struct cf_t *t, uint64_t iova, uint64_t p, bool clean,
+                      const char *what)
+{
+    struct vuc_wire_err werr;
+    const uint8_t *bitmap;
+    struct cf_msg m;
+    size_t bml;
+    int err = report(t, iova, 4 * p, p, &m);
+
+    if (err > 0 && !clean)
+        cf_fail(t, "%s: errno %d (%s)", what, err, strerror(err));
+    if (err)
+        return; /* refusing a range never logged is allowed */
+    if (m.len < 8 ||
+        vuc_wire_dec_dma_logging_report(m.data + 8, m.len - 8, iova, 4 * p, p,
+                                        &bitmap, &bml, &werr))
+        cf_fail(t, "%s: %s", what,
+                m.len < 8 ? "reply shorter than 8 bytes" : werr.text);
+    else
+        for (size_t i = 0; clean && i < bml; i++)
+            if (bitmap[i])
+                cf_fail(t,
+                        "%s reports dirty pages where nothing was logged "
+                        "or written",
+                        what);
+    cf_msg_free(&m);
+}
+
+static void cycle_body(struct cf_t *t, uint64_t p)
+{
+    report_ok(t, IOVA, p, false, "DMA_LOGGING_REPORT while logging");
+}
+
+static void dirty_cycle(struct cf_t *t)
+{
+    with_window(t, true, cycle_body);
+}
+
+/* A REPORT that must be refused, of page size @p report_p. */
+static void refused_report(struct cf_t *t, uint64_t p, uint64_t report_p,
+                           const char *what)
+{
+    struct cf_msg m;
+
+    if (report(t, IOVA, 4 * p, report_p, &m) == 0) {
+        cf_fail(t, "DMA_LOGGING_REPORT %s succeeded", what);
+        cf_msg_free(&m);
+    }
+}
+
+static void unstarted_body(struct cf_t *t, uint64_t p)
+{
+    refused_report(t, p, p, "without DMA_LOGGING_START");
 }
 
 static void report_unstarted(struct cf_t *t)
 {
-    uint64_t p = cf_page_size(t->s);
-    struct cf_msg m;
-    int err;
+    with_window(t, false, unstarted_body);
+}
 
-    if (!need_logging(t) || !dma_window(t, 4 * p))
-        return;
-    err = report(t, IOVA, 4 * p, p, &m);
-    if (err == 0) {
-        cf_fail(t, "DMA_LOGGING_REPORT without DMA_LOGGING_START succeeded");
-        cf_msg_free(&m);
-    }
-    if (!t->s->dead)
-        cf_dma_unmap(t, IOVA, 4 * p, 0);
+static void bad_pgsize_body(struct cf_t *t, uint64_t p)
+{
+    refused_report(t, p, p - 1, "with a page size that is not a power of two");
 }
 
 static void report_bad_pgsize(struct cf_t *t)
 {
-    uint64_t p = cf_page_size(t->s);
-    struct cf_msg m;
-    int err;
+    with_window(t, true, bad_pgsize_body);
+}
 
-    if (!need_logging(t) || !dma_window(t, 4 * p))
-        return;
-    if (logging(t, true, p, 4 * p)) {
-        err = report(t, IOVA, 4 * p, p - 1, &m);
-        if (err == 0) {
-            cf_fail(t,
-                    "DMA_LOGGING_REPORT with page_size %llu, not a power "
-                    "of two, succeeded",
-                    (unsigned long long)(p - 1));
-            cf_msg_free(&m);
-        }
-        logging(t, false, p, 4 * p);
-    }
-    if (!t->s->dead)
-        cf_dma_unmap(t, IOVA, 4 * p, 0);
+static void outside_body(struct cf_t *t, uint64_t p)
+{
+    report_ok(t, IOVA + 64 * p, p, true,
+              "DMA_LOGGING_REPORT outside the logged range");
 }
 
 static void report_outside(struct cf_t *t)
 {
-    uint64_t p = cf_page_size(t->s);
-    struct vuc_wire_err werr;
-    const uint8_t *bitmap;
-    size_t bml;
-    struct cf_msg m;
-    int err;
-
-    if (!need_logging(t) || !dma_window(t, 4 * p))
-        return;
-    if (logging(t, true, p, 4 * p)) {
-        err = report(t, IOVA + 64 * p, 4 * p, p, &m);
-        if (err == 0) {
-            if (m.len < 8 || vuc_wire_dec_dma_logging_report(
-                                 m.data + 8, m.len - 8, IOVA + 64 * p, 4 * p, p,
-                                 &bitmap, &bml, &werr))
-                cf_fail(t, "DMA_LOGGING_REPORT outside the logged range: %s",
-                        m.len < 8 ? "reply shorter than 8 bytes" : werr.text);
-            else
-                for (size_t i = 0; i < bml; i++)
-                    if (bitmap[i])
-                        cf_fail(t, "DMA_LOGGING_REPORT of a range never "
-                                   "logged nor written reports dirty "
-                                   "pages");
-            cf_msg_free(&m);
-        }
-        logging(t, false, p, 4 * p);
-    }
-    if (!t->s->dead)
-        cf_dma_unmap(t, IOVA, 4 * p, 0);
+    with_window(t, true, outside_body);
 }
 
 /* ---- Migration ----------------------------------------------------------- */
