@@ -547,19 +547,24 @@ out:
 
 static void resume_garbage(struct cf_t *t)
 {
-    uint8_t junk[64];
-    int err;
+    uint8_t junk[64], req[8 + sizeof(junk)];
+    ssize_t n;
+    struct cf_msg m;
 
     t->s = cf_open_session(t);
     if (!t->s)
         return;
     memset(junk, 0x5a, sizeof(junk));
+    n = vuc_wire_enc_mig_data_write(req, sizeof(req), junk, sizeof(junk));
+    /* Refusing the data as it comes is as good as refusing it at STOP. */
     if (mig_flags(t) && arc(t, S_RUNNING, S_STOP) &&
-        arc(t, S_STOP, S_RESUMING) && load(t, junk, sizeof(junk))) {
-        err = mig_set(t, S_STOP);
-        if (err == 0)
+        arc(t, S_STOP, S_RESUMING) &&
+        cf_req(t, VFIO_USER_MIG_DATA_WRITE, req, (size_t)n, NULL, 0, &m,
+               "MIG_DATA_WRITE in RESUMING")) {
+        if (!cf_is_error(&m) && mig_set(t, S_STOP) == 0)
             cf_fail(t, "RESUMING -> STOP succeeded after 64 bytes of 0x5a "
                        "as migration data");
+        cf_msg_free(&m);
     }
     cf_session_close(t->s);
     t->s = NULL;
