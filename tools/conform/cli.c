@@ -238,7 +238,7 @@ static int run(struct cli *o, const char *prog, const struct cf_check **all,
 int vuc_conform_main(int argc, char **argv)
 {
     static const struct cf_check *all[MAX_CHECKS];
-    struct cli o = {.tg = {.fd = -1, .pid = -1, .conn_fd = -1},
+    struct cli o = {.tg = {.fd = -1, .pid = -1, .pgid = -1, .conn_fd = -1},
                     .timeout_ms = DEFAULT_TIMEOUT_MS};
     const char *prog = argc > 0 ? argv[0] : "vuc-conform";
     size_t n_all = cf_catalogue(all, MAX_CHECKS);

@@ -7,6 +7,7 @@
  * connected socket; it is replaced by a fresh one when a check needs that
  * or when it is gone, and stopped (SIGTERM, then SIGKILL) at the end.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -105,16 +106,65 @@ static bool reap(struct cf_target *tg, int ms)
     }
 }
 
+/* Whether a process of group pgid lives (zombies do not count: the
+ * server's shell is gone, and its children are reaped by whoever adopted
+ * them, which may be slow to). */
+static bool group_alive(pid_t pgid)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    bool alive = false;
+
+    if (!d)
+        return kill(-pgid, 0) == 0;
+    while (!alive && (e = readdir(d))) {
+        char path[288], buf[512], *p;
+        long grp;
+        FILE *f;
+
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        f = fopen(path, "r");
+        if (!f)
+            continue;
+        p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+        fclose(f);
+        /* After the command's name: " S ppid pgrp ...". */
+        if (p && sscanf(p + 1, " %*c %*d %ld", &grp) == 1 && grp == pgid &&
+            p[2] != 'Z')
+            alive = true;
+    }
+    closedir(d);
+    return alive;
+}
+
+static bool group_gone(pid_t pgid, int ms)
+{
+    for (int waited = 0;; waited += 5) {
+        if (!group_alive(pgid))
+            return true;
+        if (waited >= ms)
+            return false;
+        sleep_ms(5);
+    }
+}
+
+/* SIGTERM to the whole process group, SIGKILL to what is left after 2 s. */
 static void stop_server(struct cf_target *tg)
 {
-    if (tg->pid > 0) {
-        kill(-tg->pid, SIGTERM);
-        if (!reap(tg, 2000)) {
-            kill(-tg->pid, SIGKILL);
-            reap(tg, 2000);
-        }
+    pid_t pgid = tg->pgid;
+
+    if (pgid > 0)
+        kill(-pgid, SIGTERM);
+    if (tg->pid > 0 && !reap(tg, 2000)) {
+        kill(-pgid, SIGKILL);
+        reap(tg, 2000);
     }
+    if (pgid > 0 && !group_gone(pgid, 2000))
+        kill(-pgid, SIGKILL);
     tg->pid = -1;
+    tg->pgid = -1;
     if (tg->conn_fd >= 0)
         close(tg->conn_fd);
     tg->conn_fd = -1;
@@ -131,6 +181,10 @@ static int start_server(struct cf_target *tg, char *why, size_t whylen)
     pid_t pid;
 
     stop_server(tg);
+    /* A socket path of its own: a predecessor still on its way out must
+     * not find its path, now someone else's, and remove it. */
+    snprintf(tg->sock, sizeof(tg->sock), "%s/server-%u.sock", tg->dir,
+             tg->starts);
     if (fd_form) {
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
             snprintf(why, whylen, "socketpair: %s", strerror(errno));
@@ -168,6 +222,7 @@ static int start_server(struct cf_target *tg, char *why, size_t whylen)
     setpgid(pid, pid); /* both sides, so no signal can miss the group */
     free(cmd);
     tg->pid = pid;
+    tg->pgid = pid;
     tg->reaped = false;
     tg->starts++;
     if (fd_form) {
@@ -226,7 +281,6 @@ int cf_target_init(struct cf_target *tg)
     snprintf(tg->dir, sizeof(tg->dir), "/tmp/vuc-conform-XXXXXX");
     if (!mkdtemp(tg->dir))
         return -errno;
-    snprintf(tg->sock, sizeof(tg->sock), "%s/server.sock", tg->dir);
     return 0;
 }
 

@@ -16,7 +16,8 @@ struct cf_target {
     bool verbose;      /* the spawned server keeps its stderr */
     char dir[64];      /* private directory for {} */
     char sock[96];
-    pid_t pid; /* the running server, or -1 */
+    pid_t pid;  /* the running server (its shell), or -1 */
+    pid_t pgid; /* its process group, until all of it is gone; or -1 */
     bool reaped;
     int status;  /* its wait status, once reaped */
     int conn_fd; /* {fd}: our end, until handed out */
