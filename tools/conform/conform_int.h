@@ -7,6 +7,7 @@
  *   raw.c        a raw connection: framing, fds, exchanges, negotiation
  *   session.c    a negotiated connection with the device's description
  *   runner.c     the catalogue, selection, running one check, survival
+ *   helpers.c    requests many checks make, judged the same way
  *   report.c     TAP 14, table, JUnit XML and JSON
  *   checks_*.c   the checks, one file per part of the specification
  *
@@ -79,9 +80,6 @@ int cf_send_msg(struct cf_conn *c, uint16_t id, uint16_t cmd, uint32_t flags,
  * -EPROTO for a header whose size cannot be a message, or another -errno.
  */
 int cf_recv(struct cf_conn *c, int timeout_ms, struct cf_msg *m);
-/** Whether the server closes the connection within @p timeout_ms, reading
- * and discarding anything it sends first. */
-bool cf_wait_closed(struct cf_conn *c, int timeout_ms);
 
 /* ---- Reaching the server (target.c) -------------------------------------- */
 
@@ -208,8 +206,7 @@ void cf_expect_survival(struct cf_t *t, struct cf_conn *c);
 /**
  * Send a command with the next id and receive its reply into @p m.
  * @return 0 with the reply (an error reply included), or -errno when none
- * came (text in t via cf_fail only if @p fail_on_io). A reply with another
- * id is -EPROTO.
+ * came. A reply with another id is -EPROTO, after cf_fail naming both ids.
  */
 int cf_call(struct cf_t *t, struct cf_conn *c, uint16_t cmd, uint32_t flags,
             const void *payload, size_t len, const int *fds, unsigned nfds,

@@ -205,28 +205,6 @@ fail:
     return rc;
 }
 
-bool cf_wait_closed(struct cf_conn *c, int timeout_ms)
-{
-    long long deadline = now_ms() + timeout_ms;
-    char buf[4096];
-
-    for (;;) {
-        struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-        long long left = deadline - now_ms();
-        ssize_t n;
-
-        if (left < 0)
-            return false;
-        if (poll(&pfd, 1, (int)left) <= 0)
-            continue;
-        /* MSG_CMSG_CLOEXEC without a control buffer: passed fds are
-         * closed by the kernel (MSG_CTRUNC). */
-        n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-            return true;
-    }
-}
-
 int cf_call(struct cf_t *t, struct cf_conn *c, uint16_t cmd, uint32_t flags,
             const void *payload, size_t len, const int *fds, unsigned nfds,
             struct cf_msg *m)
