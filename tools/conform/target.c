@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -142,7 +143,12 @@ static bool group_alive(pid_t pgid)
 static bool group_gone(pid_t pgid, int ms)
 {
     for (int waited = 0;; waited += 5) {
-        if (!group_alive(pgid))
+        bool alive = group_alive(pgid);
+
+        /* Ours to reap since we are their subreaper (cf_target_init). */
+        while (waitpid(-pgid, NULL, WNOHANG) > 0)
+            ;
+        if (!alive)
             return true;
         if (waited >= ms)
             return false;
@@ -276,8 +282,16 @@ static int connect_new(struct cf_target *tg, int max_ms, char *why,
 
 int cf_target_init(struct cf_target *tg)
 {
+    int was = 0;
+
     if (!tg->spawn)
         return 0;
+    /* The server's shell exits before the server it started; as their
+     * subreaper we adopt such orphans and reap them, rather than leave
+     * zombies to an init that may never reap them. */
+    if (prctl(PR_GET_CHILD_SUBREAPER, &was) == 0)
+        tg->was_subreaper = was;
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     snprintf(tg->dir, sizeof(tg->dir), "/tmp/vuc-conform-XXXXXX");
     if (!mkdtemp(tg->dir))
         return -errno;
@@ -289,6 +303,7 @@ void cf_target_fini(struct cf_target *tg)
     if (!tg->spawn)
         return;
     stop_server(tg);
+    prctl(PR_SET_CHILD_SUBREAPER, tg->was_subreaper);
     rmdir(tg->dir);
 }
 

@@ -22,6 +22,7 @@ struct cf_target {
     int status;  /* its wait status, once reaped */
     int conn_fd; /* {fd}: our end, until handed out */
     unsigned starts;
+    int was_subreaper; /* PR_GET_CHILD_SUBREAPER before init */
 };
 
 /** Create the private directory (--spawn). @return 0 or -errno. */
