@@ -280,21 +280,47 @@ static int connect_new(struct cf_target *tg, int max_ms, char *why,
     }
 }
 
+/* The target whose server a signal must stop; one run at a time. */
+static struct cf_target *signal_target;
+
+/* SIGINT/SIGTERM/SIGHUP during a run: stop the server, remove what we
+ * made, then die of the signal as we would have. Async-signal-safe. */
+static void on_signal(int sig)
+{
+    struct cf_target *tg = signal_target;
+
+    if (tg && tg->pgid > 0)
+        kill(-tg->pgid, SIGTERM);
+    if (tg && tg->sock[0])
+        unlink(tg->sock);
+    if (tg)
+        rmdir(tg->dir);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
 int cf_target_init(struct cf_target *tg)
 {
+    struct sigaction sa = {.sa_handler = on_signal};
     int was = 0;
 
     if (!tg->spawn)
         return 0;
+    snprintf(tg->dir, sizeof(tg->dir), "/tmp/vuc-conform-XXXXXX");
+    if (!mkdtemp(tg->dir))
+        return -errno;
+    signal_target = tg;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < 3; i++)
+        sigaction(stop_signals[i], &sa, &tg->old_actions[i]);
     /* The server's shell exits before the server it started; as their
      * subreaper we adopt such orphans and reap them, rather than leave
      * zombies to an init that may never reap them. */
     if (prctl(PR_GET_CHILD_SUBREAPER, &was) == 0)
         tg->was_subreaper = was;
     prctl(PR_SET_CHILD_SUBREAPER, 1);
-    snprintf(tg->dir, sizeof(tg->dir), "/tmp/vuc-conform-XXXXXX");
-    if (!mkdtemp(tg->dir))
-        return -errno;
     return 0;
 }
 
@@ -305,6 +331,9 @@ void cf_target_fini(struct cf_target *tg)
     stop_server(tg);
     prctl(PR_SET_CHILD_SUBREAPER, tg->was_subreaper);
     rmdir(tg->dir);
+    for (size_t i = 0; i < 3; i++)
+        sigaction(stop_signals[i], &tg->old_actions[i], NULL);
+    signal_target = NULL;
 }
 
 bool cf_target_reconnects(const struct cf_target *tg)

@@ -3,6 +3,7 @@
 #ifndef VUC_CONFORM_TARGET_H
 #define VUC_CONFORM_TARGET_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -22,10 +23,12 @@ struct cf_target {
     int status;  /* its wait status, once reaped */
     int conn_fd; /* {fd}: our end, until handed out */
     unsigned starts;
-    int was_subreaper; /* PR_GET_CHILD_SUBREAPER before init */
+    int was_subreaper;               /* PR_GET_CHILD_SUBREAPER before init */
+    struct sigaction old_actions[3]; /* of SIGINT, SIGTERM, SIGHUP */
 };
 
-/** Create the private directory (--spawn). @return 0 or -errno. */
+/** Create the private directory (--spawn) and, until cf_target_fini(),
+ * stop the server on SIGINT, SIGTERM and SIGHUP. @return 0 or -errno. */
 int cf_target_init(struct cf_target *tg);
 /** As cf_target_connect(), but to the server already running: never
  * starts one. */
