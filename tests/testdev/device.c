@@ -699,6 +699,8 @@ int handle_region_info(struct testdev *td, struct td_msg *m, struct td_reply *r)
         full.sparse.nr_areas = 1;
         full.area.offset = TESTDEV_BAR1_MMAP_OFFSET;
         full.area.size = TESTDEV_BAR1_MMAP_SIZE;
+        if (td_quirk(TD_QUIRK_SPARSE_PAST_END))
+            full.area.size += TD_PAGE_SIZE;
         r->fd = td->dev.bar1_fd;
     }
     full.info.argsz = (uint32_t)full_len;

@@ -69,6 +69,9 @@ static const struct {
     [TD_QUIRK_KEEP_MAPS_ON_DISCONNECT] = {"keep-maps-on-disconnect",
                                           "a client's DMA maps outlive its "
                                           "connection"},
+    [TD_QUIRK_SPARSE_PAST_END] = {"sparse-past-end",
+                                  "BAR1's sparse mmap area runs a page past "
+                                  "the region's end"},
 };
 
 static bool on[TD_QUIRK_COUNT];
