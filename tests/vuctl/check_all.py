@@ -9,7 +9,8 @@ used in the script (as a command of its own, or after 'set NAME =' or
 'expect'), so that a new command cannot be left out of it. The script runs
 in a fresh directory holding the server's socket, dev.sock, and a 64 KiB
 data.bin of zeros for dma map. A vuctl built without the benchmark module
-has no bench command; the script's bench lines are then left out.
+has no bench command (nor conform without the conformance module); the
+script's lines of such a command are then left out.
 """
 
 import argparse
@@ -147,13 +148,15 @@ def main():
         text = f.read()
     used = commands_used(text)
     missing = [c["name"] for c in helped["commands"] if c["name"] not in used]
-    # vuctl has bench only when the benchmark module was built with it.
-    if "bench" not in names:
-        print("# vuctl was built without bench: its lines are left out")
+    # vuctl has bench and conform only when their modules were built.
+    absent = [c for c in ("bench", "conform") if c not in names]
+    if absent:
+        print("# vuctl was built without %s: its lines are left out"
+              % ", ".join(absent))
         text = "".join(
             line
             for line in text.splitlines(keepends=True)
-            if parse_words(line.split("#", 1)[0])[:1] != ["bench"]
+            if parse_words(line.split("#", 1)[0])[:1] not in [[c] for c in absent]
         )
         filtered = tempfile.mkdtemp(prefix="vuctl-all-")
         script = os.path.join(filtered, "all.vuc")

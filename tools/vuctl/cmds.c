@@ -1154,6 +1154,28 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .words = "--connected --quick --rounds --iterations --only",
     },
 #endif
+#ifdef VUCTL_HAVE_CONFORM
+    {
+        .name = "conform",
+        .args = "[OPTIONS] [SOCKET | --fd N | --spawn CMD]",
+        .summary = "check the server against the vfio-user specification",
+        .help = "Run the conformance suite (as vuc-conform does; see\n"
+                "vuc-conform(1)) against the server vuctl is connected to by\n"
+                "a socket path, or the one given. vuctl closes its own\n"
+                "connection for the run and connects again after: DMA maps,\n"
+                "enabled interrupts and the posting policy start afresh.\n"
+                "OPTIONS: --only GLOB, --skip GLOB, --timeout MS, --list,\n"
+                "--tap, --table, --json, --junit FILE. It fails when a MUST\n"
+                "check fails. In JSON the suite's document is \"result\".\n",
+        .example = "conform\nconform --only dma.* --junit dma.xml\n"
+                   "conform --spawn \"vuc-testdev --socket-path={}\"\n",
+        .fn = vuctl_cmd_conform,
+        .min_args = 0,
+        .max_args = VUCTL_ANY_ARGS,
+        .words = "--only --skip --timeout --list --tap --table --json "
+                 "--junit --fd --spawn",
+    },
+#endif
     {
         .name = "set",
         .args = "{NAME = {COMMAND [ARGS...] | NUMBER} | posting MODE}",

@@ -211,6 +211,8 @@ const char *vuctl_dirty_mode_name(int mode);
 
 /* cmd_bench.c, when the benchmark module is built (VUCTL_HAVE_BENCH) */
 int vuctl_cmd_bench(struct vuctl *v, int argc, char **argv);
+/* cmd_conform.c, when the conformance module is (VUCTL_HAVE_CONFORM) */
+int vuctl_cmd_conform(struct vuctl *v, int argc, char **argv);
 
 /* cmd_script.c */
 int vuctl_cmd_set(struct vuctl *v, int argc, char **argv);
