@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "client.h"
+#include "trace_hook.h"
 #include "wire.h"
 
 enum {
@@ -579,6 +580,7 @@ int vuc_conn_open(struct vuc_client *c, int fd)
     int rc = vuc_chan_open(&c->main, c->base, fd, max, c->opts.max_msg_fds,
                            on_msg, on_chan_err, on_hold, c);
     c->main.on_writable = on_writable;
+    vuc_trace_attach(c, &c->main);
     if (rc < 0) {
         return vuc_fail(c, rc, "cannot set up the socket: %s", strerror(-rc));
     }
@@ -598,6 +600,7 @@ int vuc_conn_open_twin(struct vuc_client *c, int fd)
                         strerror(-rc));
     }
     c->twin_open = true;
+    vuc_trace_attach(c, &c->twin);
     return 0;
 }
 

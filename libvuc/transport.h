@@ -49,6 +49,12 @@ typedef void (*vuc_chan_err_fn)(struct vuc_chan *ch, int err, const char *text,
  */
 typedef void (*vuc_chan_hold_fn)(void *arg, bool hold);
 
+/* Sees each message as it is queued (tx) or framed, when set (tracing). */
+typedef void (*vuc_chan_trace_fn)(struct vuc_chan *ch, bool tx,
+                                  const struct vfio_user_header *hdr,
+                                  const uint8_t *payload, size_t len,
+                                  unsigned nfds, void *arg);
+
 struct vuc_chan_rx_fds {
     uint64_t start, end; /* stream positions of the recvmsg that brought them */
     unsigned n;
@@ -89,6 +95,7 @@ struct vuc_chan {
     vuc_chan_err_fn on_err;
     vuc_chan_hold_fn hold;
     void (*on_writable)(void *arg); /* before queued bytes go out */
+    vuc_chan_trace_fn trace;        /* set after open, or NULL */
     void *arg;
 
     /* While received messages are dispatched, what their handlers send is

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file vuc/trace.h
- * Seeing every vfio-user message: a formatter that turns any message, from
+ * Seeing every vfio-user message: a callback that a client calls for each
+ * message it sends and receives, and a formatter that turns any message, from
  * libvuc or from any other client or server, into one decoded line of text
  * or JSON.
  *
@@ -24,6 +25,9 @@ extern "C" {
 #endif
 
 #pragma GCC visibility push(default)
+
+struct vuc_client;
+struct vuc_options;
 
 /** Which way a message travels, named by the parties so that a proxy between
  * two other programs uses the same words as a client. */
@@ -48,6 +52,30 @@ struct vuc_trace_msg {
     /** When it was sent or received: CLOCK_MONOTONIC nanoseconds. */
     uint64_t time_ns;
 };
+
+/**
+ * Receives every message a client sends (once it is queued on the socket)
+ * and receives (once it is whole, before the client acts on it). Called from
+ * inside the library: it must not call the client. Must not keep msg or what
+ * it points to.
+ */
+typedef void (*vuc_trace_fn)(void *arg, const struct vuc_trace_msg *msg);
+
+/**
+ * Set the trace callback of clients made with these options (default none).
+ * Unset, tracing costs nothing; set, it costs one clock read and the call per
+ * message, and allocates nothing.
+ * @param fn the callback, or NULL for none.
+ * @return 0.
+ */
+int vuc_options_set_trace(struct vuc_options *opts, vuc_trace_fn fn, void *arg);
+
+/**
+ * Set or clear (fn NULL) the trace callback of a client, connected or not;
+ * it applies from the next message on, on both sockets.
+ * @return 0.
+ */
+int vuc_set_trace(struct vuc_client *client, vuc_trace_fn fn, void *arg);
 
 /* ---- Formatter ----------------------------------------------------------- */
 
