@@ -109,22 +109,34 @@ static int unix_addr(const char *path, struct sockaddr_un *sa)
     return 0;
 }
 
+/* Bound and listening under a temporary name first, then renamed into
+ * place: a client that sees the path can connect at once. */
 static int listen_on(const char *path)
 {
     struct sockaddr_un sa;
-    int rc = unix_addr(path, &sa);
-    if (rc < 0) {
+    char tmp[sizeof(sa.sun_path)];
+    struct stat st;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid()) >=
+            (int)sizeof(tmp) ||
+        unix_addr(tmp, &sa) < 0) {
         fprintf(stderr, "vuc-trace: --listen %s: path too long\n", path);
+        return -1;
+    }
+    if (lstat(path, &st) == 0) {
+        fprintf(stderr,
+                "vuc-trace: cannot listen on %s: it exists (remove it, or "
+                "choose another path)\n",
+                path);
         return -1;
     }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        listen(fd, 8) < 0) {
-        fprintf(stderr, "vuc-trace: cannot listen on %s: %s%s\n", path,
-                strerror(errno),
-                errno == EADDRINUSE ? " (remove it, or choose another path)"
-                                    : "");
+        listen(fd, 8) < 0 || rename(tmp, path) < 0) {
+        fprintf(stderr, "vuc-trace: cannot listen on %s: %s\n", path,
+                strerror(errno));
         if (fd >= 0) {
+            unlink(tmp);
             close(fd);
         }
         return -1;
