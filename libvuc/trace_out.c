@@ -201,6 +201,34 @@ const char *vuc_tout_irq_name(uint32_t index)
     return index < VFIO_USER_PCI_NUM_IRQS ? names[index] : NULL;
 }
 
+void vuc_tout_region(struct vuc_tout *o, uint32_t index)
+{
+    char name[32];
+
+    vuc_tout_region_name(index, name, sizeof(name));
+    vuc_tout_str(o, "region", NULL, name);
+}
+
+void vuc_tout_irq(struct vuc_tout *o, uint32_t index)
+{
+    const char *name = vuc_tout_irq_name(index);
+
+    if (name != NULL) {
+        vuc_tout_str(o, "irq", NULL, name);
+    } else {
+        vuc_tout_u64(o, "irq", "irq", index);
+    }
+}
+
+const char *vuc_tout_mig_state_name(uint32_t state)
+{
+    static const char *const names[VFIO_USER_DEVICE_NUM_STATES] = {
+        "ERROR",    "STOP",        "RUNNING",  "STOP_COPY",
+        "RESUMING", "RUNNING_P2P", "PRE_COPY", "PRE_COPY_P2P",
+    };
+    return state < VFIO_USER_DEVICE_NUM_STATES ? names[state] : "UNKNOWN";
+}
+
 void vuc_tout_region_off(struct vuc_tout *o, uint32_t region, uint64_t offset)
 {
     char name[32];

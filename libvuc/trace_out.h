@@ -53,6 +53,7 @@ struct vuc_tout_flag {
     uint32_t bit;
     const char *name;
 };
+#define VUC_TOUT_NFLAGS(a) (sizeof(a) / sizeof((a)[0]))
 void vuc_tout_flags(struct vuc_tout *o, const char *key, const char *label,
                     uint32_t v, const struct vuc_tout_flag *names, size_t n);
 /* "BAR0+0x10" in text; "region":"BAR0","offset":16 in JSON. */
@@ -66,6 +67,11 @@ void vuc_tout_data(struct vuc_tout *o, const char *key, const uint8_t *p,
 /* Region and irq index names ("BAR0", "CONFIG", "REGION12"; "MSIX"). */
 void vuc_tout_region_name(uint32_t index, char *buf, size_t cap);
 const char *vuc_tout_irq_name(uint32_t index);
+/* The fields "region" and "irq": by name, or "irq 7" when it has none. */
+void vuc_tout_region(struct vuc_tout *o, uint32_t index);
+void vuc_tout_irq(struct vuc_tout *o, uint32_t index);
+/* "RUNNING": a vfio_user_device_mig_state, "UNKNOWN" beyond them. */
+const char *vuc_tout_mig_state_name(uint32_t state);
 
 /* "EINVAL", or NULL for an errno without a name here. */
 const char *vuc_tout_errno_name(uint32_t err);

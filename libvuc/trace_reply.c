@@ -40,8 +40,6 @@ static const struct vuc_tout_flag migration_flags[] = {
     {VFIO_USER_MIGRATION_PRE_COPY, "PRE_COPY"},
 };
 
-#define NFLAGS(a) (sizeof(a) / sizeof((a)[0]))
-
 static int rep_version(const struct vuc_trace_msg *m,
                        const struct trace_pend *p, struct vuc_tout *o,
                        struct vuc_wire_err *err)
@@ -84,9 +82,7 @@ static int rep_region_info(struct vuc_tracer *t, const struct vuc_trace_msg *m,
     if (rc < 0) {
         return rc;
     }
-    char name[32];
-    vuc_tout_region_name(p->index, name, sizeof(name));
-    vuc_tout_str(o, "region", NULL, name);
+    vuc_tout_region(o, p->index);
     if (rc == 1) {
         vuc_tout_u64(o, "need_argsz", "needs argsz", need_argsz);
         return 0;
@@ -96,7 +92,7 @@ static int rep_region_info(struct vuc_tracer *t, const struct vuc_trace_msg *m,
     }
     vuc_tout_hex(o, "size", "size", ri->size);
     vuc_tout_flags(o, "flags", NULL, ri->flags, region_flags,
-                   NFLAGS(region_flags));
+                   VUC_TOUT_NFLAGS(region_flags));
     if (ri->has_fd) {
         vuc_tout_hex(o, "mmap_offset", "mmap offset", ri->mmap_offset);
     }
@@ -189,19 +185,15 @@ static int rep_feature(const struct vuc_trace_msg *m,
         rc = vuc_wire_dec_feature_migration(data, dlen, &flags, err);
         if (rc == 0) {
             vuc_tout_flags(o, "migration", NULL, (uint32_t)flags,
-                           migration_flags, NFLAGS(migration_flags));
+                           migration_flags, VUC_TOUT_NFLAGS(migration_flags));
         }
         return rc;
     }
     if (feature == VFIO_USER_DEVICE_FEATURE_MIG_DEVICE_STATE) {
         uint32_t state;
-        static const char *const names[] = {
-            "ERROR",    "STOP",        "RUNNING",  "STOP_COPY",
-            "RESUMING", "RUNNING_P2P", "PRE_COPY", "PRE_COPY_P2P",
-        };
         rc = vuc_wire_dec_feature_mig_state(data, dlen, &state, err);
         if (rc == 0) {
-            vuc_tout_str(o, "state", NULL, names[state]);
+            vuc_tout_str(o, "state", NULL, vuc_tout_mig_state_name(state));
         }
         return rc;
     }
@@ -290,7 +282,7 @@ static int rep_seen(struct vuc_tracer *t, const struct vuc_trace_msg *m,
                                             err);
         if (rc == 0) {
             vuc_tout_flags(o, "flags", NULL, d.flags, device_flags,
-                           NFLAGS(device_flags));
+                           VUC_TOUT_NFLAGS(device_flags));
             vuc_tout_u64(o, "regions", "regions", d.num_regions);
             vuc_tout_u64(o, "irqs", "irqs", d.num_irqs);
         }
@@ -305,15 +297,10 @@ static int rep_seen(struct vuc_tracer *t, const struct vuc_trace_msg *m,
         rc = vuc_wire_dec_irq_info_reply(m->payload, m->len, m->nfds, p->index,
                                          &q, err);
         if (rc == 0) {
-            const char *name = vuc_tout_irq_name(q.index);
-            if (name != NULL) {
-                vuc_tout_str(o, "irq", NULL, name);
-            } else {
-                vuc_tout_u64(o, "irq", "irq", q.index);
-            }
+            vuc_tout_irq(o, q.index);
             vuc_tout_u64(o, "count", "count", q.count);
             vuc_tout_flags(o, "flags", NULL, q.flags, irq_flags,
-                           NFLAGS(irq_flags));
+                           VUC_TOUT_NFLAGS(irq_flags));
         }
         return rc;
     }

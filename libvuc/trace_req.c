@@ -61,27 +61,6 @@ static const struct vuc_tout_flag feature_ops[] = {
     {VFIO_USER_DEVICE_FEATURE_PROBE, "PROBE"},
 };
 
-#define NFLAGS(a) (sizeof(a) / sizeof((a)[0]))
-
-static void irq_index(struct vuc_tout *o, uint32_t index)
-{
-    const char *name = vuc_tout_irq_name(index);
-
-    if (name != NULL) {
-        vuc_tout_str(o, "irq", NULL, name);
-    } else {
-        vuc_tout_u64(o, "irq", "irq", index);
-    }
-}
-
-static void region_index(struct vuc_tout *o, uint32_t index)
-{
-    char name[32];
-
-    vuc_tout_region_name(index, name, sizeof(name));
-    vuc_tout_str(o, "region", NULL, name);
-}
-
 static int dec_version(const struct vuc_trace_msg *m, struct vuc_tout *o,
                        struct trace_pend *p, struct vuc_wire_err *err)
 {
@@ -131,7 +110,8 @@ static int dec_dma_map(const struct vuc_trace_msg *m, struct vuc_tout *o,
     if (m->nfds > 0 || d.offset != 0) {
         vuc_tout_hex(o, "fd_offset", "offset", d.offset);
     }
-    vuc_tout_flags(o, "flags", NULL, d.flags, dma_flags, NFLAGS(dma_flags));
+    vuc_tout_flags(o, "flags", NULL, d.flags, dma_flags,
+                   VUC_TOUT_NFLAGS(dma_flags));
     return 0;
 }
 
@@ -181,11 +161,11 @@ static int dec_info(const struct vuc_trace_msg *m, struct vuc_tout *o,
     p->argsz = r.argsz;
     p->index = r.index;
     if (cmd == VFIO_USER_DEVICE_GET_IRQ_INFO) {
-        irq_index(o, r.index);
+        vuc_tout_irq(o, r.index);
         return 0;
     }
     if (cmd != VFIO_USER_DEVICE_GET_INFO) {
-        region_index(o, r.index);
+        vuc_tout_region(o, r.index);
     }
     vuc_tout_u64(o, "argsz", "argsz", r.argsz);
     return 0;
@@ -200,9 +180,9 @@ static int dec_set_irqs(const struct vuc_trace_msg *m, struct vuc_tout *o,
         return -EPROTO;
     }
     memcpy(&s, m->payload, sizeof(s));
-    irq_index(o, s.index);
+    vuc_tout_irq(o, s.index);
     vuc_tout_flags(o, "flags", NULL, s.flags, irq_set_flags,
-                   NFLAGS(irq_set_flags));
+                   VUC_TOUT_NFLAGS(irq_set_flags));
     vuc_tout_u64(o, "start", "start", s.start);
     vuc_tout_u64(o, "count", "count", s.count);
     if (s.flags & VFIO_USER_IRQ_SET_DATA_BOOL) {
@@ -285,7 +265,8 @@ static int dec_dirty_pages(const struct vuc_trace_msg *m, struct vuc_tout *o,
         p->pgsize = r.bitmap.pgsize;
         p->bmsize = r.bitmap.size;
     }
-    vuc_tout_flags(o, "flags", NULL, d.flags, dirty_flags, NFLAGS(dirty_flags));
+    vuc_tout_flags(o, "flags", NULL, d.flags, dirty_flags,
+                   VUC_TOUT_NFLAGS(dirty_flags));
     if (d.flags & VFIO_USER_DIRTY_PAGES_FLAG_GET_BITMAP) {
         vuc_tout_hex(o, "iova", "iova", r.iova);
         vuc_tout_hex(o, "size", "size", r.size);
@@ -349,15 +330,6 @@ static int dec_write_multi(const struct vuc_trace_msg *m, struct vuc_tout *o,
     return 0;
 }
 
-static const char *mig_state_name(uint32_t s)
-{
-    static const char *const names[VFIO_USER_DEVICE_NUM_STATES] = {
-        "ERROR",    "STOP",        "RUNNING",  "STOP_COPY",
-        "RESUMING", "RUNNING_P2P", "PRE_COPY", "PRE_COPY_P2P",
-    };
-    return s < VFIO_USER_DEVICE_NUM_STATES ? names[s] : "UNKNOWN";
-}
-
 const char *vuc_trace_feature_name(uint32_t feature)
 {
     switch (feature) {
@@ -382,7 +354,7 @@ void vuc_trace_feature(struct vuc_tout *o, uint32_t flags)
     const char *name = vuc_trace_feature_name(feature);
 
     vuc_tout_flags(o, "op", NULL, flags & ~VFIO_USER_DEVICE_FEATURE_MASK,
-                   feature_ops, NFLAGS(feature_ops));
+                   feature_ops, VUC_TOUT_NFLAGS(feature_ops));
     if (name != NULL) {
         vuc_tout_str(o, "feature", NULL, name);
     } else {
@@ -411,7 +383,7 @@ static int dec_feature(const struct vuc_trace_msg *m, struct vuc_tout *o,
         dlen >= sizeof(struct vfio_user_device_feature_mig_state)) {
         struct vfio_user_device_feature_mig_state s;
         memcpy(&s, data, sizeof(s));
-        vuc_tout_str(o, "state", NULL, mig_state_name(s.device_state));
+        vuc_tout_str(o, "state", NULL, vuc_tout_mig_state_name(s.device_state));
     } else if (set &&
                (feature == VFIO_USER_DEVICE_FEATURE_DMA_LOGGING_START ||
                 feature == VFIO_USER_DEVICE_FEATURE_DMA_LOGGING_STOP) &&
