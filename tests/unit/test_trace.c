@@ -68,7 +68,9 @@ static const char *fmt(struct tr *t, enum vuc_trace_dir dir, bool twin,
         .error_no = err,
     };
     uint8_t *copy = malloc(len ? len : 1);
-    memcpy(copy, payload, len);
+    if (len > 0) {
+        memcpy(copy, payload, len); /* payload may be NULL when empty */
+    }
     struct vuc_trace_msg m = {dir, twin, &h, copy, len, nfds, time_ns};
 
     int n = vuc_tracer_format(t->text, &m, t->line, sizeof(t->line));
