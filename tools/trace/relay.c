@@ -145,8 +145,7 @@ static void end(struct session *s, const char *why)
     }
 }
 
-/* ---- Twin-socket mode -----------------------------------------------------
- */
+/* ---- Twin-socket mode ---------------------------------------------------- */
 
 /*
  * The server's VERSION reply passes the socket its requests will travel on.
@@ -198,8 +197,7 @@ static void twin_substitute(struct session *s, struct dir *d, uint64_t start,
     }
 }
 
-/* ---- Framing --------------------------------------------------------------
- */
+/* ---- Framing ------------------------------------------------------------- */
 
 /* The fds of the message at start, which ends at end_pos: how many. */
 static unsigned fds_of(struct dir *d, uint64_t start, uint64_t end_pos)
@@ -287,8 +285,7 @@ static void frame(struct session *s, struct dir *d)
     }
 }
 
-/* ---- I/O ------------------------------------------------------------------
- */
+/* ---- I/O ----------------------------------------------------------------- */
 
 /* What the direction may hold: a chunk, or the message it is assembling. */
 static uint64_t hold_limit(const struct dir *d)
@@ -463,8 +460,7 @@ static void dir_write(struct session *s, struct dir *d)
     }
 }
 
-/* ---- The loop -------------------------------------------------------------
- */
+/* ---- The loop ------------------------------------------------------------ */
 
 static void add_poll(struct pollfd *p, unsigned *n, int fd, short ev)
 {
