@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "cmds.h"
+#include "cmd_trace.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1238,6 +1239,22 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .fn = vuctl_cmd_sleep,
         .min_args = 1,
         .max_args = 1,
+    },
+    {
+        .name = "trace",
+        .args = "on|off|FILE",
+        .summary = "print every vfio-user message",
+        .help = "Print one decoded line per message sent or received, from\n"
+                "now on and for later connections: on writes to stderr, FILE\n"
+                "to a file (./on names a file called on), off stops. With\n"
+                "--json the lines are JSON objects. Replies name the request\n"
+                "they answer and how long it took.\n",
+        .example = "trace on\ntrace /tmp/session.trace\n",
+        .fn = vuctl_cmd_trace,
+        .min_args = 1,
+        .max_args = 1,
+        .first_arg = VUCTL_ARG_FILE,
+        .words = "on off",
     },
     {
         .name = "help",

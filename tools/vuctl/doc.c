@@ -23,6 +23,8 @@ const struct vuctl_option vuctl_options[] = {
      "pass no fd with DMA maps (every connection)", false},
     {"no-twin", no_argument, VUCTL_OPT_NO_TWIN, NULL,
      "ask for no twin socket (every connection)", false},
+    {"trace", optional_argument, VUCTL_OPT_TRACE, "FILE",
+     "print every vfio-user message to FILE (=FILE) or stderr", false},
     {"verbose", no_argument, 'v', NULL,
      "also print libvuc's info and debug messages", false},
     {"help", no_argument, 'h', NULL, "print this help and exit", false},

@@ -14,6 +14,7 @@ struct event_base;
 struct vuc_client;
 struct vuc_dma_map;
 struct vuc_options;
+struct vuctl_trace;
 
 /* Exit statuses; --help documents them, scripts depend on them. */
 enum vuctl_status {
@@ -83,6 +84,8 @@ struct vuctl {
 
     struct vuctl_irq_range *irqs;
     size_t nirqs;
+
+    struct vuctl_trace *trace; /* cmd_trace.c; NULL when not tracing */
 
     /* What the last failing command left for out_error(). */
     struct {
