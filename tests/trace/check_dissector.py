@@ -13,11 +13,13 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_trace import Failure, run_session  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LUA = os.path.join(HERE, "..", "..", "tools", "wireshark", "vfio_user.lua")
@@ -36,53 +38,11 @@ FIELDS = ["vfio_user.msg_id", "vfio_user.cmd", "vfio_user.type",
           "_ws.expert.group"]
 
 
-class Failure(Exception):
-    pass
-
-
-def wait_for(path, proc, what):
-    deadline = time.monotonic() + 10
-    while not os.path.exists(path):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise Failure("%s did not create %s" % (what, path))
-        time.sleep(0.01)
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def capture(args, tmp):
-    sock, dev_sock = os.path.join(tmp, "t.sock"), os.path.join(tmp, "d.sock")
+    """session.vuc through vuc-trace --json --pcap: the capture, and the
+    proxy's JSON line of each decoded message."""
     pcap, trace = os.path.join(tmp, "c.pcapng"), os.path.join(tmp, "t.jsonl")
-    with open(os.path.join(HERE, "session.vuc")) as f:
-        script = f.read().replace("@TMP@", tmp)
-    with open(os.path.join(tmp, "s.vuc"), "w") as f:
-        f.write(script)
-    log = open(os.path.join(tmp, "log"), "wb")
-    dev = subprocess.Popen([args.testdev, "--socket-path=" + dev_sock],
-                           stdout=log, stderr=subprocess.STDOUT)
-    proxy = None
-    try:
-        wait_for(dev_sock, dev, "vuc-testdev")
-        proxy = subprocess.Popen([args.proxy, "--listen", sock, "--connect",
-                                  dev_sock, "--json", "-o", trace, "--pcap",
-                                  pcap], stdout=log, stderr=subprocess.STDOUT)
-        wait_for(sock, proxy, "vuc-trace")
-        subprocess.run([args.vuctl, "-c", "connect " + sock, "-f",
-                        os.path.join(tmp, "s.vuc")], capture_output=True,
-                       timeout=60)
-    finally:
-        if proxy:
-            stop(proxy)
-        stop(dev)
-        log.close()
+    run_session(args, tmp, True, trace, pcap)
     with open(trace) as f:
         lines = [json.loads(line) for line in f]
     return pcap, [j for j in lines if j.get("kind") != "undecoded"]

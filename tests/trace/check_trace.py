@@ -21,12 +21,15 @@ import difflib
 import json
 import os
 import re
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "vuctl"))
+from run_golden import stop_server as stop  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEADLINE = 10.0
@@ -50,17 +53,6 @@ def wait_for(path, proc, what):
         if time.monotonic() > deadline:
             raise Failure("%s did not create %s" % (what, path))
         time.sleep(0.01)
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    return proc.returncode
 
 
 def normalize(text, json_mode):
@@ -101,9 +93,10 @@ def compare(name, got, want, json_mode):
     return problems
 
 
-def run_session(args, tmp, json_mode, proxy_trace=None):
-    """One session; returns (status, stdout, stderr, vuctl's trace, proxy's
-    trace or None)."""
+def run_session(args, tmp, json_mode, proxy_trace=None, pcap=None):
+    """One session (through the proxy when proxy_trace names its trace
+    file, and with --pcap when pcap is given); returns (status, stdout,
+    stderr, vuctl's trace, the proxy's trace or None)."""
     sock = os.path.join(tmp, "dev.sock")
     script = os.path.join(tmp, "session.vuc")
     with open(os.path.join(HERE, "session.vuc")) as f:
@@ -123,6 +116,8 @@ def run_session(args, tmp, json_mode, proxy_trace=None):
                    "-o", proxy_trace]
             if json_mode:
                 cmd.append("--json")
+            if pcap:
+                cmd += ["--pcap", pcap]
             proxy = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
             wait_for(sock, proxy, "vuc-trace")
         trace = os.path.join(tmp, "vuctl.trace")
