@@ -10,7 +10,7 @@
  *   irq.c      interrupt info, SET_IRQS and eventfd signalling
  *   dma.c      the DMA map table, direct access to mapped client memory
  *              and the record of pages written through it
- *   dmaengine.c  the DMA engine's jobs (BAR0 0x100..0x1ff)
+ *   dev_testdev_dma.c  the DMA engine's jobs (BAR0 0x100..0x1ff)
  *   iofd.c     DEVICE_GET_REGION_IO_FDS and the doorbell ioeventfd
  *   feature.c  DEVICE_FEATURE: what all features share, and dispatch
  *   migration.c  the migration state machine, the migration data stream
