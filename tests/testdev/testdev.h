@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Internal interfaces of vuc-testdev. The program is split by concern:
- *
- * One server core and device personalities. The core never names a
- * device; each device is a const struct td_personality at the end of its
- * dev_*.c file, listed once in personality.c and chosen by --device.
+ * Internal interfaces of vuc-testdev: one server core and device
+ * personalities, split by concern. The core never names a device; each device
+ * is a const struct td_personality at the end of its dev_*.c file, listed once
+ * in personality.c and chosen by --device.
  *
  * The core:
  *   main.c     options, sockets, the accept loop, signals, waiting
@@ -16,6 +15,7 @@
  *   device.c   regions, device info, region info, REGION_READ/WRITE(_MULTI),
  *              DEVICE_RESET, all through the personality's ops
  *   pci.c      PCI configuration space: masks, BAR and capability builders
+ *   pcicfg.h   standard config space offsets and capability fields
  *   irq.c      interrupt info, SET_IRQS and eventfd signalling
  *   dma.c      the DMA map table, direct access to mapped client memory
  *              and the record of pages written through it
@@ -30,6 +30,7 @@
  *              DIRTY_PAGES command and DMA_UNMAP's legacy bitmap
  *
  * The personality "testdev" (the default), described by testdev_regs.h:
+ *   dev_testdev.h      its state, shared by its files
  *   dev_testdev.c      BAR0 registers, BAR1 memory, the write log, the
  *                      interrupt hooks, config space, doorbell; its ops
  *   dev_testdev_dma.c  the DMA engine's jobs (BAR0 0x100..0x1ff)
