@@ -64,11 +64,10 @@ int vuc_wire_fail(struct vuc_wire_err *err, const char *fmt, ...)
 }
 
 /* As vuc_wire_fail() for the few checks that report another errno. */
-static int wire_fail_code(struct vuc_wire_err *err, int code, const char *fmt,
-                          ...) __attribute__((format(printf, 3, 4)));
+int vuc_wire_fail_code(struct vuc_wire_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static int wire_fail_code(struct vuc_wire_err *err, int code, const char *fmt,
-                          ...)
+int vuc_wire_fail_code(struct vuc_wire_err *err, int code, const char *fmt, ...)
 {
     va_list ap;
 
@@ -84,20 +83,21 @@ const char *vuc_wire_cmd_name(uint16_t cmd)
     return name != NULL ? name : "UNKNOWN";
 }
 
-static const char *fd_word(unsigned n)
+static inline const char *wire_fd_word(unsigned n)
 {
     return n == 1 ? "fd" : "fds";
 }
 
 /* Shared by every message that may not carry fds. `what` is "reply" or
  * "request". */
-static int wire_no_fds(uint16_t cmd, const char *what, unsigned nfds,
-                       struct vuc_wire_err *err)
+static inline int wire_no_fds(uint16_t cmd, const char *what, unsigned nfds,
+                              struct vuc_wire_err *err)
 {
     if (nfds == 0)
         return 0;
     return vuc_wire_fail(err, "%s %s carried %u %s, none belong",
-                         vuc_wire_cmd_name(cmd), what, nfds, fd_word(nfds));
+                         vuc_wire_cmd_name(cmd), what, nfds,
+                         wire_fd_word(nfds));
 }
 
 /* ---- Encoding helpers ---------------------------------------------------- */
@@ -106,7 +106,7 @@ static int wire_no_fds(uint16_t cmd, const char *what, unsigned nfds,
  * Check that an encoder may write `need` bytes: the whole message must be
  * describable by the 32-bit msg_size, and the caller's buffer must hold it.
  */
-static ssize_t wire_room(size_t cap, uint64_t need)
+static inline ssize_t wire_room(size_t cap, uint64_t need)
 {
     if (need > WIRE_MAX_PAYLOAD)
         return -EMSGSIZE;
@@ -116,7 +116,7 @@ static ssize_t wire_room(size_t cap, uint64_t need)
 }
 
 /* Fits argsz, a u32 that covers a reply payload. */
-static bool wire_u32_sum(uint64_t a, uint64_t b, uint32_t *out)
+static inline bool wire_u32_sum(uint64_t a, uint64_t b, uint32_t *out)
 {
     uint64_t sum;
 
@@ -126,7 +126,7 @@ static bool wire_u32_sum(uint64_t a, uint64_t b, uint32_t *out)
     return true;
 }
 
-static bool is_pow2(uint64_t v)
+static inline bool wire_is_pow2(uint64_t v)
 {
     return v != 0 && (v & (v - 1)) == 0;
 }
@@ -720,7 +720,7 @@ static int wire_io_fd_entry(const uint8_t *p, size_t at, uint32_t stride,
         return vuc_wire_fail(err,
                              IOF ": sub-region %" PRIu32 " uses fd %" PRIu32
                                  ", but only %u %s came",
-                             i, s.fd_index, nfds, fd_word(nfds));
+                             i, s.fd_index, nfds, wire_fd_word(nfds));
     switch (s.type) {
     case VFIO_USER_IO_FD_TYPE_IOEVENTFD:
         known = WIRE_IOEVENTFD_FLAGS;
@@ -823,7 +823,7 @@ int vuc_wire_dec_region_io_fds_reply(const void *payload, size_t len,
             return vuc_wire_fail(err,
                                  IOF " lists no sub-regions but carried "
                                      "%u %s",
-                                 nfds, fd_word(nfds));
+                                 nfds, wire_fd_word(nfds));
         return 0;
     }
     if (h.count > max_entries)
@@ -935,7 +935,7 @@ ssize_t vuc_wire_enc_set_irqs(void *buf, size_t cap, uint32_t flags,
 
     /* "VFIO_USER_DEVICE_SET_IRQS": data and action flags are each mutually
      * exclusive, and nothing else is defined. */
-    if (!is_pow2(data) || !is_pow2(action) ||
+    if (!wire_is_pow2(data) || !wire_is_pow2(action) ||
         (flags & ~(VFIO_USER_IRQ_SET_DATA_TYPE_MASK |
                    VFIO_USER_IRQ_SET_ACTION_TYPE_MASK)))
         return -EINVAL;
@@ -1155,39 +1155,40 @@ int vuc_wire_dec_dma_request(uint16_t cmd, const void *payload, size_t len,
 
     *data = NULL;
     if (cmd != VFIO_USER_DMA_READ && cmd != VFIO_USER_DMA_WRITE)
-        return wire_fail_code(
+        return vuc_wire_fail_code(
             err, -EINVAL, "command %u (%s) is not a DMA request", cmd, name);
     if (nfds > 0)
-        return wire_fail_code(err, -EINVAL,
-                              "%s request carried %u %s, none belong", name,
-                              nfds, fd_word(nfds));
+        return vuc_wire_fail_code(err, -EINVAL,
+                                  "%s request carried %u %s, none belong", name,
+                                  nfds, wire_fd_word(nfds));
     if (len < sizeof(a))
-        return wire_fail_code(err, -EINVAL,
-                              "%s request has %zu bytes, expected at least "
-                              "%zu",
-                              name, len, sizeof(a));
+        return vuc_wire_fail_code(err, -EINVAL,
+                                  "%s request has %zu bytes, expected at least "
+                                  "%zu",
+                                  name, len, sizeof(a));
     memcpy(&a, p, sizeof(a));
     if (a.count == 0)
-        return wire_fail_code(err, -EINVAL, "%s request has count 0", name);
+        return vuc_wire_fail_code(err, -EINVAL, "%s request has count 0", name);
     if (a.count > max_xfer)
-        return wire_fail_code(err, -EINVAL,
-                              "%s request has count %" PRIu64
-                              ", above the max_data_xfer_size of %" PRIu32,
-                              name, a.count, max_xfer);
+        return vuc_wire_fail_code(err, -EINVAL,
+                                  "%s request has count %" PRIu64
+                                  ", above the max_data_xfer_size of %" PRIu32,
+                                  name, a.count, max_xfer);
     if (__builtin_add_overflow(a.address, a.count, &end))
-        return wire_fail_code(err, -EINVAL,
-                              "%s request range [0x%" PRIx64 ", +0x%" PRIx64
-                              ") wraps past the end of the address space",
-                              name, a.address, a.count);
+        return vuc_wire_fail_code(err, -EINVAL,
+                                  "%s request range [0x%" PRIx64 ", +0x%" PRIx64
+                                  ") wraps past the end of the address space",
+                                  name, a.address, a.count);
     if (cmd == VFIO_USER_DMA_READ && len != sizeof(a))
-        return wire_fail_code(err, -EINVAL,
-                              "DMA_READ request has %zu bytes, expected %zu",
-                              len, sizeof(a));
+        return vuc_wire_fail_code(
+            err, -EINVAL, "DMA_READ request has %zu bytes, expected %zu", len,
+            sizeof(a));
     if (cmd == VFIO_USER_DMA_WRITE && len - sizeof(a) != a.count)
-        return wire_fail_code(err, -EINVAL,
-                              "DMA_WRITE request carries %zu data bytes, its "
-                              "count says %" PRIu64,
-                              len - sizeof(a), a.count);
+        return vuc_wire_fail_code(
+            err, -EINVAL,
+            "DMA_WRITE request carries %zu data bytes, its "
+            "count says %" PRIu64,
+            len - sizeof(a), a.count);
 
     *address = a.address;
     *count = a.count;
@@ -1376,11 +1377,11 @@ int vuc_wire_dec_dma_logging_report(const uint8_t *data, size_t len,
     uint64_t want = vuc_wire_bitmap_size(length, page_size);
 
     if (want == 0)
-        return wire_fail_code(err, -EINVAL,
-                              "DMA_LOGGING_REPORT asked for length 0x%" PRIx64
-                              " at page size %" PRIu64
-                              ", which needs no valid bitmap",
-                              length, page_size);
+        return vuc_wire_fail_code(
+            err, -EINVAL,
+            "DMA_LOGGING_REPORT asked for length 0x%" PRIx64
+            " at page size %" PRIu64 ", which needs no valid bitmap",
+            length, page_size);
     if (len < sizeof(r))
         return vuc_wire_fail(err,
                              "DMA_LOGGING_REPORT reply data has %zu bytes, "
@@ -1408,7 +1409,7 @@ uint64_t vuc_wire_bitmap_size(uint64_t length, uint64_t page_size)
 {
     uint64_t pages, words;
 
-    if (!is_pow2(page_size) || length == 0)
+    if (!wire_is_pow2(page_size) || length == 0)
         return 0;
     /* Rounded up without forming length + page_size - 1, which may wrap. */
     pages = length / page_size + (length % page_size != 0);
