@@ -12,6 +12,7 @@
 #include <event2/event.h>
 
 #include "client.h"
+#include "feature.h"
 
 #define DEFAULT_TIMEOUT_MS 5000
 #define DEFAULT_MAX_MSG_FDS 16u
@@ -246,13 +247,8 @@ struct vuc_client *vuc_client_new(struct event_base *base,
 static void client_destroy(struct vuc_client *c)
 {
     vuc_conn_release(c);
-    vuc_discovery_clear(c);
-    vuc_held_free(c);
-    vuc_dma_release_all(c);
-    vuc_io_ops_release(c);
-    vuc_fence_pool_release(c);
+    vuc_features_release(c);
     event_free(c->defer_ev);
-    free(c->server_json);
     free(c);
 }
 

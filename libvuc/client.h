@@ -14,6 +14,7 @@
 
 #include <vuc/vuc.h>
 
+#include "feature.h"
 #include "transport.h"
 
 struct vuc_options {
@@ -59,8 +60,8 @@ struct vuc_req {
     /* Its deadline (0: none) in the client's deadline-ordered list. */
     uint64_t deadline_ns;
     struct vuc_req *tprev, *tnext;
-    /* Posted messages sent before it: its reply confirms them all. */
-    uint64_t posted_mark;
+    /* No_reply messages sent before it: its reply confirms them all. */
+    uint64_t noreply_mark;
     vuc_req_fn fn;
     struct vuc_req *next_free;
     /* Per-operation context, owned by whoever submitted the request. */
@@ -159,6 +160,8 @@ struct vuc_client {
     unsigned inflight;
     uint16_t next_id;
     struct vuc_req *free_reqs;
+    /* No_reply messages queued on main so far (never reset). */
+    uint64_t noreply_sent;
 
     /* Discovery results. */
     struct vuc_device_info dev;
@@ -168,13 +171,13 @@ struct vuc_client {
     /* What a lost connection had, while a reconnect finds the device. */
     struct vuc_held *held;
 
-    /* Posted writes. posted_seq counts posted messages, fenced_seq those a
-     * fence confirmed. */
+    /* Posted writes. fenced_seq counts the No_reply messages (noreply_sent)
+     * a reply confirmed. */
     enum vuc_posting posting;
     bool bar_mem[6]; /* memory BARs (from config space at connect) */
     struct vuc_safe_range safe[VUC_POSTED_SAFE_MAX];
     unsigned nsafe;
-    uint64_t posted_seq, fenced_seq;
+    uint64_t fenced_seq;
     int posted_err;
     char posted_errtext[256];
     struct vuc_posted_rec posted_ring[VUC_POSTED_RING];
@@ -287,6 +290,13 @@ struct vuc_req *vuc_req_send(struct vuc_client *c, uint16_t cmd,
                              vuc_req_fn fn, void *op, int *fds, unsigned nfds,
                              int *rc);
 
+/* A message without reply went into main's queue: the next request's reply
+ * confirms it. */
+static inline void vuc_conn_noreply_queued(struct vuc_client *c)
+{
+    c->noreply_sent++;
+}
+
 /* Give back a started request that will not be submitted. */
 void vuc_req_abandon(struct vuc_client *c, struct vuc_req *req);
 
@@ -303,18 +313,20 @@ void vuc_conn_release(struct vuc_client *c);
 
 /* ---- discover.c ---------------------------------------------------------- */
 
+extern const struct vuc_feature vuc_discover_feature;
+
 /* Connect on fd; with restore, set up again what a lost connection had. */
 int vuc_connect_begin(struct vuc_client *c, int fd, bool restore,
                       vuc_done_cb cb, void *arg);
 /* VERSION finished (negotiate.c): go on discovering, or fail the connect. */
 void vuc_connect_negotiated(struct vuc_client *c, int rc);
-/* Fail an unfinished connect (called by conn.c when the connection ends). */
-void vuc_connect_abort(struct vuc_client *c, int err);
 void vuc_discovery_clear(struct vuc_client *c);
 /* Let go of the regions' mappings, fds and doorbells; the infos stay. */
 void vuc_regions_release(struct vuc_client *c);
 
 /* ---- reconnect.c --------------------------------------------------------- */
+
+extern const struct vuc_feature vuc_reconnect_feature;
 
 /* Hold the old connection's view of the device (infos, vectors) before a
  * reconnect clears the client. */
@@ -325,13 +337,12 @@ int vuc_held_return(struct vuc_client *c);
 /* A reconnect failed before the vectors went back: the old view replaces
  * what it found, as if it had not been tried. */
 void vuc_held_restore(struct vuc_client *c);
-/* Release a hold (the client is freed). */
-void vuc_held_free(struct vuc_client *c);
 
 /* ---- region.c ------------------------------------------------------------ */
 
+extern const struct vuc_feature vuc_region_feature;
+
 void vuc_region_unmap_all(struct vuc_client *c);
-void vuc_io_ops_release(struct vuc_client *c);
 
 /* ---- irq.c --------------------------------------------------------------- */
 
@@ -354,6 +365,8 @@ void vuc_irq_adopt(struct vuc_client *c, struct vuc_irq_state *held);
 
 /* ---- posting.c ----------------------------------------------------------- */
 
+extern const struct vuc_feature vuc_posting_feature;
+
 /* May this write be posted under the current policy? */
 bool vuc_may_post(const struct vuc_client *c, uint32_t index, uint64_t offset,
                   size_t len);
@@ -371,21 +384,20 @@ int vuc_post_flush_batch(struct vuc_client *c);
  * is outstanding). Returns 0 or -errno (fn not called). */
 int vuc_fence_then(struct vuc_client *c, int timeout_ms, vuc_done_cb fn,
                    void *arg);
-void vuc_fence_pool_release(struct vuc_client *c);
-/* A reply to a posted message: record its failure. False if it was none. */
-bool vuc_posted_reply(struct vuc_client *c, const struct vfio_user_header *hdr);
-void vuc_posting_conn_lost(struct vuc_client *c);
 
 /* ---- migration.c and dirty.c --------------------------------------------- */
+
+extern const struct vuc_feature vuc_dirty_feature;
 
 /* Send DEVICE_FEATURE with flags and data; fn gets the reply, req->op = op,
  * req->index = flags. */
 int vuc_feature_send(struct vuc_client *c, uint32_t flags, uint32_t argsz,
                      const void *data, size_t len, int timeout_ms,
                      vuc_req_fn fn, void *op);
-void vuc_dirty_conn_lost(struct vuc_client *c);
 
 /* ---- dma.c --------------------------------------------------------------- */
+
+extern const struct vuc_feature vuc_dma_feature;
 
 /* Forget the pages written by DMA_WRITE so far (logging starts afresh). */
 void vuc_dma_msg_dirty_clear(struct vuc_client *c);
@@ -399,16 +411,9 @@ void vuc_dma_msg_dirty_merge(struct vuc_client *c, uint64_t iova,
                              uint64_t length, uint64_t page_size,
                              uint64_t *bitmap);
 
-/* Serve DMA_READ or DMA_WRITE from the map table. */
-void vuc_dma_serve(struct vuc_client *c, struct vuc_chan *ch,
-                   const struct vfio_user_header *hdr, const uint8_t *payload,
-                   size_t len, int *fds, unsigned nfds);
 /* Map every map the connection lost again (a reconnect). Returns 1 when
  * there is none (done is not called), 0 when done will follow with the
  * first failure or 0, or a negative errno when nothing was sent. */
 int vuc_dma_restore(struct vuc_client *c, vuc_done_cb done, void *arg);
-/* The connection ended: the server has dropped every map. */
-void vuc_dma_conn_lost(struct vuc_client *c);
-void vuc_dma_release_all(struct vuc_client *c);
 
 #endif /* VUC_CLIENT_H */

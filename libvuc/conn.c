@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "client.h"
+#include "feature.h"
 #include "wire.h"
 
 enum {
@@ -264,8 +265,8 @@ struct vuc_req *vuc_req_start(struct vuc_client *c, uint16_t cmd,
                        vuc_wire_cmd_name(cmd));
         return NULL;
     }
-    /* Batched posted writes were issued first, so they go first. */
-    if (c->nbatch > 0 && (*rc = vuc_post_flush_batch(c)) < 0) {
+    /* Messages a feature held back were issued first, so they go first. */
+    if ((*rc = vuc_features_before_send(c)) < 0) {
         return NULL;
     }
     uint16_t id;
@@ -359,7 +360,7 @@ int vuc_req_submit(struct vuc_client *c, struct vuc_req *req,
     }
     req->fn = fn;
     req->state = REQ_WAITING;
-    req->posted_mark = c->posted_seq;
+    req->noreply_mark = c->noreply_sent;
     int ms = vuc_timeout_ms(c, timeout_ms);
     if (ms > 0) {
         tq_insert(c, req, ms);
@@ -397,7 +398,7 @@ static void on_reply(struct vuc_client *c, const struct vfio_user_header *hdr,
         c->nslots ? c->slots[hdr->msg_id & (c->nslots - 1)] : NULL;
 
     if (req == NULL || req->id != hdr->msg_id || req->state == REQ_STARTED) {
-        if (vuc_posted_reply(c, hdr)) {
+        if (vuc_features_stray_reply(c, hdr)) {
             close_fds(fds, nfds);
             return;
         }
@@ -407,10 +408,10 @@ static void on_reply(struct vuc_client *c, const struct vfio_user_header *hdr,
         close_fds(fds, nfds);
         return;
     }
-    /* "Command Concurrency": any reply confirms every posted message sent
+    /* "Command Concurrency": any reply confirms every No_reply message sent
      * before its request. */
-    if (req->posted_mark > c->fenced_seq) {
-        c->fenced_seq = req->posted_mark;
+    if (req->noreply_mark != 0) {
+        vuc_features_replied(c, req->noreply_mark);
     }
     if (req->state == REQ_LATE) {
         vuc_log(c, VUC_LOG_INFO,
@@ -481,24 +482,12 @@ void vuc_conn_reply(struct vuc_client *c, struct vuc_chan *ch,
     vuc_chan_commit_data(ch, head, data, data_len);
 }
 
-typedef void (*vuc_serve_fn)(struct vuc_client *c, struct vuc_chan *ch,
-                             const struct vfio_user_header *hdr,
-                             const uint8_t *payload, size_t len, int *fds,
-                             unsigned nfds);
-
-/* The server-to-client commands this client serves. */
-static const vuc_serve_fn serve_table[VFIO_USER_MAX_COMMAND] = {
-    [VFIO_USER_DMA_READ] = vuc_dma_serve,
-    [VFIO_USER_DMA_WRITE] = vuc_dma_serve,
-};
-
 static void on_server_request(struct vuc_client *c, struct vuc_chan *ch,
                               const struct vfio_user_header *hdr,
                               const uint8_t *payload, size_t len, int *fds,
                               unsigned nfds)
 {
-    vuc_serve_fn fn =
-        hdr->cmd < VFIO_USER_MAX_COMMAND ? serve_table[hdr->cmd] : NULL;
+    vuc_serve_fn fn = vuc_features_server(hdr->cmd);
 
     if (fn != NULL && c->negotiated) {
         fn(c, ch, hdr, payload, len, fds, nfds);
@@ -539,15 +528,11 @@ static void on_chan_err(struct vuc_chan *ch, int err, const char *text,
     vuc_conn_fail(arg, err, "%s", text);
 }
 
-/* The socket can take more: small posted writes held back while it was
- * busy go out now, ahead of anything queued after them. */
+/* The socket can take more: messages held back while it was busy go out
+ * now, ahead of anything queued after them. */
 static void on_writable(void *arg)
 {
-    struct vuc_client *c = arg;
-
-    if (c->nbatch > 0) {
-        vuc_post_flush_batch(c);
-    }
+    vuc_features_before_send(arg);
 }
 
 static void on_hold(void *arg, bool hold)
@@ -613,9 +598,7 @@ void vuc_conn_close(struct vuc_client *c, int err)
     }
     /* The server dropped our maps and eventfds; libvuc keeps both (the
      * memory, the vectors' eventfds) for a reconnect to set up again. */
-    vuc_dma_conn_lost(c);
-    vuc_posting_conn_lost(c);
-    vuc_dirty_conn_lost(c);
+    vuc_features_conn_lost(c);
     /* Handlers may start requests (refused now) or free the client (then
      * this runs nested and the outer pass finds the slots empty). */
     for (unsigned i = 0; i < c->nslots; i++) {
@@ -630,7 +613,7 @@ void vuc_conn_close(struct vuc_client *c, int err)
             req_release(c, req);
         }
     }
-    vuc_connect_abort(c, err);
+    vuc_features_conn_closed(c, err);
 }
 
 void vuc_conn_fail(struct vuc_client *c, int err, const char *fmt, ...)

@@ -509,7 +509,12 @@ int vuc_dirty_report_async(struct vuc_client *client, uint64_t iova,
     return 0;
 }
 
-void vuc_dirty_conn_lost(struct vuc_client *c)
+static void dirty_conn_lost(struct vuc_client *c)
 {
     c->dirty_mode = VUC_DIRTY_OFF;
 }
+
+const struct vuc_feature vuc_dirty_feature = {
+    .name = "dirty",
+    .conn_lost = dirty_conn_lost,
+};

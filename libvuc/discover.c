@@ -68,7 +68,7 @@ static void connect_finish(struct vuc_client *c, int rc)
     free(op);
 }
 
-void vuc_connect_abort(struct vuc_client *c, int err)
+static void connect_abort(struct vuc_client *c, int err)
 {
     connect_finish(c, err);
 }
@@ -682,3 +682,16 @@ int vuc_reconnect_path_async(struct vuc_client *client, const char *path,
 {
     return connect_path(client, path, true, cb, arg);
 }
+
+static void discover_release(struct vuc_client *c)
+{
+    vuc_discovery_clear(c);
+    free(c->server_json);
+    c->server_json = NULL;
+}
+
+const struct vuc_feature vuc_discover_feature = {
+    .name = "discover",
+    .conn_closed = connect_abort,
+    .release = discover_release,
+};

@@ -781,9 +781,10 @@ static void mark_dirty(struct vuc_dma_map *m, uint64_t off, uint64_t count)
     }
 }
 
-void vuc_dma_serve(struct vuc_client *c, struct vuc_chan *ch,
-                   const struct vfio_user_header *hdr, const uint8_t *payload,
-                   size_t len, int *fds, unsigned nfds)
+static void dma_serve(struct vuc_client *c, struct vuc_chan *ch,
+                      const struct vfio_user_header *hdr,
+                      const uint8_t *payload, size_t len, int *fds,
+                      unsigned nfds)
 {
     struct vuc_wire_err err;
     uint64_t addr, count;
@@ -950,7 +951,7 @@ int vuc_dma_restore(struct vuc_client *c, vuc_done_cb done, void *arg)
     return 0;
 }
 
-void vuc_dma_conn_lost(struct vuc_client *c)
+static void dma_conn_lost(struct vuc_client *c)
 {
     /* The server dropped them all; what remains is only our memory. */
     for (unsigned i = 0; i < c->ndma; i++) {
@@ -960,7 +961,7 @@ void vuc_dma_conn_lost(struct vuc_client *c)
     }
 }
 
-void vuc_dma_release_all(struct vuc_client *c)
+static void dma_release_all(struct vuc_client *c)
 {
     for (unsigned i = 0; i < c->ndma; i++) {
         map_release(c->dma[i]);
@@ -969,3 +970,11 @@ void vuc_dma_release_all(struct vuc_client *c)
     c->dma = NULL;
     c->ndma = c->dma_cap = 0;
 }
+
+const struct vuc_feature vuc_dma_feature = {
+    .name = "dma",
+    .serves = {VFIO_USER_DMA_READ, VFIO_USER_DMA_WRITE},
+    .serve = dma_serve,
+    .conn_lost = dma_conn_lost,
+    .release = dma_release_all,
+};

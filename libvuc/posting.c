@@ -87,7 +87,7 @@ bool vuc_may_post(const struct vuc_client *c, uint32_t index, uint64_t offset,
 
 bool vuc_posted_pending(const struct vuc_client *c)
 {
-    return c->posted_seq != c->fenced_seq || c->nbatch > 0 ||
+    return c->noreply_sent != c->fenced_seq || c->nbatch > 0 ||
            c->posted_err != 0;
 }
 
@@ -99,11 +99,12 @@ static void remember(struct vuc_client *c, uint16_t id, uint16_t cmd,
     struct vuc_posted_rec *r =
         &c->posted_ring[c->posted_pos++ % VUC_POSTED_RING];
     *r = (struct vuc_posted_rec){id, cmd, region, offset, len};
-    c->posted_seq++;
+    vuc_conn_noreply_queued(c);
     c->pstats.posted++;
 }
 
-bool vuc_posted_reply(struct vuc_client *c, const struct vfio_user_header *hdr)
+static bool posted_reply(struct vuc_client *c,
+                         const struct vfio_user_header *hdr)
 {
     /* A server may answer a No_reply message that failed; name it. */
     for (unsigned i = 0; i < VUC_POSTED_RING && i < c->posted_pos; i++) {
@@ -286,7 +287,7 @@ static struct vuc_fence_op *fence_get(struct vuc_client *c)
     return malloc(sizeof(*op));
 }
 
-void vuc_fence_pool_release(struct vuc_client *c)
+static void fence_pool_release(struct vuc_client *c)
 {
     while (c->free_fences != NULL) {
         struct vuc_fence_op *op = c->free_fences;
@@ -332,9 +333,9 @@ static void fence_reply(struct vuc_client *c, struct vuc_req *req,
         c->pstats.fences++;
     }
     int rc = r->hdr != NULL ? 0 : r->err;
-    if (rc < 0 && c->posted_seq != c->fenced_seq) {
+    if (rc < 0 && c->noreply_sent != c->fenced_seq) {
         vuc_fail(c, rc, "fence: %llu posted writes were not confirmed: %s",
-                 (unsigned long long)(c->posted_seq - c->fenced_seq),
+                 (unsigned long long)(c->noreply_sent - c->fenced_seq),
                  strerror(-rc));
     }
     fence_finish(c, op, rc);
@@ -359,8 +360,8 @@ int vuc_fence_then(struct vuc_client *c, int timeout_ms, vuc_done_cb fn,
     }
     op->fn = fn;
     op->arg = arg;
-    op->target = c->posted_seq;
-    if (c->posted_seq == c->fenced_seq) {
+    op->target = c->noreply_sent;
+    if (c->noreply_sent == c->fenced_seq) {
         /* Nothing outstanding: no round trip. */
         op->deferred.fn = fence_deferred;
         vuc_defer(c, &op->deferred);
@@ -399,7 +400,7 @@ int vuc_fence_async(struct vuc_client *client, int timeout_ms, vuc_done_cb cb,
         return vuc_fail(c, -ENOTCONN,
                         "fence: the connection was lost with %llu posted "
                         "writes unconfirmed",
-                        (unsigned long long)(c->posted_seq - c->fenced_seq));
+                        (unsigned long long)(c->noreply_sent - c->fenced_seq));
     }
     return vuc_fence_then(c, timeout_ms, cb, arg);
 }
@@ -426,14 +427,14 @@ int vuc_set_posting(struct vuc_client *client, enum vuc_posting policy)
     return 0;
 }
 
-void vuc_posting_conn_lost(struct vuc_client *c)
+static void posting_conn_lost(struct vuc_client *c)
 {
     c->nbatch = 0;
-    if (c->posted_seq != c->fenced_seq) {
+    if (c->noreply_sent != c->fenced_seq) {
         vuc_log(c, VUC_LOG_WARNING,
                 "%llu posted writes were not confirmed before the "
                 "connection ended",
-                (unsigned long long)(c->posted_seq - c->fenced_seq));
+                (unsigned long long)(c->noreply_sent - c->fenced_seq));
     }
     if (c->posted_err != 0) {
         vuc_log(c, VUC_LOG_WARNING, "%s", c->posted_errtext);
@@ -452,3 +453,19 @@ vuc_region_ioeventfds(const struct vuc_client *client, uint32_t index,
     *n = client->regions[index].niofds;
     return client->regions[index].ioev;
 }
+
+static void posting_replied(struct vuc_client *c, uint64_t noreply)
+{
+    if (noreply > c->fenced_seq) {
+        c->fenced_seq = noreply;
+    }
+}
+
+const struct vuc_feature vuc_posting_feature = {
+    .name = "posting",
+    .before_send = vuc_post_flush_batch,
+    .replied = posting_replied,
+    .stray_reply = posted_reply,
+    .conn_lost = posting_conn_lost,
+    .release = fence_pool_release,
+};

@@ -49,7 +49,7 @@ int vuc_held_take(struct vuc_client *c)
     return 0;
 }
 
-void vuc_held_free(struct vuc_client *c)
+static void held_free(struct vuc_client *c)
 {
     struct vuc_held *h = c->held;
 
@@ -145,3 +145,8 @@ int vuc_held_return(struct vuc_client *c)
     c->held = NULL;
     return 0;
 }
+
+const struct vuc_feature vuc_reconnect_feature = {
+    .name = "reconnect",
+    .release = held_free,
+};

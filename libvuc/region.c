@@ -95,7 +95,7 @@ static void op_defer(struct vuc_client *c, struct vuc_io_op *op)
     vuc_defer(c, &op->deferred);
 }
 
-void vuc_io_ops_release(struct vuc_client *c)
+static void io_ops_release(struct vuc_client *c)
 {
     while (c->free_ops != NULL) {
         struct vuc_io_op *op = c->free_ops;
@@ -621,3 +621,8 @@ int vuc_device_reset_async(struct vuc_client *client, int timeout_ms,
     }
     return rc;
 }
+
+const struct vuc_feature vuc_region_feature = {
+    .name = "region",
+    .release = io_ops_release,
+};
