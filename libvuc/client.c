@@ -12,6 +12,7 @@
 #include <event2/event.h>
 
 #include "client.h"
+#include "conn.h"
 #include "feature.h"
 
 #define DEFAULT_TIMEOUT_MS 5000

@@ -15,7 +15,9 @@
 #include <event2/event.h>
 
 #include "client.h"
+#include "conn.h"
 #include "feature.h"
+#include "transport.h"
 #include "wire.h"
 
 enum {

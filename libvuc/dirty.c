@@ -10,6 +10,10 @@
 #include <string.h>
 
 #include "client.h"
+#include "conn.h"
+#include "dirty.h"
+#include "dma.h"
+#include "migration.h"
 #include "wire.h"
 
 #define MIN_PAGE 4096ull

@@ -14,7 +14,13 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "conn.h"
+#include "discover.h"
+#include "dma.h"
+#include "irq.h"
 #include "negotiate.h"
+#include "reconnect.h"
+#include "region.h"
 #include "wire.h"
 
 /* Enough for a region with a sparse cap of a dozen areas and a type cap, so

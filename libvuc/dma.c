@@ -16,6 +16,10 @@
 #include <event2/event.h>
 
 #include "client.h"
+#include "conn.h"
+#include "dma.h"
+#include "posting.h"
+#include "transport.h"
 #include "wire.h"
 
 #ifndef MFD_HUGETLB

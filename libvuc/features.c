@@ -3,8 +3,13 @@
  * The registry: the only list of the features the core calls, and the
  * dispatchers that walk it. A feature with no hook needs no entry.
  */
-#include "client.h"
+#include "dirty.h"
+#include "discover.h"
+#include "dma.h"
 #include "feature.h"
+#include "posting.h"
+#include "reconnect.h"
+#include "region.h"
 
 /* The order is the order of every hook, so that of teardown as well:
  * discovery lets go of the regions before the DMA maps go, and pooled

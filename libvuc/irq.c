@@ -15,6 +15,9 @@
 #include <event2/event.h>
 
 #include "client.h"
+#include "conn.h"
+#include "irq.h"
+#include "posting.h"
 #include "wire.h"
 
 struct vuc_irq_vec {

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "conn.h"
+#include "migration.h"
 #include "wire.h"
 
 #define FEATURE_HEAD sizeof(struct vfio_user_device_feature)

@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "conn.h"
+#include "posting.h"
+#include "transport.h"
 #include "wire.h"
 
 #define CFG VFIO_USER_PCI_CONFIG_REGION_INDEX

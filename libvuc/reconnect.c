@@ -14,6 +14,9 @@
 #include <string.h>
 
 #include "client.h"
+#include "discover.h"
+#include "irq.h"
+#include "reconnect.h"
 
 /* The old connection's view of the device: what vuc_get_*_info() showed,
  * and the vectors with their eventfds (not read while held). */

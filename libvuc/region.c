@@ -17,6 +17,10 @@
 #include <event2/event.h>
 
 #include "client.h"
+#include "conn.h"
+#include "irq.h"
+#include "posting.h"
+#include "region.h"
 #include "wire.h"
 
 struct vuc_io_op {
