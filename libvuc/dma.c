@@ -838,6 +838,12 @@ static void dma_serve(struct vuc_client *c, struct vuc_chan *ch,
     }
 }
 
+const struct vuc_feature vuc_dma_serve_feature = {
+    .name = "dma serve",
+    .serves = {VFIO_USER_DMA_READ, VFIO_USER_DMA_WRITE},
+    .serve = dma_serve,
+};
+
 /* ---- Connection changes -------------------------------------------------- */
 
 /* ---- After a reconnect ----------------------------------------------------
@@ -977,8 +983,6 @@ static void dma_release_all(struct vuc_client *c)
 
 const struct vuc_feature vuc_dma_feature = {
     .name = "dma",
-    .serves = {VFIO_USER_DMA_READ, VFIO_USER_DMA_WRITE},
-    .serve = dma_serve,
     .conn_lost = dma_conn_lost,
     .release = dma_release_all,
 };

@@ -19,6 +19,8 @@ struct vuc_client;
 /* ---- dma.c --------------------------------------------------------------- */
 
 extern const struct vuc_feature vuc_dma_feature;
+/* Serves DMA_READ and DMA_WRITE from the map table. */
+extern const struct vuc_feature vuc_dma_serve_feature;
 
 /* Forget the pages written by DMA_WRITE so far (logging starts afresh). */
 void vuc_dma_msg_dirty_clear(struct vuc_client *c);

@@ -15,8 +15,9 @@
  * discovery lets go of the regions before the DMA maps go, and pooled
  * operations are freed last. */
 static const struct vuc_feature *const features[] = {
-    &vuc_discover_feature, &vuc_reconnect_feature, &vuc_dma_feature,
-    &vuc_region_feature,   &vuc_posting_feature,   &vuc_dirty_feature,
+    &vuc_discover_feature,  &vuc_reconnect_feature, &vuc_dma_feature,
+    &vuc_dma_serve_feature, &vuc_region_feature,    &vuc_posting_feature,
+    &vuc_dirty_feature,
 };
 
 #define NFEATURES (sizeof(features) / sizeof(features[0]))
