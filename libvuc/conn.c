@@ -463,27 +463,6 @@ void vuc_conn_reply_error(struct vuc_client *c, struct vuc_chan *ch,
     vuc_chan_commit(ch, VFIO_USER_HDR_SIZE, NULL, 0);
 }
 
-void vuc_conn_reply(struct vuc_client *c, struct vuc_chan *ch,
-                    const struct vfio_user_header *hdr, uint64_t addr,
-                    uint64_t count, const void *data, size_t data_len)
-{
-    size_t head = VFIO_USER_HDR_SIZE + sizeof(struct vfio_user_dma_access);
-
-    if (hdr->flags & VFIO_USER_F_NO_REPLY) {
-        return;
-    }
-    uint8_t *msg = vuc_chan_reserve(ch, head + data_len);
-    if (msg == NULL) {
-        vuc_conn_fail(c, -ENOMEM, "out of memory replying to the server");
-        return;
-    }
-    vuc_wire_put_header((struct vfio_user_header *)msg, hdr->msg_id, hdr->cmd,
-                        (uint32_t)(head + data_len), VFIO_USER_F_TYPE_REPLY, 0);
-    vuc_wire_enc_dma_reply(msg + VFIO_USER_HDR_SIZE,
-                           sizeof(struct vfio_user_dma_access), addr, count);
-    vuc_chan_commit_data(ch, head, data, data_len);
-}
-
 static void on_server_request(struct vuc_client *c, struct vuc_chan *ch,
                               const struct vfio_user_header *hdr,
                               const uint8_t *payload, size_t len, int *fds,

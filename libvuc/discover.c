@@ -526,6 +526,68 @@ void vuc_connect_negotiated(struct vuc_client *c, int rc)
     }
 }
 
+/* ---- Cached state ------------------------------------------------------- */
+
+const struct vuc_caps *vuc_get_caps(const struct vuc_client *client)
+{
+    return client->negotiated || client->connected ? &client->caps : NULL;
+}
+
+const char *vuc_server_json(const struct vuc_client *client)
+{
+    return client->server_json ? client->server_json : "";
+}
+
+const struct vuc_device_info *
+vuc_get_device_info(const struct vuc_client *client)
+{
+    return client->connected ? &client->dev : NULL;
+}
+
+const struct vuc_region_info *
+vuc_get_region_info(const struct vuc_client *client, uint32_t index)
+{
+    if (!client->connected || index >= client->dev.num_regions) {
+        return NULL;
+    }
+    return &client->regions[index].info;
+}
+
+const struct vuc_irq_info *vuc_get_irq_info(const struct vuc_client *client,
+                                            uint32_t index)
+{
+    if (!client->connected || index >= client->dev.num_irqs) {
+        return NULL;
+    }
+    return &client->irqs[index];
+}
+
+const char *vuc_region_name(uint32_t index)
+{
+    static const char *const names[VFIO_USER_PCI_NUM_REGIONS] = {
+        "BAR0", "BAR1", "BAR2", "BAR3", "BAR4", "BAR5", "ROM", "CONFIG", "VGA",
+    };
+    static const char *const extra[] = {
+        "REGION9",  "REGION10", "REGION11", "REGION12",
+        "REGION13", "REGION14", "REGION15", "REGION16",
+    };
+    if (index < VFIO_USER_PCI_NUM_REGIONS) {
+        return names[index];
+    }
+    if (index - VFIO_USER_PCI_NUM_REGIONS < sizeof(extra) / sizeof(extra[0])) {
+        return extra[index - VFIO_USER_PCI_NUM_REGIONS];
+    }
+    return "REGION";
+}
+
+const char *vuc_irq_name(uint32_t index)
+{
+    static const char *const names[VFIO_USER_PCI_NUM_IRQS] = {
+        "INTX", "MSI", "MSIX", "ERR", "REQ",
+    };
+    return index < VFIO_USER_PCI_NUM_IRQS ? names[index] : "IRQ";
+}
+
 /* ---- Connect ------------------------------------------------------------- */
 
 void vuc_regions_release(struct vuc_client *c)
