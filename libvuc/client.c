@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Options, the client's lifetime, error text and logging, and the getters
- * of cached state.
+ * Options, the client's lifetime, error text, logging and deferred
+ * completions.
  */
 #include <errno.h>
 #include <stdarg.h>

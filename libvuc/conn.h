@@ -79,14 +79,10 @@ int vuc_req_submit(struct vuc_client *c, struct vuc_req *req,
                    size_t payload_len, int timeout_ms, vuc_req_fn fn, int *fds,
                    unsigned nfds);
 
-/* Answer a server request on the channel it came from: an error, or (for
- * DMA_READ/DMA_WRITE) the 16-byte address/count head followed by data_len
- * bytes of data. Nothing is sent for a request with No_reply. */
+/* Refuse a server request with err on the channel it came from. Nothing is
+ * sent for a request with No_reply. */
 void vuc_conn_reply_error(struct vuc_client *c, struct vuc_chan *ch,
                           const struct vfio_user_header *hdr, int err);
-void vuc_conn_reply(struct vuc_client *c, struct vuc_chan *ch,
-                    const struct vfio_user_header *hdr, uint64_t addr,
-                    uint64_t count, const void *data, size_t data_len);
 
 /* Open the server-to-client channel on the socket VERSION passed. */
 int vuc_conn_open_twin(struct vuc_client *c, int fd);

@@ -3,7 +3,7 @@
  * Connecting: socket, VERSION, then DEVICE_GET_INFO and every region's and
  * irq index's info, pipelined, into the client's cache. The connect
  * completes once, when all of it is known (and mappable regions are mapped,
- * unless the user said otherwise).
+ * unless the user said otherwise). Also the getters of what it found.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -2,7 +2,8 @@
 /*
  * DMA memory: allocation (sealed memfds), the map table (sorted by IOVA, so
  * both overlap checks and the server's DMA requests are a binary search),
- * DMA_MAP/DMA_UNMAP, and serving DMA_READ/DMA_WRITE from the table.
+ * DMA_MAP/DMA_UNMAP, and mapping again after a reconnect. Access to the
+ * memory is dma_access.c.
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -146,9 +146,11 @@ void vuc_dma_msg_dirty_merge(struct vuc_client *c, uint64_t iova,
 
 /* ---- Serving the server's DMA requests ----------------------------------- */
 
-void vuc_conn_reply(struct vuc_client *c, struct vuc_chan *ch,
-                    const struct vfio_user_header *hdr, uint64_t addr,
-                    uint64_t count, const void *data, size_t data_len)
+/* Answer on the channel the request came from: the 16-byte address/count
+ * head, then data_len bytes of data. Nothing is sent for No_reply. */
+static void dma_reply(struct vuc_client *c, struct vuc_chan *ch,
+                      const struct vfio_user_header *hdr, uint64_t addr,
+                      uint64_t count, const void *data, size_t data_len)
 {
     size_t head = VFIO_USER_HDR_SIZE + sizeof(struct vfio_user_dma_access);
 
@@ -220,11 +222,11 @@ static void dma_serve(struct vuc_client *c, struct vuc_chan *ch,
         memcpy(mem, data, count);
         mark_dirty(m, addr - m->iova, count);
         if (!(hdr->flags & VFIO_USER_F_NO_REPLY)) {
-            vuc_conn_reply(c, ch, hdr, addr, count, NULL, 0);
+            dma_reply(c, ch, hdr, addr, count, NULL, 0);
         }
     } else if (!(hdr->flags & VFIO_USER_F_NO_REPLY)) {
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        vuc_conn_reply(c, ch, hdr, addr, count, mem, count);
+        dma_reply(c, ch, hdr, addr, count, mem, count);
     }
 }
 

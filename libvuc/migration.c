@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Migration (v2 of the current specification): probing, the device state
- * machine with path finding, migration data, and a self-describing save
- * file. Also the DEVICE_FEATURE request that dirty.c shares.
+ * machine with path finding, and migration data (the save file is
+ * mig_file.c). Also the DEVICE_FEATURE request that dirty.c shares.
  */
 #include <errno.h>
 #include <stdlib.h>
