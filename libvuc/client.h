@@ -82,6 +82,47 @@ struct vuc_posted_rec {
     uint32_t len;
 };
 
+/* Posted writes. fenced_seq counts the No_reply messages (noreply_sent)
+ * a reply confirmed. */
+struct vuc_posting_state {
+    enum vuc_posting policy;
+    bool bar_mem[6]; /* memory BARs (from config space at connect) */
+    struct vuc_safe_range safe[VUC_POSTED_SAFE_MAX];
+    unsigned nsafe;
+    uint64_t fenced_seq;
+    int err;
+    char errtext[256];
+    struct vuc_posted_rec ring[VUC_POSTED_RING];
+    unsigned pos;
+    struct vfio_user_write_multi_entry batch[VFIO_USER_MULTI_MAX];
+    unsigned nbatch;
+    struct vuc_posting_stats stats;
+    struct vuc_fence_op *free_fences;
+};
+
+/* The device's migration flags, once asked (per connection). */
+struct vuc_mig_state {
+    uint64_t flags;
+    bool probed;
+};
+
+/* Dirty-page logging. */
+struct vuc_dirty_state {
+    enum vuc_dirty_mode mode;
+    uint64_t pgsize;
+};
+
+/* DMA maps, sorted by IOVA. */
+struct vuc_dma_state {
+    struct vuc_dma_map **maps;
+    unsigned n, cap;
+};
+
+/* Region operations: pooled, so steady-state I/O allocates nothing. */
+struct vuc_region_state {
+    struct vuc_io_op *free_ops;
+};
+
 struct vuc_client {
     struct event_base *base;
     struct vuc_options opts;
@@ -128,36 +169,13 @@ struct vuc_client {
     /* What a lost connection had, while a reconnect finds the device. */
     struct vuc_held *held;
 
-    /* Posted writes. fenced_seq counts the No_reply messages (noreply_sent)
-     * a reply confirmed. */
-    enum vuc_posting posting;
-    bool bar_mem[6]; /* memory BARs (from config space at connect) */
-    struct vuc_safe_range safe[VUC_POSTED_SAFE_MAX];
-    unsigned nsafe;
-    uint64_t fenced_seq;
-    int posted_err;
-    char posted_errtext[256];
-    struct vuc_posted_rec posted_ring[VUC_POSTED_RING];
-    unsigned posted_pos;
-    struct vfio_user_write_multi_entry batch[VFIO_USER_MULTI_MAX];
-    unsigned nbatch;
-    struct vuc_posting_stats pstats;
-    struct vuc_fence_op *free_fences;
+    /* Each feature's state, in place, so that using it allocates nothing. */
+    struct vuc_posting_state post;
+    struct vuc_mig_state mig;
+    struct vuc_dirty_state dirty;
+    struct vuc_dma_state dma;
+    struct vuc_region_state region;
 
-    /* The device's migration flags, once asked (per connection). */
-    uint64_t mig_flags;
-    bool mig_probed;
-
-    /* Dirty-page logging. */
-    enum vuc_dirty_mode dirty_mode;
-    uint64_t dirty_pgsize;
-
-    /* DMA maps, sorted by IOVA. */
-    struct vuc_dma_map **dma;
-    unsigned ndma, dma_cap;
-
-    /* Region operations: pooled, so steady-state I/O allocates nothing. */
-    struct vuc_io_op *free_ops;
     struct vuc_deferred *deferred_head, *deferred_tail;
     struct event *defer_ev;
 

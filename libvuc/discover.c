@@ -310,7 +310,7 @@ static void bars_reply(struct vuc_client *c, struct vuc_req *req,
             memcpy(&bar, data + 4 * i, 4);
             /* Bit 0 set is I/O space; the upper half of a 64-bit BAR is
              * a region of size 0 and never written. */
-            c->bar_mem[i] = !(bar & 1) && c->regions[i].info.size > 0;
+            c->post.bar_mem[i] = !(bar & 1) && c->regions[i].info.size > 0;
         }
     }
     discovery_step_done(c);
@@ -614,8 +614,8 @@ void vuc_discovery_clear(struct vuc_client *c)
 {
     vuc_regions_release(c);
     vuc_irq_release_all(c);
-    memset(c->bar_mem, 0, sizeof(c->bar_mem));
-    c->mig_probed = false;
+    memset(c->post.bar_mem, 0, sizeof(c->post.bar_mem));
+    c->mig.probed = false;
     free(c->regions);
     free(c->irqs);
     c->regions = NULL;

@@ -42,10 +42,10 @@
 /* Index of the first map whose iova is > iova. */
 static unsigned upper_bound(const struct vuc_client *c, uint64_t iova)
 {
-    unsigned lo = 0, hi = c->ndma;
+    unsigned lo = 0, hi = c->dma.n;
     while (lo < hi) {
         unsigned mid = lo + (hi - lo) / 2;
-        if (c->dma[mid]->iova <= iova) {
+        if (c->dma.maps[mid]->iova <= iova) {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -61,7 +61,7 @@ struct vuc_dma_map *vuc_dma_find(const struct vuc_client *client, uint64_t iova,
     if (i == 0) {
         return NULL;
     }
-    struct vuc_dma_map *m = client->dma[i - 1];
+    struct vuc_dma_map *m = client->dma.maps[i - 1];
     uint64_t off = iova - m->iova;
     if (off >= m->size || len > m->size - off) {
         return NULL;
@@ -73,36 +73,38 @@ struct vuc_dma_map *vuc_dma_find(const struct vuc_client *client, uint64_t iova,
 static bool overlaps(const struct vuc_client *c, uint64_t iova, uint64_t size)
 {
     unsigned i = upper_bound(c, iova);
-    if (i > 0 && c->dma[i - 1]->iova + c->dma[i - 1]->size > iova) {
+    if (i > 0 && c->dma.maps[i - 1]->iova + c->dma.maps[i - 1]->size > iova) {
         return true;
     }
-    return i < c->ndma && c->dma[i]->iova < iova + size;
+    return i < c->dma.n && c->dma.maps[i]->iova < iova + size;
 }
 
 static int table_insert(struct vuc_client *c, struct vuc_dma_map *m)
 {
-    if (c->ndma == c->dma_cap) {
-        unsigned cap = c->dma_cap ? c->dma_cap * 2 : 16;
-        struct vuc_dma_map **t = realloc(c->dma, cap * sizeof(*t));
+    if (c->dma.n == c->dma.cap) {
+        unsigned cap = c->dma.cap ? c->dma.cap * 2 : 16;
+        struct vuc_dma_map **t = realloc(c->dma.maps, cap * sizeof(*t));
         if (t == NULL) {
             return -ENOMEM;
         }
-        c->dma = t;
-        c->dma_cap = cap;
+        c->dma.maps = t;
+        c->dma.cap = cap;
     }
     unsigned i = upper_bound(c, m->iova);
-    memmove(&c->dma[i + 1], &c->dma[i], (c->ndma - i) * sizeof(*c->dma));
-    c->dma[i] = m;
-    c->ndma++;
+    memmove(&c->dma.maps[i + 1], &c->dma.maps[i],
+            (c->dma.n - i) * sizeof(*c->dma.maps));
+    c->dma.maps[i] = m;
+    c->dma.n++;
     return 0;
 }
 
 static void table_remove(struct vuc_client *c, struct vuc_dma_map *m)
 {
     unsigned i = upper_bound(c, m->iova);
-    if (i > 0 && c->dma[i - 1] == m) {
-        memmove(&c->dma[i - 1], &c->dma[i], (c->ndma - i) * sizeof(*c->dma));
-        c->ndma--;
+    if (i > 0 && c->dma.maps[i - 1] == m) {
+        memmove(&c->dma.maps[i - 1], &c->dma.maps[i],
+                (c->dma.n - i) * sizeof(*c->dma.maps));
+        c->dma.n--;
     }
 }
 
@@ -120,12 +122,12 @@ static void map_release(struct vuc_dma_map *m)
 
 unsigned vuc_dma_count(const struct vuc_client *client)
 {
-    return client->ndma;
+    return client->dma.n;
 }
 
 struct vuc_dma_map *vuc_dma_at(const struct vuc_client *client, unsigned i)
 {
-    return i < client->ndma ? client->dma[i] : NULL;
+    return i < client->dma.n ? client->dma.maps[i] : NULL;
 }
 
 uint64_t vuc_dma_iova(const struct vuc_dma_map *map)
@@ -167,8 +169,8 @@ static int pick_iova(const struct vuc_client *c, uint64_t size, uint64_t align,
 {
     uint64_t cand = IOVA_BASE;
     /* First fit; allocation is rare next to the requests served. */
-    for (unsigned i = 0; i < c->ndma; i++) {
-        const struct vuc_dma_map *m = c->dma[i];
+    for (unsigned i = 0; i < c->dma.n; i++) {
+        const struct vuc_dma_map *m = c->dma.maps[i];
         if (m->iova + m->size <= cand) {
             continue;
         }
@@ -205,7 +207,7 @@ static int check_new_map(struct vuc_client *c, uint64_t *iova, uint64_t size,
                         "the page size 0x%llx",
                         (unsigned long long)size, (unsigned long long)align);
     }
-    if (c->ndma >= c->caps.max_dma_maps) {
+    if (c->dma.n >= c->caps.max_dma_maps) {
         return vuc_fail(c, -ENOSPC,
                         "dma map: the server's limit of %u maps is reached",
                         c->caps.max_dma_maps);
@@ -596,7 +598,7 @@ int vuc_dma_unmap_dirty_async(struct vuc_client *client,
     if (map == NULL || bitmap == NULL) {
         return vuc_fail(c, -EINVAL, "dma unmap: needs a map and a bitmap");
     }
-    if (c->dirty_mode != VUC_DIRTY_LEGACY) {
+    if (c->dirty.mode != VUC_DIRTY_LEGACY) {
         return vuc_fail(c, -ENOTSUP,
                         "dma unmap: the dirty bitmap on unmap is the legacy "
                         "(0.9.1) mechanism; with DMA logging, report before "
@@ -678,8 +680,8 @@ int vuc_dma_restore(struct vuc_client *c, vuc_done_cb done, void *arg)
     unsigned held = 0;
 
     /* Refuse what the new server cannot take before sending anything. */
-    for (unsigned i = 0; i < c->ndma; i++) {
-        const struct vuc_dma_map *m = c->dma[i];
+    for (unsigned i = 0; i < c->dma.n; i++) {
+        const struct vuc_dma_map *m = c->dma.maps[i];
         if (m->state != MAP_LOCAL) {
             continue;
         }
@@ -694,11 +696,11 @@ int vuc_dma_restore(struct vuc_client *c, vuc_done_cb done, void *arg)
     if (held == 0) {
         return 1;
     }
-    if (c->ndma > c->caps.max_dma_maps) {
+    if (c->dma.n > c->caps.max_dma_maps) {
         return vuc_fail(c, -ENOSPC,
                         "reconnect: %u DMA maps to set up again, but the "
                         "server takes at most %u",
-                        c->ndma, c->caps.max_dma_maps);
+                        c->dma.n, c->caps.max_dma_maps);
     }
     struct dma_restore *op = calloc(1, sizeof(*op));
     if (op == NULL) {
@@ -707,8 +709,8 @@ int vuc_dma_restore(struct vuc_client *c, vuc_done_cb done, void *arg)
     op->done = done;
     op->arg = arg;
     op->outstanding = 1; /* held while sending */
-    for (unsigned i = 0; i < c->ndma; i++) {
-        struct vuc_dma_map *m = c->dma[i];
+    for (unsigned i = 0; i < c->dma.n; i++) {
+        struct vuc_dma_map *m = c->dma.maps[i];
         if (m->state != MAP_LOCAL) {
             continue;
         }
@@ -738,21 +740,21 @@ int vuc_dma_restore(struct vuc_client *c, vuc_done_cb done, void *arg)
 static void dma_conn_lost(struct vuc_client *c)
 {
     /* The server dropped them all; what remains is only our memory. */
-    for (unsigned i = 0; i < c->ndma; i++) {
-        if (c->dma[i]->state == MAP_ACTIVE) {
-            c->dma[i]->state = MAP_LOCAL;
+    for (unsigned i = 0; i < c->dma.n; i++) {
+        if (c->dma.maps[i]->state == MAP_ACTIVE) {
+            c->dma.maps[i]->state = MAP_LOCAL;
         }
     }
 }
 
 static void dma_release_all(struct vuc_client *c)
 {
-    for (unsigned i = 0; i < c->ndma; i++) {
-        map_release(c->dma[i]);
+    for (unsigned i = 0; i < c->dma.n; i++) {
+        map_release(c->dma.maps[i]);
     }
-    free(c->dma);
-    c->dma = NULL;
-    c->ndma = c->dma_cap = 0;
+    free(c->dma.maps);
+    c->dma.maps = NULL;
+    c->dma.n = c->dma.cap = 0;
 }
 
 const struct vuc_feature vuc_dma_feature = {

@@ -27,7 +27,7 @@ int vuc_dma_read(struct vuc_client *client, uint64_t iova, void *buf,
     /* Fenced: what the device wrote after our posted writes is visible
      * only once they were processed. From a callback the loop cannot run;
      * the caller fences there itself. */
-    if (client->posting == VUC_POSTING_FENCED && client->connected &&
+    if (client->post.policy == VUC_POSTING_FENCED && client->connected &&
         vuc_posted_pending(client) && client->depth == 0) {
         int rc = vuc_fence(client);
         if (rc < 0) {
@@ -80,8 +80,8 @@ int vuc_dma_msg_dirty(struct vuc_client *client, const struct vuc_dma_map *map,
 
 void vuc_dma_msg_dirty_clear(struct vuc_client *c)
 {
-    for (unsigned i = 0; i < c->ndma; i++) {
-        struct vuc_dma_map *m = c->dma[i];
+    for (unsigned i = 0; i < c->dma.n; i++) {
+        struct vuc_dma_map *m = c->dma.maps[i];
         memset(m->dirty, 0, (m->size / DIRTY_PAGE + 63) / 64 * 8);
     }
 }
@@ -92,8 +92,8 @@ bool vuc_dma_range_unshared(const struct vuc_client *c, uint64_t iova,
     uint64_t end = iova + length;
     bool any = false;
 
-    for (unsigned i = 0; i < c->ndma; i++) {
-        const struct vuc_dma_map *m = c->dma[i];
+    for (unsigned i = 0; i < c->dma.n; i++) {
+        const struct vuc_dma_map *m = c->dma.maps[i];
         if (m->iova >= end || m->iova + m->size <= iova) {
             continue;
         }
@@ -111,8 +111,8 @@ void vuc_dma_msg_dirty_merge(struct vuc_client *c, uint64_t iova,
 {
     uint64_t end = iova + length;
 
-    for (unsigned i = 0; i < c->ndma; i++) {
-        struct vuc_dma_map *m = c->dma[i];
+    for (unsigned i = 0; i < c->dma.n; i++) {
+        struct vuc_dma_map *m = c->dma.maps[i];
         uint64_t lo = m->iova > iova ? m->iova : iova;
         uint64_t hi = m->iova + m->size < end ? m->iova + m->size : end;
         if (lo >= hi) {

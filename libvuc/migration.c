@@ -231,8 +231,8 @@ static void probe_reply(struct vuc_client *c, struct vuc_req *req,
     }
     if (rc == 0) {
         *op->flags_out = flags;
-        c->mig_flags = flags;
-        c->mig_probed = true;
+        c->mig.flags = flags;
+        c->mig.probed = true;
     }
     op_done(c, op, rc);
 }
@@ -420,7 +420,7 @@ static void walk_state_reply(struct vuc_client *c, struct vuc_req *req,
 /* With the device's migration flags known: ask where it is, then walk. */
 static void walk_known_flags(struct vuc_client *c, struct mig_op *op)
 {
-    op->pre_copy = c->mig_flags & VFIO_USER_MIGRATION_PRE_COPY;
+    op->pre_copy = c->mig.flags & VFIO_USER_MIGRATION_PRE_COPY;
     if (op->target == VFIO_USER_DEVICE_STATE_PRE_COPY && !op->pre_copy) {
         op_done(c, op,
                 vuc_fail(c, -EINVAL,
@@ -456,8 +456,8 @@ static void walk_probe_reply(struct vuc_client *c, struct vuc_req *req,
         op_done(c, op, rc);
         return;
     }
-    c->mig_flags = flags;
-    c->mig_probed = true;
+    c->mig.flags = flags;
+    c->mig.probed = true;
     walk_known_flags(c, op);
 }
 
@@ -496,7 +496,7 @@ int vuc_mig_set_state_async(struct vuc_client *client, uint32_t target,
     op->target = target;
     /* Which states exist decides the path; a device's answer does not
      * change on a live connection, so it is asked once. */
-    if (c->mig_probed) {
+    if (c->mig.probed) {
         op->deferred.fn = walk_deferred;
         vuc_defer(c, &op->deferred);
         return 0;
