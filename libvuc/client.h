@@ -15,6 +15,11 @@
 
 #include <vuc/vuc.h>
 
+#include "dirty.h"
+#include "dma.h"
+#include "migration.h"
+#include "posting.h"
+#include "region.h"
 #include "transport.h"
 
 struct vuc_options {
@@ -64,63 +69,6 @@ struct vuc_region {
     struct vuc_ioeventfd *ioev;
     int *ioev_fd;
     unsigned niofds;
-};
-
-#define VUC_POSTED_SAFE_MAX 64u
-#define VUC_POSTED_RING 256u
-
-struct vuc_safe_range {
-    uint32_t index;
-    uint64_t offset, len;
-};
-
-/* A recent posted message, to name it if the server reports it failed. */
-struct vuc_posted_rec {
-    uint16_t id, cmd;
-    uint32_t region;
-    uint64_t offset;
-    uint32_t len;
-};
-
-/* Posted writes. fenced_seq counts the No_reply messages (noreply_sent)
- * a reply confirmed. */
-struct vuc_posting_state {
-    enum vuc_posting policy;
-    bool bar_mem[6]; /* memory BARs (from config space at connect) */
-    struct vuc_safe_range safe[VUC_POSTED_SAFE_MAX];
-    unsigned nsafe;
-    uint64_t fenced_seq;
-    int err;
-    char errtext[256];
-    struct vuc_posted_rec ring[VUC_POSTED_RING];
-    unsigned pos;
-    struct vfio_user_write_multi_entry batch[VFIO_USER_MULTI_MAX];
-    unsigned nbatch;
-    struct vuc_posting_stats stats;
-    struct vuc_fence_op *free_fences;
-};
-
-/* The device's migration flags, once asked (per connection). */
-struct vuc_mig_state {
-    uint64_t flags;
-    bool probed;
-};
-
-/* Dirty-page logging. */
-struct vuc_dirty_state {
-    enum vuc_dirty_mode mode;
-    uint64_t pgsize;
-};
-
-/* DMA maps, sorted by IOVA. */
-struct vuc_dma_state {
-    struct vuc_dma_map **maps;
-    unsigned n, cap;
-};
-
-/* Region operations: pooled, so steady-state I/O allocates nothing. */
-struct vuc_region_state {
-    struct vuc_io_op *free_ops;
 };
 
 struct vuc_client {

@@ -16,6 +16,12 @@
 
 struct vuc_client;
 
+/* DMA maps, sorted by IOVA. */
+struct vuc_dma_state {
+    struct vuc_dma_map **maps;
+    unsigned n, cap;
+};
+
 /* ---- dma.c --------------------------------------------------------------- */
 
 extern const struct vuc_feature vuc_dma_feature;

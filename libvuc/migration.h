@@ -14,6 +14,12 @@
 
 struct vuc_client;
 
+/* The device's migration flags, once asked (per connection). */
+struct vuc_mig_state {
+    uint64_t flags;
+    bool probed;
+};
+
 /* ---- migration.c --------------------------------------------------------- */
 
 /* Send DEVICE_FEATURE with flags and data; fn gets the reply, req->op = op,

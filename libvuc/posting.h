@@ -15,6 +15,40 @@
 
 struct vuc_client;
 
+#define VUC_POSTED_SAFE_MAX 64u
+#define VUC_POSTED_RING 256u
+
+struct vuc_safe_range {
+    uint32_t index;
+    uint64_t offset, len;
+};
+
+/* A recent posted message, to name it if the server reports it failed. */
+struct vuc_posted_rec {
+    uint16_t id, cmd;
+    uint32_t region;
+    uint64_t offset;
+    uint32_t len;
+};
+
+/* Posted writes. fenced_seq counts the No_reply messages (noreply_sent)
+ * a reply confirmed. */
+struct vuc_posting_state {
+    enum vuc_posting policy;
+    bool bar_mem[6]; /* memory BARs (from config space at connect) */
+    struct vuc_safe_range safe[VUC_POSTED_SAFE_MAX];
+    unsigned nsafe;
+    uint64_t fenced_seq;
+    int err;
+    char errtext[256];
+    struct vuc_posted_rec ring[VUC_POSTED_RING];
+    unsigned pos;
+    struct vfio_user_write_multi_entry batch[VFIO_USER_MULTI_MAX];
+    unsigned nbatch;
+    struct vuc_posting_stats stats;
+    struct vuc_fence_op *free_fences;
+};
+
 /* ---- posting.c ----------------------------------------------------------- */
 
 extern const struct vuc_feature vuc_posting_feature;

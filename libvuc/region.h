@@ -7,6 +7,11 @@
 
 #include "feature.h"
 
+/* Region operations: pooled, so steady-state I/O allocates nothing. */
+struct vuc_region_state {
+    struct vuc_io_op *free_ops;
+};
+
 struct vuc_client;
 
 /* ---- region.c ------------------------------------------------------------ */
