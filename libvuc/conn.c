@@ -525,6 +525,22 @@ static void on_hold(void *arg, bool hold)
     }
 }
 
+/* The main socket carries our requests and their replies; messages held
+ * back while it was busy go out when it drains. */
+static const struct vuc_chan_ops main_ops = {
+    .msg = on_msg,
+    .err = on_chan_err,
+    .hold = on_hold,
+    .writable = on_writable,
+};
+
+/* The twin socket carries the server's requests and our answers. */
+static const struct vuc_chan_ops twin_ops = {
+    .msg = on_msg,
+    .err = on_chan_err,
+    .hold = on_hold,
+};
+
 /* ---- Connection lifetime ------------------------------------------------- */
 
 int vuc_conn_open(struct vuc_client *c, int fd)
@@ -543,8 +559,7 @@ int vuc_conn_open(struct vuc_client *c, int fd)
         return vuc_fail(c, -ENOMEM, "out of memory");
     }
     int rc = vuc_chan_open(&c->main, c->base, fd, max, c->opts.max_msg_fds,
-                           on_msg, on_chan_err, on_hold, c);
-    c->main.on_writable = on_writable;
+                           &main_ops, c);
     if (rc < 0) {
         return vuc_fail(c, rc, "cannot set up the socket: %s", strerror(-rc));
     }
@@ -557,8 +572,7 @@ int vuc_conn_open_twin(struct vuc_client *c, int fd)
     /* Server requests: DMA_WRITE bounded by our own transfer size. */
     size_t max = c->opts.max_data_xfer_size + 2 * VFIO_USER_HDR_SIZE +
                  sizeof(struct vfio_user_dma_access);
-    int rc = vuc_chan_open(&c->twin, c->base, fd, max, 1, on_msg, on_chan_err,
-                           on_hold, c);
+    int rc = vuc_chan_open(&c->twin, c->base, fd, max, 1, &twin_ops, c);
     if (rc < 0) {
         return vuc_fail(c, rc, "cannot set up the twin socket: %s",
                         strerror(-rc));
