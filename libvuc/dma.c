@@ -20,8 +20,6 @@
 #include "conn.h"
 #include "dma.h"
 #include "dma_map.h"
-#include "posting.h"
-#include "transport.h"
 #include "wire.h"
 
 #ifndef MFD_HUGETLB
