@@ -15,6 +15,9 @@
 #include <event2/event.h>
 
 #include "client.h"
+#include "conn.h"
+#include "irq.h"
+#include "posting.h"
 #include "wire.h"
 
 struct vuc_irq_vec {
@@ -122,7 +125,7 @@ static void vec_event(evutil_socket_t fd, short what, void *arg)
     v->total += n;
     v->unseen += n;
     struct held_event *h = NULL;
-    if (c->posting == VUC_POSTING_FENCED && vuc_posted_pending(c) &&
+    if (c->post.policy == VUC_POSTING_FENCED && vuc_posted_pending(c) &&
         (h = malloc(sizeof(*h))) != NULL) {
         *h = (struct held_event){index, vector, n};
         if (vuc_fence_then(c, VUC_TIMEOUT_DEFAULT, deliver_held, h) < 0) {
@@ -776,7 +779,7 @@ int vuc_irq_wait(struct vuc_client *client, uint32_t index, uint32_t vector,
     }
     /* Fenced: the writes posted before the wait are processed first, so
      * whatever they make the device do comes after them. */
-    if (c->connected && c->posting == VUC_POSTING_FENCED &&
+    if (c->connected && c->post.policy == VUC_POSTING_FENCED &&
         vuc_posted_pending(c)) {
         int rc = vuc_fence(c);
         if (rc < 0) {
