@@ -566,9 +566,8 @@ static int cmd_quit(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-/* ---- The table ---------------------------------------------------------- */
-
-const struct vuctl_cmd vuctl_cmds[] = {
+/* Connecting, and what the connected device is. */
+static const struct vuctl_cmd conn_cmds[] = {
     {
         .name = "connect",
         .args = "PATH [--no-share] [--no-twin]",
@@ -648,6 +647,13 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .min_args = 0,
         .max_args = 0,
     },
+};
+
+const struct vuctl_cmd_table vuctl_conn_table = {
+    conn_cmds, sizeof(conn_cmds) / sizeof(conn_cmds[0])};
+
+/* Interrupts. */
+static const struct vuctl_cmd irq_cmds[] = {
     {
         .name = "irqs",
         .args = "",
@@ -792,6 +798,13 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .max_args = 2,
         .first_arg = VUCTL_ARG_IRQ,
     },
+};
+
+const struct vuctl_cmd_table vuctl_irq_table = {
+    irq_cmds, sizeof(irq_cmds) / sizeof(irq_cmds[0])};
+
+/* Region I/O. */
+static const struct vuctl_cmd region_cmds[] = {
     {
         .name = "peek",
         .args = "REGION OFFSET [WIDTH]",
@@ -835,6 +848,13 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .max_args = 3,
         .first_arg = VUCTL_ARG_REGION,
     },
+};
+
+const struct vuctl_cmd_table vuctl_region_table = {
+    region_cmds, sizeof(region_cmds) / sizeof(region_cmds[0])};
+
+/* PCI configuration space. */
+static const struct vuctl_cmd pci_cmds[] = {
     {
         .name = "cfg",
         .args = "[--raw]",
@@ -856,6 +876,13 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .max_args = 1,
         .words = "--raw",
     },
+};
+
+const struct vuctl_cmd_table vuctl_pci_table = {
+    pci_cmds, sizeof(pci_cmds) / sizeof(pci_cmds[0])};
+
+/* The device as a whole: reset and the order of writes. */
+static const struct vuctl_cmd dev_cmds[] = {
     {
         .name = "reset",
         .args = "",
@@ -895,6 +922,13 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .max_args = 3,
         .first_arg = VUCTL_ARG_REGION,
     },
+};
+
+const struct vuctl_cmd_table vuctl_dev_table = {
+    dev_cmds, sizeof(dev_cmds) / sizeof(dev_cmds[0])};
+
+/* DMA memory. */
+static const struct vuctl_cmd dma_cmds[] = {
     {
         .name = "dma",
         .sub = "alloc",
@@ -1025,6 +1059,13 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .min_args = 3,
         .max_args = 3,
     },
+};
+
+const struct vuctl_cmd_table vuctl_dma_table = {
+    dma_cmds, sizeof(dma_cmds) / sizeof(dma_cmds[0])};
+
+/* Dirty page logging and migration. */
+static const struct vuctl_cmd mig_cmds[] = {
     {
         .name = "dirty",
         .sub = "start",
@@ -1125,7 +1166,14 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .max_args = 1,
         .first_arg = VUCTL_ARG_FILE,
     },
+};
+
+const struct vuctl_cmd_table vuctl_mig_table = {
+    mig_cmds, sizeof(mig_cmds) / sizeof(mig_cmds[0])};
+
 #ifdef VUCTL_HAVE_BENCH
+/* The benchmark. */
+static const struct vuctl_cmd bench_cmds[] = {
     {
         .name = "bench",
         .args = "[--connected] [--quick] [--rounds N] [--iterations N] "
@@ -1153,7 +1201,14 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .max_args = 9,
         .words = "--connected --quick --rounds --iterations --only",
     },
+};
+
+const struct vuctl_cmd_table vuctl_bench_table = {
+    bench_cmds, sizeof(bench_cmds) / sizeof(bench_cmds[0])};
 #endif
+
+/* Scripts: variables, checks, notes and waiting. */
+static const struct vuctl_cmd script_cmds[] = {
     {
         .name = "set",
         .args = "{NAME = {COMMAND [ARGS...] | NUMBER} | posting MODE}",
@@ -1239,6 +1294,13 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .min_args = 1,
         .max_args = 1,
     },
+};
+
+const struct vuctl_cmd_table vuctl_script_table = {
+    script_cmds, sizeof(script_cmds) / sizeof(script_cmds[0])};
+
+/* The shell itself: help and quit. */
+static const struct vuctl_cmd shell_cmds[] = {
     {
         .name = "help",
         .args = "[COMMAND [SUB-COMMAND]]",
@@ -1266,13 +1328,44 @@ const struct vuctl_cmd vuctl_cmds[] = {
     },
 };
 
-const size_t vuctl_ncmds = sizeof(vuctl_cmds) / sizeof(vuctl_cmds[0]);
+const struct vuctl_cmd_table vuctl_shell_table = {
+    shell_cmds, sizeof(shell_cmds) / sizeof(shell_cmds[0])};
+
+/* ---- The list of tables ------------------------------------------------- */
+
+/*
+ * Every command table, in the order help, --help, completion and the man
+ * page list them. Adding a group of commands (say conform) is one new file,
+ * cmd_conform.c, that ends with its table,
+ *     const struct vuctl_cmd_table vuctl_conform_table = {...};
+ * and one line in cmd_tables.def.
+ */
+#define VUCTL_CMD_TABLE(name)                                                  \
+    extern const struct vuctl_cmd_table vuctl_##name##_table;
+#include "cmd_tables.def"
+#undef VUCTL_CMD_TABLE
+
+static const struct vuctl_cmd_table *const tables[] = {
+#define VUCTL_CMD_TABLE(name) &vuctl_##name##_table,
+#include "cmd_tables.def"
+#undef VUCTL_CMD_TABLE
+};
+
+const struct vuctl_cmd *vuctl_cmd_at(size_t i)
+{
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+        if (i < tables[t]->ncmds)
+            return &tables[t]->cmds[i];
+        i -= tables[t]->ncmds;
+    }
+    return NULL;
+}
 
 const struct vuctl_cmd *vuctl_cmd_find(const char *name, const char *sub)
 {
-    for (size_t i = 0; i < vuctl_ncmds; i++) {
-        const struct vuctl_cmd *c = &vuctl_cmds[i];
+    const struct vuctl_cmd *c;
 
+    for (size_t i = 0; (c = vuctl_cmd_at(i)); i++) {
         if (strcmp(name, c->name) && !(c->alias && !strcmp(name, c->alias)))
             continue;
         if (!sub && !c->sub)
@@ -1285,8 +1378,10 @@ const struct vuctl_cmd *vuctl_cmd_find(const char *name, const char *sub)
 
 bool vuctl_cmd_is_group(const char *name)
 {
-    for (size_t i = 0; i < vuctl_ncmds; i++)
-        if (vuctl_cmds[i].sub && !strcmp(name, vuctl_cmds[i].name))
+    const struct vuctl_cmd *c;
+
+    for (size_t i = 0; (c = vuctl_cmd_at(i)); i++)
+        if (c->sub && !strcmp(name, c->name))
             return true;
     return false;
 }
@@ -1301,13 +1396,14 @@ const char *vuctl_cmd_fullname(const struct vuctl_cmd *c, char *buf, size_t len)
 /* "alloc, map, ...": the sub-commands of group, for messages. */
 static void sub_list(const char *group, char *buf, size_t len)
 {
+    const struct vuctl_cmd *c;
     size_t n = 0;
 
     buf[0] = '\0';
-    for (size_t i = 0; i < vuctl_ncmds && n < len; i++)
-        if (vuctl_cmds[i].sub && !strcmp(vuctl_cmds[i].name, group))
+    for (size_t i = 0; (c = vuctl_cmd_at(i)) && n < len; i++)
+        if (c->sub && !strcmp(c->name, group))
             n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
-                                  vuctl_cmds[i].sub);
+                                  c->sub);
 }
 
 /* ---- Running commands --------------------------------------------------- */

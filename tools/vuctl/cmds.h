@@ -53,8 +53,17 @@ struct vuctl_cmd {
     const char *words;
 };
 
-extern const struct vuctl_cmd vuctl_cmds[];
-extern const size_t vuctl_ncmds;
+/* The commands of one file, at its end: vuctl_dma_table in cmd_dma.c. The
+ * list of tables is in cmds.c (see cmd_tables.def). */
+struct vuctl_cmd_table {
+    const struct vuctl_cmd *cmds;
+    size_t ncmds;
+};
+
+/* Every command in turn, in the order help and the man page list them:
+ *     for (size_t i = 0; (c = vuctl_cmd_at(i)); i++)
+ * NULL past the last. */
+const struct vuctl_cmd *vuctl_cmd_at(size_t i);
 
 /* The command named name (or aliased), with sub-command sub (NULL for a
  * command that has none), or NULL. */

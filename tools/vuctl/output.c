@@ -872,8 +872,9 @@ static void synopsis(const struct vuctl_cmd *c, const char *name, char *buf,
 
 void out_command_list(FILE *f, const char *group)
 {
-    for (size_t i = 0; i < vuctl_ncmds; i++) {
-        const struct vuctl_cmd *c = &vuctl_cmds[i];
+    const struct vuctl_cmd *c;
+
+    for (size_t i = 0; (c = vuctl_cmd_at(i)); i++) {
         char syn[160];
 
         if (group && (!c->sub || strcmp(c->name, group)))
@@ -925,12 +926,11 @@ void out_help(struct vuctl *v, const struct vuctl_cmd *c, const char *group)
             o = help_json(c, true);
         } else {
             json_t *arr = json_array();
+            const struct vuctl_cmd *e;
 
-            for (size_t i = 0; arr && i < vuctl_ncmds; i++)
-                if (!group ||
-                    (vuctl_cmds[i].sub && !strcmp(vuctl_cmds[i].name, group)))
-                    json_array_append_new(arr,
-                                          help_json(&vuctl_cmds[i], false));
+            for (size_t i = 0; arr && (e = vuctl_cmd_at(i)); i++)
+                if (!group || (e->sub && !strcmp(e->name, group)))
+                    json_array_append_new(arr, help_json(e, false));
             o = json_pack("{s:s,s:o*}", "cmd", "help", "commands", arr);
         }
         emit(o);
