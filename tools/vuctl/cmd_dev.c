@@ -68,10 +68,9 @@ int vuctl_set_posting(struct vuctl *v, const char *mode)
 {
     int policy = -1, rc;
 
-    for (size_t i = 0; i < sizeof(posting_names) / sizeof(posting_names[0]);
-         i++)
-        if (!strcmp(mode, posting_names[i]))
-            policy = (int)i;
+    for (int i = VUC_POSTING_STRICT; i <= VUC_POSTING_POSTED; i++)
+        if (!strcmp(mode, vuctl_posting_name(i)))
+            policy = i;
     if (policy < 0)
         return vuctl_fail(v, VUCTL_USAGE, EINVAL,
                           "bad posting policy '%s': expected strict, fenced "

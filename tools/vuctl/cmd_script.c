@@ -31,7 +31,7 @@ int vuctl_var_get(void *arg, const char *name, uint64_t *value)
     return -ENOENT;
 }
 
-static int var_set(struct vuctl *v, const char *name, uint64_t value)
+int vuctl_var_set(struct vuctl *v, const char *name, uint64_t value)
 {
     struct vuctl_var *vars;
     char *copy;
@@ -89,7 +89,7 @@ int vuctl_cmd_set(struct vuctl *v, int argc, char **argv)
     status = vuctl_cmd_value(v, argc - 3, argv + 3, &value);
     if (status)
         return status;
-    if (var_set(v, name, value) < 0)
+    if (vuctl_var_set(v, name, value) < 0)
         return vuctl_fail(v, VUCTL_FAIL, ENOMEM, "out of memory");
     out_set(v, name, value);
     return VUCTL_OK;

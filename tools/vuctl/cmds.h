@@ -229,6 +229,8 @@ int vuctl_cmd_echo(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_sleep(struct vuctl *v, int argc, char **argv);
 /* The value of a variable: 0, or -ENOENT (a vuctl_lookup_fn). */
 int vuctl_var_get(void *v, const char *name, uint64_t *value);
+/* Set a variable, creating it: 0, or -ENOMEM. */
+int vuctl_var_set(struct vuctl *v, const char *name, uint64_t value);
 void vuctl_vars_free(struct vuctl *v);
 
 #endif /* VUCTL_CMDS_H */
