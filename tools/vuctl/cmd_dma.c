@@ -21,7 +21,7 @@
 
 /* ---- Files of dma map --------------------------------------------------- */
 
-static void file_free(struct vuctl_filemap *f)
+void vuctl_filemap_free(struct vuctl_filemap *f)
 {
     munmap(f->addr, f->len);
     free(f->path);
@@ -30,7 +30,7 @@ static void file_free(struct vuctl_filemap *f)
 void vuctl_dma_files_release(struct vuctl *v)
 {
     for (size_t i = 0; i < v->nfiles; i++)
-        file_free(&v->files[i]);
+        vuctl_filemap_free(&v->files[i]);
     free(v->files);
     v->files = NULL;
     v->nfiles = 0;
@@ -299,7 +299,7 @@ int vuctl_cmd_dma_unmap(struct vuctl *v, int argc, char **argv)
         return vuctl_fail_lib(v, v->client, rc, "dma unmap");
     /* Only now: the server could use the memory until its reply. */
     if (file != SIZE_MAX) {
-        file_free(&v->files[file]);
+        vuctl_filemap_free(&v->files[file]);
         v->files[file] = v->files[--v->nfiles];
     }
     out_dma_unmap(v, iova, size);

@@ -179,6 +179,8 @@ int vuctl_cmd_dma_read(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_dma_write(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_dma_dump(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_dma_fill(struct vuctl *v, int argc, char **argv);
+/* Unmap a file `dma map` mapped and free its name. */
+void vuctl_filemap_free(struct vuctl_filemap *f);
 /* Release what `dma map` mapped from files (after the client is freed). */
 void vuctl_dma_files_release(struct vuctl *v);
 /* The file a map was made from by `dma map`, or NULL. */
