@@ -13,6 +13,7 @@
 #include <vuc/vuc.h>
 
 #include "bench.h"
+#include "args.h"
 #include "cmds.h"
 #include "output.h"
 #include "vuctl.h"

@@ -15,6 +15,7 @@
 
 #include <vuc/vuc.h>
 
+#include "args.h"
 #include "cmds.h"
 #include "output.h"
 #include "vuctl.h"

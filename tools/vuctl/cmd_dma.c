@@ -12,38 +12,13 @@
 
 #include <vuc/vuc.h>
 
+#include "args.h"
 #include "cmds.h"
 #include "output.h"
 #include "vuctl.h"
 
 /* dma fill writes through a buffer of this size, whatever the length. */
 #define FILL_CHUNK (64u * 1024)
-
-/* ---- Files of dma map --------------------------------------------------- */
-
-void vuctl_filemap_free(struct vuctl_filemap *f)
-{
-    munmap(f->addr, f->len);
-    free(f->path);
-}
-
-void vuctl_dma_files_release(struct vuctl *v)
-{
-    for (size_t i = 0; i < v->nfiles; i++)
-        vuctl_filemap_free(&v->files[i]);
-    free(v->files);
-    v->files = NULL;
-    v->nfiles = 0;
-}
-
-const struct vuctl_filemap *vuctl_dma_file(const struct vuctl *v,
-                                           const struct vuc_dma_map *map)
-{
-    for (size_t i = 0; i < v->nfiles; i++)
-        if (v->files[i].map == map)
-            return &v->files[i];
-    return NULL;
-}
 
 /* ---- Arguments ---------------------------------------------------------- */
 

@@ -8,6 +8,7 @@
 
 #include <vuc/vuc.h>
 
+#include "args.h"
 #include "cmds.h"
 #include "output.h"
 #include "parse.h"
@@ -18,20 +19,6 @@
 #define WAIT_MAX_MS (24u * 3600 * 1000)
 
 /* ---- What vuctl enabled ------------------------------------------------- */
-
-void vuctl_irq_forget(struct vuctl *v, uint32_t index)
-{
-    size_t n = 0;
-
-    for (size_t i = 0; i < v->nirqs; i++)
-        if (index != UINT32_MAX && v->irqs[i].index != index)
-            v->irqs[n++] = v->irqs[i];
-    v->nirqs = n;
-    if (n == 0) {
-        free(v->irqs);
-        v->irqs = NULL;
-    }
-}
 
 static bool covered(const struct vuctl *v, uint32_t index, uint32_t vector)
 {

@@ -7,6 +7,7 @@
 
 #include <vuc/vuc.h>
 
+#include "args.h"
 #include "cfg.h"
 #include "cmds.h"
 #include "output.h"

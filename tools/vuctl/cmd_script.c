@@ -8,6 +8,7 @@
 
 #include <event2/event.h>
 
+#include "args.h"
 #include "cmds.h"
 #include "output.h"
 #include "parse.h"
@@ -15,52 +16,6 @@
 
 /* The longest sleep: a day, far beyond any test, short of a typo's years. */
 #define SLEEP_MAX_MS (24ull * 3600 * 1000)
-
-/* ---- Variables ---------------------------------------------------------- */
-
-int vuctl_var_get(void *arg, const char *name, uint64_t *value)
-{
-    const struct vuctl *v = arg;
-
-    for (size_t i = 0; i < v->nvars; i++) {
-        if (!strcmp(v->vars[i].name, name)) {
-            *value = v->vars[i].value;
-            return 0;
-        }
-    }
-    return -ENOENT;
-}
-
-int vuctl_var_set(struct vuctl *v, const char *name, uint64_t value)
-{
-    struct vuctl_var *vars;
-    char *copy;
-
-    for (size_t i = 0; i < v->nvars; i++) {
-        if (!strcmp(v->vars[i].name, name)) {
-            v->vars[i].value = value;
-            return 0;
-        }
-    }
-    vars = realloc(v->vars, (v->nvars + 1) * sizeof(*vars));
-    if (!vars)
-        return -ENOMEM;
-    v->vars = vars;
-    copy = strdup(name);
-    if (!copy)
-        return -ENOMEM;
-    v->vars[v->nvars++] = (struct vuctl_var){.name = copy, .value = value};
-    return 0;
-}
-
-void vuctl_vars_free(struct vuctl *v)
-{
-    for (size_t i = 0; i < v->nvars; i++)
-        free(v->vars[i].name);
-    free(v->vars);
-    v->vars = NULL;
-    v->nvars = 0;
-}
 
 int vuctl_cmd_set(struct vuctl *v, int argc, char **argv)
 {

@@ -103,53 +103,6 @@ int vuctl_cmd_run(struct vuctl *v, int argc, char **argv, const char *where);
 int vuctl_cmd_value(struct vuctl *v, int argc, char **argv, uint64_t *value);
 
 /*
- * A command that produces a value calls this before printing it: when set
- * or expect runs the command, the value is recorded for them and true is
- * returned, and the command must then print nothing.
- */
-bool vuctl_capture(struct vuctl *v, uint64_t value);
-
-/* ---- Helpers for handlers ------------------------------------------------ */
-
-/* A number of at most max; a usage failure naming tok otherwise. */
-int vuctl_arg_u64(struct vuctl *v, const char *tok, uint64_t max,
-                  uint64_t *out);
-
-/* An access width: 1, 2, 4 or 8. */
-int vuctl_arg_width(struct vuctl *v, const char *tok, unsigned *width);
-
-/* Fail unless value fits in width bytes (tok is how the user wrote it). */
-int vuctl_arg_fits(struct vuctl *v, const char *tok, uint64_t value,
-                   unsigned width);
-
-/* Fail unless a client exists; with connected, unless it is connected. */
-int vuctl_need_client(struct vuctl *v, bool connected);
-
-/* Milliseconds on the monotonic clock, for deadlines. */
-uint64_t vuctl_now_ms(void);
-
-struct vuc_region_info;
-
-/* A region index or name (BAR0, CONFIG, ...); a usage failure otherwise.
- * Whether the region exists is vuctl_region_get()'s business. */
-int vuctl_arg_region(struct vuctl *v, const char *tok, uint32_t *index);
-
-/* The connected device's region index, after checking that it exists; tok
- * is how the user named it. */
-int vuctl_region_get(struct vuctl *v, uint32_t index, const char *tok,
-                     const struct vuc_region_info **info);
-
-/* Fail unless len bytes at offset lie inside the region and it has
- * need_flag (VFIO_USER_REGION_INFO_FLAG_READ or _WRITE; 0 for neither). */
-int vuctl_region_check(struct vuctl *v, const struct vuc_region_info *info,
-                       uint32_t need_flag, uint64_t offset, uint64_t len);
-
-/* Little-endian values of 1, 2, 4 or 8 bytes (PCI and DMA memory are
- * little-endian whatever the host is). */
-uint64_t vuctl_le_get(const uint8_t *b, unsigned width);
-void vuctl_le_put(uint8_t *b, uint64_t value, unsigned width);
-
-/*
  * Replace the client by a new one connected to path, or to the connected
  * socket fd when path is NULL (the client then owns fd), and print the
  * result.
@@ -179,14 +132,6 @@ int vuctl_cmd_dma_read(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_dma_write(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_dma_dump(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_dma_fill(struct vuctl *v, int argc, char **argv);
-/* Unmap a file `dma map` mapped and free its name. */
-void vuctl_filemap_free(struct vuctl_filemap *f);
-/* Release what `dma map` mapped from files (after the client is freed). */
-void vuctl_dma_files_release(struct vuctl *v);
-/* The file a map was made from by `dma map`, or NULL. */
-const struct vuctl_filemap *vuctl_dma_file(const struct vuctl *v,
-                                           const struct vuc_dma_map *map);
-
 /* cmd_irq.c */
 int vuctl_cmd_irq_enable(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_irq_disable(struct vuctl *v, int argc, char **argv);
@@ -196,10 +141,6 @@ int vuctl_cmd_irq_count(struct vuctl *v, int argc, char **argv);
 /* An irq index or name (INTX, MSI, MSIX, ERR, REQ); a usage failure
  * otherwise. */
 int vuctl_arg_irq(struct vuctl *v, const char *tok, uint32_t *index);
-/* Forget which vectors vuctl enabled: of one index, or of all (UINT32_MAX)
- * when the connection goes or something else disabled them. */
-void vuctl_irq_forget(struct vuctl *v, uint32_t index);
-
 /* cmd_pci.c */
 int vuctl_cmd_cfg(struct vuctl *v, int argc, char **argv);
 
@@ -229,10 +170,4 @@ int vuctl_cmd_vars(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_expect(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_echo(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_sleep(struct vuctl *v, int argc, char **argv);
-/* The value of a variable: 0, or -ENOENT (a vuctl_lookup_fn). */
-int vuctl_var_get(void *v, const char *name, uint64_t *value);
-/* Set a variable, creating it: 0, or -ENOMEM. */
-int vuctl_var_set(struct vuctl *v, const char *name, uint64_t value);
-void vuctl_vars_free(struct vuctl *v);
-
 #endif /* VUCTL_CMDS_H */
