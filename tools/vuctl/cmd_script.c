@@ -12,6 +12,7 @@
 #include "cmds.h"
 #include "output.h"
 #include "parse.h"
+#include "run.h"
 #include "vuctl.h"
 
 /* The longest sleep: a day, far beyond any test, short of a typo's years. */
@@ -276,3 +277,95 @@ int vuctl_cmd_sleep(struct vuctl *v, int argc, char **argv)
     out_sleep(v, ms);
     return VUCTL_OK;
 }
+
+/* Scripts: variables, checks, notes and waiting. */
+static const struct vuctl_cmd script_cmds[] = {
+    {
+        .name = "set",
+        .args = "{NAME = {COMMAND [ARGS...] | NUMBER} | posting MODE}",
+        .summary = "store a value in a variable, or set the posting policy",
+        .help = "Run COMMAND for the value it produces, printing nothing,\n"
+                "and store it in the variable NAME; or store NUMBER. A\n"
+                "command's help says which value it produces; one that\n"
+                "produces none is an error. Variables hold unsigned 64-bit\n"
+                "numbers. $NAME or ${NAME} in any later argument stands for\n"
+                "the value in 0x hex, $$ for a '$'; an undefined variable is\n"
+                "an error. A NAME is a letter or '_', then letters, digits\n"
+                "and '_'.\n"
+                "Without '=', 'set posting MODE' chooses how region writes\n"
+                "are ordered (info shows it): strict (the default: PCI\n"
+                "ordering; memory BAR writes are posted only while nothing\n"
+                "is mapped), fenced (memory BAR writes are posted, and\n"
+                "libvuc fences before anything that could see the device\n"
+                "another way: mapped access, interrupts, DMA reads) or\n"
+                "posted (memory BAR writes are posted, and ordering is up\n"
+                "to you: see fence). A stricter policy fences first.\n"
+                "'set posting = ...' is a variable named posting.\n",
+        .example = "set magic = peek BAR0 0\n"
+                   "set buf = dma alloc 4k\n"
+                   "set n = 16\n"
+                   "poke BAR0 0x10 $magic\n"
+                   "set posting fenced\n",
+        .fn = vuctl_cmd_set,
+        .min_args = 2,
+        .max_args = VUCTL_ANY_ARGS,
+        .first_arg = VUCTL_ARG_SET,
+    },
+    {
+        .name = "vars",
+        .args = "",
+        .summary = "list the variables",
+        .help = "List every variable and its value, in the order they were\n"
+                "first set.\n",
+        .example = "vars\n",
+        .fn = vuctl_cmd_vars,
+        .min_args = 0,
+        .max_args = 0,
+    },
+    {
+        .name = "expect",
+        .args = "COMMAND [ARGS...] [& MASK] {OP VALUE | in LO..HI}",
+        .summary = "check a value; a failed check ends the script",
+        .help = "Run COMMAND for its value as set does (a single NUMBER\n"
+                "works too), AND it with MASK when given, and compare it:\n"
+                "OP is ==, !=, <, <=, > or >=; 'in LO..HI' holds when\n"
+                "LO <= value <= HI. A failed check prints where it is, the\n"
+                "command and both values, and ends the run with exit status\n"
+                "1. A check that holds prints nothing (in JSON an object\n"
+                "with \"ok\": true).\n",
+        .example = "expect peek BAR0 0 == 0x56554344\n"
+                   "expect peek CONFIG 0 4 & 0xffff == 0x1b36\n"
+                   "expect dma read $buf in 1..100\n"
+                   "expect $n != 0\n",
+        .fn = vuctl_cmd_expect,
+        .min_args = 3,
+        .max_args = VUCTL_ANY_ARGS,
+        .first_arg = VUCTL_ARG_CMDLINE,
+    },
+    {
+        .name = "echo",
+        .args = "[TEXT...]",
+        .summary = "print text",
+        .help = "Print the words of TEXT, after variable expansion,\n"
+                "separated by single blanks: a note in a CI log.\n",
+        .example = "echo magic is $magic\n",
+        .fn = vuctl_cmd_echo,
+        .min_args = 0,
+        .max_args = VUCTL_ANY_ARGS,
+    },
+    {
+        .name = "sleep",
+        .args = "DURATION",
+        .summary = "wait, serving the device's DMA requests",
+        .help = "Wait for DURATION: milliseconds, or a number followed by ms\n"
+                "or s; at most one day. The server's DMA requests are served\n"
+                "meanwhile.\n",
+        .example = "sleep 100\nsleep 2s\n",
+        .fn = vuctl_cmd_sleep,
+        .min_args = 1,
+        .max_args = 1,
+    },
+};
+
+const struct vuctl_cmd_table vuctl_script_table = {
+    script_cmds, sizeof(script_cmds) / sizeof(script_cmds[0])};

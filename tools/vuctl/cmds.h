@@ -76,51 +76,6 @@ bool vuctl_cmd_is_group(const char *name);
 const char *vuctl_cmd_fullname(const struct vuctl_cmd *c, char *buf,
                                size_t len);
 
-/*
- * Find the command that argv names (one or two words), and check its
- * argument count. Records a usage failure and returns VUCTL_USAGE when
- * there is no such command or the count is wrong.
- * @param nwords receives how many words of argv name it (1 or 2).
- */
-int vuctl_cmd_resolve(struct vuctl *v, int argc, char **argv,
-                      const struct vuctl_cmd **cmd, int *nwords);
-
-/*
- * Run one command (argv[0] is its name): expand variables in its arguments,
- * look it up, check its arguments, call it, and report a failure on stderr
- * (and stdout in JSON mode).
- * @param where names the command's source in messages ("file:line",
- *        "-c:N"), or is NULL.
- * @return its enum vuctl_status.
- */
-int vuctl_cmd_run(struct vuctl *v, int argc, char **argv, const char *where);
-
-/*
- * Run a command for its value, printing nothing (for set and expect).
- * A single word that starts with a digit is a number, not a command.
- * @return its status, VUCTL_USAGE for a command that produces no value.
- */
-int vuctl_cmd_value(struct vuctl *v, int argc, char **argv, uint64_t *value);
-
-/*
- * Replace the client by a new one connected to path, or to the connected
- * socket fd when path is NULL (the client then owns fd), and print the
- * result.
- * @param label the connection's name in messages and the prompt.
- * @param refused when not NULL, a refused connect() sets it and returns
- *        VUCTL_CONN without recording a failure, for a caller that retries.
- */
-int vuctl_connect(struct vuctl *v, const char *label, const char *path, int fd,
-                  bool noshare, bool twin, bool *refused);
-
-/* vuctl_connect() to a path, printing nothing: to connect again after a
- * command let go of the connection. */
-int vuctl_connect_quiet(struct vuctl *v, const char *label, const char *path,
-                        bool noshare, bool twin);
-
-/* Free the client and what vuctl mapped for it. */
-void vuctl_disconnect(struct vuctl *v);
-
 /* ---- Handlers, by file --------------------------------------------------- */
 
 /* cmd_dma.c */
@@ -156,10 +111,6 @@ int vuctl_cmd_dirty_report(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_migrate_state(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_migrate_save(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_migrate_load(struct vuctl *v, int argc, char **argv);
-/* "strict", "fenced", "posted": the name of an enum vuc_posting. */
-const char *vuctl_posting_name(int policy);
-/* "off", "logging", "legacy": the name of an enum vuc_dirty_mode. */
-const char *vuctl_dirty_mode_name(int mode);
 
 /* cmd_bench.c, when the benchmark module is built (VUCTL_HAVE_BENCH) */
 int vuctl_cmd_bench(struct vuctl *v, int argc, char **argv);
