@@ -98,7 +98,7 @@ static int run_json(struct vuctl *v, const char *path,
     return 0;
 }
 
-int vuctl_cmd_bench(struct vuctl *v, int argc, char **argv)
+static int cmd_bench(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_bench_opts o;
     bool connected = false, noshare = v->noshare, twin = v->twin;
@@ -179,7 +179,7 @@ static const struct vuctl_cmd bench_cmds[] = {
                 "JSON the benchmark's document is \"result\".\n",
         .example = "bench --quick\nbench --only read,write --rounds 3\n"
                    "bench --connected --quick --only irq\n",
-        .fn = vuctl_cmd_bench,
+        .fn = cmd_bench,
         .min_args = 0,
         .max_args = 9,
         .words = "--connected --quick --rounds --iterations --only",

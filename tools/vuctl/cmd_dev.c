@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Commands about the device as a whole: reset, the order of writes, dirty
- * page logging and migration.
+ * Commands about the device as a whole: reset and the order of writes
+ * (dirty page logging and migration are cmd_mig.c's).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +23,7 @@
 /* ---- Reset ----------------------------------------------------------------
  */
 
-int vuctl_cmd_reset(struct vuctl *v, int argc, char **argv)
+static int cmd_reset(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_device_info *d;
     int rc = vuctl_need_client(v, true);
@@ -66,7 +66,7 @@ int vuctl_set_posting(struct vuctl *v, const char *mode)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_fence(struct vuctl *v, int argc, char **argv)
+static int cmd_fence(struct vuctl *v, int argc, char **argv)
 {
     int rc = vuctl_need_client(v, true);
 
@@ -79,7 +79,7 @@ int vuctl_cmd_fence(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_posted_safe(struct vuctl *v, int argc, char **argv)
+static int cmd_posted_safe(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_region_info *info;
     uint64_t offset, len;
@@ -115,7 +115,7 @@ static const struct vuctl_cmd dev_cmds[] = {
                 "interrupts again, so that they keep working; DMA maps\n"
                 "stay.\n",
         .example = "reset\n",
-        .fn = vuctl_cmd_reset,
+        .fn = cmd_reset,
         .min_args = 0,
         .max_args = 0,
     },
@@ -128,7 +128,7 @@ static const struct vuctl_cmd dev_cmds[] = {
                 "report the error of a posted write that failed. See set\n"
                 "posting.\n",
         .example = "set posting posted; poke BAR0 0x10 1; fence\n",
-        .fn = vuctl_cmd_fence,
+        .fn = cmd_fence,
         .min_args = 0,
         .max_args = 0,
     },
@@ -140,7 +140,7 @@ static const struct vuctl_cmd dev_cmds[] = {
                 "safe to post whatever the posting policy: writes there do\n"
                 "not wait for the device's reply. At most 64 ranges.\n",
         .example = "posted-safe BAR0 0x114 4\n",
-        .fn = vuctl_cmd_posted_safe,
+        .fn = cmd_posted_safe,
         .min_args = 3,
         .max_args = 3,
         .first_arg = VUCTL_ARG_REGION,

@@ -117,7 +117,7 @@ static int dma_range(struct vuctl *v, uint64_t iova, uint64_t len, bool write,
 
 /* ---- Handlers ----------------------------------------------------------- */
 
-int vuctl_cmd_dma_alloc(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_alloc(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_dma_map *map;
     uint64_t size, iova = VUC_IOVA_ANY;
@@ -143,7 +143,7 @@ int vuctl_cmd_dma_alloc(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_dma_map(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_map(struct vuctl *v, int argc, char **argv)
 {
     const char *path = argv[1];
     struct vuctl_filemap *files, *f;
@@ -243,7 +243,7 @@ int vuctl_cmd_dma_map(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_dma_unmap(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_unmap(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_dma_map *m;
     uint64_t iova, start;
@@ -281,7 +281,7 @@ int vuctl_cmd_dma_unmap(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_dma_list(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_list(struct vuctl *v, int argc, char **argv)
 {
     int rc = vuctl_need_client(v, false);
 
@@ -291,7 +291,7 @@ int vuctl_cmd_dma_list(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_dma_read(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_read(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_dma_map *m;
     uint64_t iova, value;
@@ -312,7 +312,7 @@ int vuctl_cmd_dma_read(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_dma_write(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_write(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_dma_map *m;
     uint64_t iova, value;
@@ -334,7 +334,7 @@ int vuctl_cmd_dma_write(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_dma_dump(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_dump(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_dma_map *m;
     uint64_t iova, len;
@@ -364,7 +364,7 @@ int vuctl_cmd_dma_dump(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_dma_fill(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_fill(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_dma_map *m;
     uint64_t iova, len, byte;
@@ -415,7 +415,7 @@ static const struct vuctl_cmd dma_cmds[] = {
         .example = "dma alloc 4k\n"
                    "dma alloc 1M 0x10000000 r noshare\n"
                    "set buf = dma alloc 64k\n",
-        .fn = vuctl_cmd_dma_alloc,
+        .fn = cmd_dma_alloc,
         .min_args = 1,
         .max_args = 5,
     },
@@ -437,7 +437,7 @@ static const struct vuctl_cmd dma_cmds[] = {
         .value = "the IOVA of the new map",
         .example = "dma map ring.bin 64k 0x100000\n"
                    "dma map fw.img 1M 0x200000 0 r\n",
-        .fn = vuctl_cmd_dma_map,
+        .fn = cmd_dma_map,
         .min_args = 3,
         .max_args = 6,
         .first_arg = VUCTL_ARG_FILE,
@@ -452,7 +452,7 @@ static const struct vuctl_cmd dma_cmds[] = {
                 "until then. Memory of dma alloc is freed, a file of dma map\n"
                 "unmapped. Without a connection the map is released at once.\n",
         .example = "dma unmap 0x100000000\ndma unmap $buf\n",
-        .fn = vuctl_cmd_dma_unmap,
+        .fn = cmd_dma_unmap,
         .min_args = 1,
         .max_args = 1,
     },
@@ -467,7 +467,7 @@ static const struct vuctl_cmd dma_cmds[] = {
                 "file and offset of dma map. Maps outlive a lost connection,\n"
                 "so that what the device wrote can still be read.\n",
         .example = "dma list\n",
-        .fn = vuctl_cmd_dma_list,
+        .fn = cmd_dma_list,
         .min_args = 0,
         .max_args = 0,
     },
@@ -482,7 +482,7 @@ static const struct vuctl_cmd dma_cmds[] = {
                 "map.\n",
         .value = "the value read",
         .example = "dma read 0x100000000\ndma read $buf 8\n",
-        .fn = vuctl_cmd_dma_read,
+        .fn = cmd_dma_read,
         .min_args = 1,
         .max_args = 2,
     },
@@ -497,7 +497,7 @@ static const struct vuctl_cmd dma_cmds[] = {
                 "opened read-only cannot be written.\n",
         .example = "dma write 0x100000000 0x12345678\n"
                    "dma write $buf 0xff 1\n",
-        .fn = vuctl_cmd_dma_write,
+        .fn = cmd_dma_write,
         .min_args = 2,
         .max_args = 3,
     },
@@ -510,7 +510,7 @@ static const struct vuctl_cmd dma_cmds[] = {
                 "xxd, with IOVAs as addresses. The bytes must lie in one map.\n"
                 "In JSON the bytes are one hex string, \"data\".\n",
         .example = "dma dump 0x100000000 64\n",
-        .fn = vuctl_cmd_dma_dump,
+        .fn = cmd_dma_dump,
         .min_args = 2,
         .max_args = 2,
     },
@@ -522,7 +522,7 @@ static const struct vuctl_cmd dma_cmds[] = {
         .help = "Set LEN bytes of DMA memory at IOVA to BYTE (0 to 255). The\n"
                 "bytes must lie in one map.\n",
         .example = "dma fill 0x100000000 4k 0xa5\n",
-        .fn = vuctl_cmd_dma_fill,
+        .fn = cmd_dma_fill,
         .min_args = 3,
         .max_args = 3,
     },

@@ -57,7 +57,7 @@ static int remember(struct vuctl *v, uint32_t index, uint32_t start,
 
 /* ---- Arguments ---------------------------------------------------------- */
 
-int vuctl_arg_irq(struct vuctl *v, const char *tok, uint32_t *index)
+static int arg_irq(struct vuctl *v, const char *tok, uint32_t *index)
 {
     uint64_t n;
 
@@ -137,14 +137,14 @@ static int vectors_check(struct vuctl *v, const struct vuc_irq_info *info,
 
 /* ---- Handlers ----------------------------------------------------------- */
 
-int vuctl_cmd_irq_enable(struct vuctl *v, int argc, char **argv)
+static int cmd_irq_enable(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_irq_info *info;
     uint64_t start = 0, count = 0;
     uint32_t index = 0;
     int rc;
 
-    if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
+    if ((rc = arg_irq(v, argv[1], &index)) ||
         (argc == 3 && (rc = vuctl_arg_u64(v, argv[2], UINT32_MAX, &count))) ||
         (argc == 4 && ((rc = vuctl_arg_u64(v, argv[2], UINT32_MAX, &start)) ||
                        (rc = vuctl_arg_u64(v, argv[3], UINT32_MAX, &count)))) ||
@@ -173,13 +173,13 @@ int vuctl_cmd_irq_enable(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_irq_disable(struct vuctl *v, int argc, char **argv)
+static int cmd_irq_disable(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_irq_info *info;
     uint32_t index = 0;
     int rc;
 
-    if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
+    if ((rc = arg_irq(v, argv[1], &index)) ||
         (rc = irq_get(v, index, argv[1], &info)))
         return rc;
     rc = vuc_irq_disable(v->client, index);
@@ -282,7 +282,7 @@ static int wait_for_count(struct vuctl *v, uint32_t index, uint32_t vector,
     return 0;
 }
 
-int vuctl_cmd_irq_wait(struct vuctl *v, int argc, char **argv)
+static int cmd_irq_wait(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_irq_info *info = NULL;
     uint32_t index = VUC_IRQ_ANY, vector = VUC_IRQ_ANY;
@@ -320,7 +320,7 @@ int vuctl_cmd_irq_wait(struct vuctl *v, int argc, char **argv)
         nargs--;
     }
     if (nargs >= 1 && strcasecmp(argv[1], "any")) {
-        if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
+        if ((rc = arg_irq(v, argv[1], &index)) ||
             (rc = irq_get(v, index, argv[1], &info)))
             return rc;
     }
@@ -389,7 +389,7 @@ int vuctl_cmd_irq_wait(struct vuctl *v, int argc, char **argv)
 }
 
 /* irq mask, unmask and trigger: argv[0] says which. */
-int vuctl_cmd_irq_action(struct vuctl *v, int argc, char **argv)
+static int cmd_irq_action(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_irq_info *info;
     uint64_t start = 0, count = 1;
@@ -404,7 +404,7 @@ int vuctl_cmd_irq_action(struct vuctl *v, int argc, char **argv)
     else
         action = VFIO_USER_IRQ_SET_ACTION_TRIGGER;
     snprintf(cmd, sizeof(cmd), "irq %s", argv[0]);
-    if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
+    if ((rc = arg_irq(v, argv[1], &index)) ||
         (argc > 2 && (rc = vuctl_arg_u64(v, argv[2], UINT32_MAX, &start))) ||
         (argc > 3 && (rc = vuctl_arg_u64(v, argv[3], UINT32_MAX, &count))) ||
         (rc = irq_get(v, index, argv[1], &info)))
@@ -427,14 +427,14 @@ int vuctl_cmd_irq_action(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_irq_count(struct vuctl *v, int argc, char **argv)
+static int cmd_irq_count(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_irq_info *info;
     uint64_t vector, total;
     uint32_t index = 0;
     int rc;
 
-    if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
+    if ((rc = arg_irq(v, argv[1], &index)) ||
         (rc = vuctl_arg_u64(v, argv[2], UINT32_MAX - 1, &vector)) ||
         (rc = irq_get(v, index, argv[1], &info)) ||
         (rc = vectors_check(v, info, vector, 1)))
@@ -500,7 +500,7 @@ static const struct vuctl_cmd irq_cmds[] = {
                 "index (MSI, MSI-X), growing the enabled set disables the\n"
                 "index and enables the new set; libvuc does that.\n",
         .example = "irq enable MSIX\nirq enable msix 4\nirq enable 2 8 2\n",
-        .fn = vuctl_cmd_irq_enable,
+        .fn = cmd_irq_enable,
         .min_args = 1,
         .max_args = 3,
         .first_arg = VUCTL_ARG_IRQ,
@@ -514,7 +514,7 @@ static const struct vuctl_cmd irq_cmds[] = {
                 "close their eventfds; their counts start again at 0 when\n"
                 "enabled anew.\n",
         .example = "irq disable MSIX\n",
-        .fn = vuctl_cmd_irq_disable,
+        .fn = cmd_irq_disable,
         .min_args = 1,
         .max_args = 1,
         .first_arg = VUCTL_ARG_IRQ,
@@ -543,7 +543,7 @@ static const struct vuctl_cmd irq_cmds[] = {
         .example = "irq wait\nirq wait MSIX 3\nirq wait 100ms\n"
                    "irq wait MSIX any 2s\nexpect irq wait INTX 0 == 1\n"
                    "irq wait MSIX 3 1s --count 4\n",
-        .fn = vuctl_cmd_irq_wait,
+        .fn = cmd_irq_wait,
         .min_args = 0,
         .max_args = 5,
         .first_arg = VUCTL_ARG_IRQ,
@@ -559,7 +559,7 @@ static const struct vuctl_cmd irq_cmds[] = {
                 "whose flags say maskable (usually INTX) can be masked; the\n"
                 "device holds what fires meanwhile as pending.\n",
         .example = "irq mask INTX\n",
-        .fn = vuctl_cmd_irq_action,
+        .fn = cmd_irq_action,
         .min_args = 1,
         .max_args = 3,
         .first_arg = VUCTL_ARG_IRQ,
@@ -574,7 +574,7 @@ static const struct vuctl_cmd irq_cmds[] = {
                 "libvuc unmasks an automasked INTx by itself after each\n"
                 "interrupt.\n",
         .example = "irq unmask INTX 0\n",
-        .fn = vuctl_cmd_irq_action,
+        .fn = cmd_irq_action,
         .min_args = 1,
         .max_args = 3,
         .first_arg = VUCTL_ARG_IRQ,
@@ -588,7 +588,7 @@ static const struct vuctl_cmd irq_cmds[] = {
                 "START of INDEX, or every vector without START (SET_IRQS\n"
                 "ACTION_TRIGGER, no data): a loopback test of the eventfds.\n",
         .example = "irq trigger MSIX 3\n",
-        .fn = vuctl_cmd_irq_action,
+        .fn = cmd_irq_action,
         .min_args = 1,
         .max_args = 3,
         .first_arg = VUCTL_ARG_IRQ,
@@ -602,7 +602,7 @@ static const struct vuctl_cmd irq_cmds[] = {
                 "enabled, in decimal, whether or not irq wait reported them.\n",
         .value = "the number of interrupts",
         .example = "irq count MSIX 0\nexpect irq count MSIX 0 == 3\n",
-        .fn = vuctl_cmd_irq_count,
+        .fn = cmd_irq_count,
         .min_args = 2,
         .max_args = 2,
         .first_arg = VUCTL_ARG_IRQ,

@@ -111,7 +111,7 @@ static int range_check(struct vuctl *v, uint64_t iova, uint64_t len,
     return 0;
 }
 
-int vuctl_cmd_dirty_start(struct vuctl *v, int argc, char **argv)
+static int cmd_dirty_start(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_dirty_range *ranges = NULL;
     uint64_t *nums, page_size, pg;
@@ -152,7 +152,7 @@ out:
     return rc;
 }
 
-int vuctl_cmd_dirty_stop(struct vuctl *v, int argc, char **argv)
+static int cmd_dirty_stop(struct vuctl *v, int argc, char **argv)
 {
     int rc = vuctl_need_client(v, true);
 
@@ -165,7 +165,7 @@ int vuctl_cmd_dirty_stop(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_dirty_report(struct vuctl *v, int argc, char **argv)
+static int cmd_dirty_report(struct vuctl *v, int argc, char **argv)
 {
     uint64_t *nums, *bitmap, page_size, pages, dirty = 0;
     size_t words;
@@ -222,7 +222,7 @@ int vuctl_cmd_dirty_report(struct vuctl *v, int argc, char **argv)
 /* ---- Migration ------------------------------------------------------------
  */
 
-int vuctl_cmd_migrate_state(struct vuctl *v, int argc, char **argv)
+static int cmd_migrate_state(struct vuctl *v, int argc, char **argv)
 {
     uint64_t flags;
     uint32_t state = 0;
@@ -265,7 +265,7 @@ int vuctl_cmd_migrate_state(struct vuctl *v, int argc, char **argv)
  * once complete: a failed save leaves neither a partial file nor a
  * clobbered older one.
  */
-int vuctl_cmd_migrate_save(struct vuctl *v, int argc, char **argv)
+static int cmd_migrate_save(struct vuctl *v, int argc, char **argv)
 {
     const char *path = argv[1];
     struct stat st;
@@ -312,7 +312,7 @@ int vuctl_cmd_migrate_save(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_migrate_load(struct vuctl *v, int argc, char **argv)
+static int cmd_migrate_load(struct vuctl *v, int argc, char **argv)
 {
     const char *path = argv[1];
     struct stat st;
@@ -355,7 +355,7 @@ static const struct vuctl_cmd mig_cmds[] = {
                 "DIRTY_PAGES command of older servers; the mode and the page\n"
                 "size are printed.\n",
         .example = "dirty start\ndirty start 0x100000000 1m --page-size 4k\n",
-        .fn = vuctl_cmd_dirty_start,
+        .fn = cmd_dirty_start,
         .min_args = 0,
         .max_args = VUCTL_ANY_ARGS,
         .words = "--page-size",
@@ -367,7 +367,7 @@ static const struct vuctl_cmd mig_cmds[] = {
         .summary = "stop dirty page logging",
         .help = "Stop the logging that dirty start began.\n",
         .example = "dirty stop\n",
-        .fn = vuctl_cmd_dirty_stop,
+        .fn = cmd_dirty_stop,
         .min_args = 0,
         .max_args = 0,
     },
@@ -386,7 +386,7 @@ static const struct vuctl_cmd mig_cmds[] = {
         .value = "the number of dirty pages",
         .example = "dirty report 0x100000000 64k\n"
                    "expect dirty report $buf 4k == 1\n",
-        .fn = vuctl_cmd_dirty_report,
+        .fn = cmd_dirty_report,
         .min_args = 2,
         .max_args = 4,
         .words = "--page-size",
@@ -405,7 +405,7 @@ static const struct vuctl_cmd mig_cmds[] = {
                  "RESUMING 4, PRE_COPY 6)",
         .example = "migrate state\nmigrate state stop\n"
                    "expect migrate state == 2\n",
-        .fn = vuctl_cmd_migrate_state,
+        .fn = cmd_migrate_state,
         .min_args = 0,
         .max_args = 1,
         .first_arg = VUCTL_ARG_MIGSTATE,
@@ -422,7 +422,7 @@ static const struct vuctl_cmd mig_cmds[] = {
                 "renamed over it only once complete, readable by you alone;\n"
                 "a failed save leaves no file behind.\n",
         .example = "migrate save dev.state\n",
-        .fn = vuctl_cmd_migrate_save,
+        .fn = cmd_migrate_save,
         .min_args = 1,
         .max_args = 1,
         .first_arg = VUCTL_ARG_FILE,
@@ -437,7 +437,7 @@ static const struct vuctl_cmd mig_cmds[] = {
                 "move the device to RESUMING, send the data, and move it to\n"
                 "RUNNING.\n",
         .example = "migrate load dev.state\n",
-        .fn = vuctl_cmd_migrate_load,
+        .fn = cmd_migrate_load,
         .min_args = 1,
         .max_args = 1,
         .first_arg = VUCTL_ARG_FILE,

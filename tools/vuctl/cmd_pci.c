@@ -52,7 +52,7 @@ static void read_bars(struct vuctl *v, struct vuctl_cfg *cfg)
     }
 }
 
-int vuctl_cmd_cfg(struct vuctl *v, int argc, char **argv)
+static int cmd_cfg(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_device_info *d;
     const struct vuc_region_info *info;
@@ -156,7 +156,7 @@ static const struct vuctl_cmd pci_cmds[] = {
                 "as lspci -xxx (256 bytes) or -xxxx (4096) does, which\n"
                 "'lspci -F FILE -vv' decodes.\n",
         .example = "cfg\ncfg --raw\n",
-        .fn = vuctl_cmd_cfg,
+        .fn = cmd_cfg,
         .min_args = 0,
         .max_args = 1,
         .words = "--raw",

@@ -18,7 +18,7 @@
 /* The longest sleep: a day, far beyond any test, short of a typo's years. */
 #define SLEEP_MAX_MS (24ull * 3600 * 1000)
 
-int vuctl_cmd_set(struct vuctl *v, int argc, char **argv)
+static int cmd_set(struct vuctl *v, int argc, char **argv)
 {
     const char *name = argv[1];
     uint64_t value;
@@ -51,7 +51,7 @@ int vuctl_cmd_set(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_vars(struct vuctl *v, int argc, char **argv)
+static int cmd_vars(struct vuctl *v, int argc, char **argv)
 {
     out_vars(v);
     return VUCTL_OK;
@@ -94,7 +94,7 @@ static char *join_words(int argc, char **argv)
     return s;
 }
 
-int vuctl_cmd_echo(struct vuctl *v, int argc, char **argv)
+static int cmd_echo(struct vuctl *v, int argc, char **argv)
 {
     size_t len = 1;
     char *text, *p;
@@ -169,7 +169,7 @@ static int arg_range(struct vuctl *v, const char *tok, uint64_t *lo,
     return 0;
 }
 
-int vuctl_cmd_expect(struct vuctl *v, int argc, char **argv)
+static int cmd_expect(struct vuctl *v, int argc, char **argv)
 {
     struct vuctl_expect e = {0};
     int end = argc - 2; /* argv[end] is the operator */
@@ -246,7 +246,7 @@ static void wake(evutil_socket_t fd, short what, void *arg)
     *(bool *)arg = true;
 }
 
-int vuctl_cmd_sleep(struct vuctl *v, int argc, char **argv)
+static int cmd_sleep(struct vuctl *v, int argc, char **argv)
 {
     char err[256];
     uint64_t ms;
@@ -306,7 +306,7 @@ static const struct vuctl_cmd script_cmds[] = {
                    "set n = 16\n"
                    "poke BAR0 0x10 $magic\n"
                    "set posting fenced\n",
-        .fn = vuctl_cmd_set,
+        .fn = cmd_set,
         .min_args = 2,
         .max_args = VUCTL_ANY_ARGS,
         .first_arg = VUCTL_ARG_SET,
@@ -318,7 +318,7 @@ static const struct vuctl_cmd script_cmds[] = {
         .help = "List every variable and its value, in the order they were\n"
                 "first set.\n",
         .example = "vars\n",
-        .fn = vuctl_cmd_vars,
+        .fn = cmd_vars,
         .min_args = 0,
         .max_args = 0,
     },
@@ -337,7 +337,7 @@ static const struct vuctl_cmd script_cmds[] = {
                    "expect peek CONFIG 0 4 & 0xffff == 0x1b36\n"
                    "expect dma read $buf in 1..100\n"
                    "expect $n != 0\n",
-        .fn = vuctl_cmd_expect,
+        .fn = cmd_expect,
         .min_args = 3,
         .max_args = VUCTL_ANY_ARGS,
         .first_arg = VUCTL_ARG_CMDLINE,
@@ -349,7 +349,7 @@ static const struct vuctl_cmd script_cmds[] = {
         .help = "Print the words of TEXT, after variable expansion,\n"
                 "separated by single blanks: a note in a CI log.\n",
         .example = "echo magic is $magic\n",
-        .fn = vuctl_cmd_echo,
+        .fn = cmd_echo,
         .min_args = 0,
         .max_args = VUCTL_ANY_ARGS,
     },
@@ -361,7 +361,7 @@ static const struct vuctl_cmd script_cmds[] = {
                 "or s; at most one day. The server's DMA requests are served\n"
                 "meanwhile.\n",
         .example = "sleep 100\nsleep 2s\n",
-        .fn = vuctl_cmd_sleep,
+        .fn = cmd_sleep,
         .min_args = 1,
         .max_args = 1,
     },

@@ -1,33 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/* The list of command tables, and looking commands up in them: data only,
+ * so that the output layer can read it for help. */
 #include "cmds.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <endian.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <vuc/vuc.h>
-
-#include "args.h"
-#include "output.h"
-#include "parse.h"
-#include "vuctl.h"
 
 /* ---- The list of tables ------------------------------------------------- */
 
 /*
  * Every command table, in the order help, --help, completion and the man
- * page list them. Adding a group of commands (say conform) is one new file,
- * cmd_conform.c, that ends with its table,
- *     const struct vuctl_cmd_table vuctl_conform_table = {...};
- * and one line in cmd_tables.def.
+ * page list them: the list is cmd_tables.def, which says how to add a group
+ * of commands (one new cmd_*.c and one line there).
  */
 #define VUCTL_CMD_TABLE(name)                                                  \
     extern const struct vuctl_cmd_table vuctl_##name##_table;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The command table: the one description of every vuctl command, from which
+ * The command tables: the one description of every vuctl command, from which
  * dispatch, argument-count checks, `help`, `--help`, completion and the man
- * page are all derived. Also the helpers the handlers share.
+ * page are all derived. Each cmd_*.c ends with the table of its commands,
+ * whose handlers are static; cmds.c lists the tables and looks commands up.
+ * It runs none: run.c does.
  */
 #ifndef VUCTL_CMDS_H
 #define VUCTL_CMDS_H
@@ -76,49 +78,7 @@ bool vuctl_cmd_is_group(const char *name);
 const char *vuctl_cmd_fullname(const struct vuctl_cmd *c, char *buf,
                                size_t len);
 
-/* ---- Handlers, by file --------------------------------------------------- */
-
-/* cmd_dma.c */
-int vuctl_cmd_dma_alloc(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_dma_map(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_dma_unmap(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_dma_list(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_dma_read(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_dma_write(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_dma_dump(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_dma_fill(struct vuctl *v, int argc, char **argv);
-/* cmd_irq.c */
-int vuctl_cmd_irq_enable(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_irq_disable(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_irq_wait(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_irq_action(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_irq_count(struct vuctl *v, int argc, char **argv);
-/* An irq index or name (INTX, MSI, MSIX, ERR, REQ); a usage failure
- * otherwise. */
-int vuctl_arg_irq(struct vuctl *v, const char *tok, uint32_t *index);
-/* cmd_pci.c */
-int vuctl_cmd_cfg(struct vuctl *v, int argc, char **argv);
-
-/* cmd_dev.c */
-int vuctl_cmd_reset(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_fence(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_posted_safe(struct vuctl *v, int argc, char **argv);
-/* `set posting MODE` (argv[2] is the mode). */
+/* `set posting MODE`, in cmd_dev.c, for cmd_script.c's set. */
 int vuctl_set_posting(struct vuctl *v, const char *mode);
-int vuctl_cmd_dirty_start(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_dirty_stop(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_dirty_report(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_migrate_state(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_migrate_save(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_migrate_load(struct vuctl *v, int argc, char **argv);
 
-/* cmd_bench.c, when the benchmark module is built (VUCTL_HAVE_BENCH) */
-int vuctl_cmd_bench(struct vuctl *v, int argc, char **argv);
-
-/* cmd_script.c */
-int vuctl_cmd_set(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_vars(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_expect(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_echo(struct vuctl *v, int argc, char **argv);
-int vuctl_cmd_sleep(struct vuctl *v, int argc, char **argv);
 #endif /* VUCTL_CMDS_H */
