@@ -576,7 +576,7 @@ char *hex_string(const uint8_t *data, size_t len)
 }
 
 /* xxd's layout: address, eight groups of two bytes, two blanks, text. */
-static void xxd(uint64_t addr, const uint8_t *data, size_t len)
+void xxd(uint64_t addr, const uint8_t *data, size_t len)
 {
     for (size_t line = 0; line < len; line += 16) {
         char hexpart[40], text[17];
