@@ -9,7 +9,6 @@
 #include <jansson.h>
 #include <vuc/vuc.h>
 
-#include "cmds.h"
 #include "output_int.h"
 #include "vuctl.h"
 
