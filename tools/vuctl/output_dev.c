@@ -10,34 +10,6 @@
 #include "output_int.h"
 #include "vuctl.h"
 
-static const char *const posting_names[] = {
-    [VUC_POSTING_STRICT] = "strict",
-    [VUC_POSTING_FENCED] = "fenced",
-    [VUC_POSTING_POSTED] = "posted",
-};
-
-const char *vuctl_posting_name(int policy)
-{
-    if (policy < 0 ||
-        (size_t)policy >= sizeof(posting_names) / sizeof(posting_names[0]))
-        return "unknown";
-    return posting_names[policy];
-}
-
-const char *vuctl_dirty_mode_name(int mode)
-{
-    switch (mode) {
-    case VUC_DIRTY_OFF:
-        return "off";
-    case VUC_DIRTY_LOGGING:
-        return "logging";
-    case VUC_DIRTY_LEGACY:
-        return "legacy";
-    default:
-        return "unknown";
-    }
-}
-
 /* ---- Interrupts ---------------------------------------------------------- */
 
 void out_irq_set(struct vuctl *v, const char *cmd, uint32_t index,
