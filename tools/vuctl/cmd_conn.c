@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Connecting, and what the connected device is. */
-#include "conn.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +10,7 @@
 
 #include "args.h"
 #include "cmds.h"
+#include "conn.h"
 #include "output.h"
 #include "vuctl.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Making and dropping the session's connection (cmd_conn.c). */
+/* Making and dropping the session's connection (conn.c). */
 #ifndef VUCTL_CONN_H
 #define VUCTL_CONN_H
 
