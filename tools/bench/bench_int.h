@@ -207,6 +207,15 @@ static inline unsigned at_least(unsigned v, unsigned min)
     return v < min ? min : v;
 }
 
+#define KIB 1024u
+#define MIB (1024u * KIB)
+#define GIB (1024ull * MIB)
+
+/* Operations per rate batch of the synchronous measurements. */
+#define SYNC_BATCH 100u
+/* The deepest pipeline of reads (the pipeline and alloc phases). */
+#define PIPE_MAX_DEPTH 64u
+
 /* The reason of a failed call into why (libvuc's words, or the errno's);
  * returns rc. */
 int lib_err(struct vuc_client *c, int rc, char *why, const char *what);
@@ -233,6 +242,19 @@ void fail_rows(struct bctx *b, struct row **rows, unsigned n, bool wire_side,
 bool reserve_all(struct bctx *b, struct row **rows, unsigned nrows,
                  struct series *s, unsigned ns, size_t each);
 void free_all(struct series *s, unsigned n);
+/* A target of num's median over den's, at least goal ("not measured"
+ * unless both sides were). */
+void ratio_target(struct bctx *b, const char *id, const char *label,
+                  const struct side *num, const struct side *den, double goal);
+/* "4 KiB", "64 KiB" or "1 MiB": the bulk and DMA sizes, for labels. */
+const char *size_name(uint64_t s);
+/* "64 GiB", "2 MiB", "4096 B": any size, in the largest unit that divides
+ * it, in buf. */
+const char *size_str(uint64_t v, char *buf, size_t len);
+/* A phase's look at the server failed: the libvuc side, and the wire side
+ * where there is one, fail for why. */
+void setup_failed(struct bctx *b, struct row **rows, unsigned n,
+                  const char *why);
 
 /* One job of vuc-testdev's DMA engine with DMA_CTRL value ctrl: programmed
  * and rung in one write, then DMA_STATUS read (the job is done by then);

@@ -32,14 +32,8 @@
 #include "bench_int.h"
 #include "testdev_regs.h"
 
-#define KIB 1024u
-#define MIB (1024u * 1024u)
-
-/* Operations per rate batch of the synchronous measurements. */
-#define SYNC_BATCH 100u
 /* Pipelined batches per round and depth. */
 #define PIPE_BATCHES 3u
-#define PIPE_MAX_DEPTH 64u
 /* Operations counted by the allocation measurement, after as many
  * unmeasured ones. */
 #define ALLOC_OPS 10000u
@@ -69,7 +63,7 @@ int wire_err(struct bw *w, int rc, char *why)
     return rc;
 }
 
-static const char *size_name(uint64_t s)
+const char *size_name(uint64_t s)
 {
     return s >= MIB ? "1 MiB" : s >= 64 * KIB ? "64 KiB" : "4 KiB";
 }
@@ -169,9 +163,8 @@ void free_all(struct series *s, unsigned n)
         series_free(&s[i]);
 }
 
-static void ratio_target(struct bctx *b, const char *id, const char *label,
-                         const struct side *num, const struct side *den,
-                         double goal)
+void ratio_target(struct bctx *b, const char *id, const char *label,
+                  const struct side *num, const struct side *den, double goal)
 {
     struct target *t = target_new(b, id, "%s", label);
 

@@ -22,13 +22,9 @@
 #include "bench_int.h"
 #include "testdev_regs.h"
 
-#define KIB 1024ull
-#define MIB (1024ull * KIB)
-#define GIB (1024ull * MIB)
-
 enum setup_result { SETUP_OK, SETUP_SKIP, SETUP_FAIL };
 
-static const char *size_str(uint64_t v, char *buf, size_t len)
+const char *size_str(uint64_t v, char *buf, size_t len)
 {
     if (v >= GIB && v % GIB == 0)
         snprintf(buf, len, "%llu GiB", (unsigned long long)(v / GIB));
@@ -351,8 +347,8 @@ out:
 
 /* A phase's look at the server failed: the libvuc side, and the wire side
  * where there is one, fail for why. */
-static void setup_failed(struct bctx *b, struct row **rows, unsigned n,
-                         const char *why)
+void setup_failed(struct bctx *b, struct row **rows, unsigned n,
+                  const char *why)
 {
     fail_rows(b, rows, n, false, why);
     if (b->wire) {
