@@ -251,6 +251,9 @@ const char *size_name(uint64_t s);
 /* "64 GiB", "2 MiB", "4096 B": any size, in the largest unit that divides
  * it, in buf. */
 const char *size_str(uint64_t v, char *buf, size_t len);
+/* The transfer size libvuc uses: the smaller of the client's and the
+ * server's. */
+uint32_t lib_xfer(const struct bctx *b);
 /* A phase's look at the server failed: the libvuc side, and the wire side
  * where there is one, fail for why. */
 void setup_failed(struct bctx *b, struct row **rows, unsigned n,

@@ -1560,7 +1560,7 @@ static int irq_lib(struct bctx *b, struct vuc_client *c, void *arg, char *why)
     if (rc < 0)
         lib_err(c, rc, why, "IRQ_SELECT write");
     for (unsigned i = 0; i < warm + a->n && rc == 0; i++) {
-        uint64_t dt;
+        uint64_t dt = 0;
 
         rc = irq_once(c, &st, &dt, why);
         if (rc == 0 && i >= warm)

@@ -84,7 +84,7 @@ static uint64_t dirty_piece(uint32_t xfer, uint64_t page)
     return room / 8 * 64 * page;
 }
 
-static uint32_t lib_xfer(const struct bctx *b)
+uint32_t lib_xfer(const struct bctx *b)
 {
     const struct vuc_caps *c = &b->srv.caps;
 
