@@ -221,6 +221,9 @@ static inline unsigned at_least(unsigned v, unsigned min)
 int lib_err(struct vuc_client *c, int rc, char *why, const char *what);
 int wire_err(struct bw *w, int rc, char *why);
 
+/* What a phase's look at the server found. */
+enum setup_result { SETUP_OK, SETUP_SKIP, SETUP_FAIL };
+
 /* One round of a measurement on one side: 0, or a negative errno with the
  * reason in why (which ends that side of the rows). */
 typedef int (*wire_round_fn)(struct bctx *b, struct bw *w, void *arg,
