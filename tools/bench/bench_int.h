@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Inside the benchmark module: the run's context, result rows, sample
- * series, and the services the measurement code (bench_phases.c) gets from
- * the driver (bench.c) and the printers (bench_output.c).
+ * series, and the services the measurements (bench_phases.c and one file
+ * per group of phases) get from the driver (bench.c) and the printers
+ * (bench_output.c).
  */
 #ifndef VUC_BENCH_INT_H
 #define VUC_BENCH_INT_H
@@ -262,26 +263,27 @@ uint32_t lib_xfer(const struct bctx *b);
 void setup_failed(struct bctx *b, struct row **rows, unsigned n,
                   const char *why);
 
-/* One job of vuc-testdev's DMA engine with DMA_CTRL value ctrl: programmed
- * and rung in one write, then DMA_STATUS read (the job is done by then);
- * posted: the doorbell write goes out as libvuc sends it there. */
+/* bench_dma.c: one job of vuc-testdev's DMA engine with DMA_CTRL value ctrl:
+ * programmed and rung in one write, then DMA_STATUS read (the job is done by
+ * then); posted: the doorbell write goes out as libvuc sends it there. */
 int dma_job_lib(struct vuc_client *c, uint64_t src, uint64_t dst, uint32_t len,
                 uint32_t ctrl, char *why);
 int dma_job_wire(struct bw *w, bool posted, uint64_t src, uint64_t dst,
                  uint32_t len, uint32_t ctrl, char *why);
 
-void phase_read(struct bctx *b);
-void phase_pipeline(struct bctx *b);
-void phase_write(struct bctx *b);
-void phase_bulk(struct bctx *b);
-void phase_dma(struct bctx *b);
-void phase_map(struct bctx *b);
-void phase_irq(struct bctx *b);
-void phase_alloc(struct bctx *b);
-
-/* bench_state.c: device state (dirty pages, migration) */
-void phase_dirty(struct bctx *b);
-void phase_mig(struct bctx *b);
+/* The phases, by file; phase_order[] in bench.c runs them. A new group of
+ * measurements is one new file, its phase here, and its line there (and
+ * its name and bit in bench.h and phase_table[]). */
+void phase_read(struct bctx *b);     /* bench_region.c */
+void phase_write(struct bctx *b);    /* bench_region.c */
+void phase_pipeline(struct bctx *b); /* bench_pipeline.c */
+void phase_alloc(struct bctx *b);    /* bench_pipeline.c */
+void phase_bulk(struct bctx *b);     /* bench_bulk.c */
+void phase_dma(struct bctx *b);      /* bench_dma.c */
+void phase_map(struct bctx *b);      /* bench_dma.c */
+void phase_irq(struct bctx *b);      /* bench_irq.c */
+void phase_dirty(struct bctx *b);    /* bench_dirty.c */
+void phase_mig(struct bctx *b);      /* bench_mig.c */
 
 /* bench_output.c */
 int output_text(const struct bctx *b, FILE *out);

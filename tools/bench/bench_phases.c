@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The measurements. Each phase runs b->rounds rounds; in path mode a round
- * first measures the blocking baseline client on a connection of its own,
- * then libvuc on a fresh client, so the two alternate and drift of the
- * machine (frequency, other load) touches both alike.
+ * What every measurement shares; the phases themselves are in one file per
+ * group (bench_region.c, bench_pipeline.c, ...). Each phase runs b->rounds
+ * rounds; in path mode a round first measures the blocking baseline client on a
+ * connection of its own, then libvuc on a fresh client, so the two alternate
+ * and drift of the machine (frequency, other load) touches both alike.
  *
  * How samples are taken (CLOCK_MONOTONIC, nanoseconds):
  *  - latencies are per-operation samples: one timestamp per operation
@@ -18,7 +19,6 @@
  * anything: figures are printed, never judged.
  */
 #include <string.h>
-
 
 #include "bench_int.h"
 
