@@ -12,6 +12,7 @@
 #include <event2/event.h>
 #include <vuc/vuc.h>
 
+#include "conn.h"
 #include "cmds.h"
 #include "doc.h"
 #include "output.h"
