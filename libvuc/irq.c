@@ -732,8 +732,8 @@ uint64_t vuc_irq_total(const struct vuc_client *client, uint32_t index,
     return c->irqst[index].vecs[vector].total;
 }
 
-static bool take_unseen(struct vuc_client *c, uint32_t index, uint32_t vector,
-                        struct vuc_irq_event *ev)
+bool vuc_irq_take_unseen(struct vuc_client *c, uint32_t index, uint32_t vector,
+                         struct vuc_irq_event *ev)
 {
     for (uint32_t i = 0; c->irqst != NULL && i < c->dev.num_irqs; i++) {
         struct vuc_irq_vec *vecs = c->irqst[i].vecs;
@@ -773,7 +773,7 @@ int vuc_irq_wait(struct vuc_client *client, uint32_t index, uint32_t vector,
      * default, so that only VUC_TIMEOUT_NONE blocks for ever. */
     timeout_ms = vuc_timeout_ms(c, timeout_ms);
     if (!c->connected) {
-        return take_unseen(c, index, vector, ev)
+        return vuc_irq_take_unseen(c, index, vector, ev)
                    ? 0
                    : vuc_fail(c, -ENOTCONN, "irq wait: not connected");
     }
@@ -786,7 +786,7 @@ int vuc_irq_wait(struct vuc_client *client, uint32_t index, uint32_t vector,
             return rc;
         }
     }
-    if (take_unseen(c, index, vector, ev)) {
+    if (vuc_irq_take_unseen(c, index, vector, ev)) {
         return 0;
     }
     if (timeout_ms > 0) {
@@ -800,7 +800,7 @@ int vuc_irq_wait(struct vuc_client *client, uint32_t index, uint32_t vector,
         }
     }
     int rc = 0;
-    while (!take_unseen(c, index, vector, ev)) {
+    while (!vuc_irq_take_unseen(c, index, vector, ev)) {
         if (expired) {
             rc = vuc_fail(c, -ETIMEDOUT, "irq wait: no interrupt within %d ms",
                           timeout_ms);
