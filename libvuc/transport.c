@@ -45,8 +45,8 @@ static void chan_fail(struct vuc_chan *ch, int err, const char *fmt, ...)
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     vuc_chan_shutdown(ch);
-    if (ch->on_err != NULL) {
-        ch->on_err(ch, err, text, ch->arg);
+    if (ch->ops->err != NULL) {
+        ch->ops->err(ch, err, text, ch->arg);
     }
 }
 
@@ -168,7 +168,7 @@ static void rx_parse(struct vuc_chan *ch)
         if (ch->trace != NULL) {
             ch->trace(ch, false, &hdr, payload, len, nfds, ch->arg);
         }
-        ch->on_msg(ch, &hdr, payload, len, fds, nfds, ch->arg);
+        ch->ops->msg(ch, &hdr, payload, len, fds, nfds, ch->arg);
     }
     if (ch->ihead == ch->itail) {
         ch->rx_base += ch->itail;
@@ -278,7 +278,7 @@ static void rx_read(struct vuc_chan *ch)
 static void rx_event(evutil_socket_t fd, short what, void *arg)
 {
     struct vuc_chan *ch = arg;
-    vuc_chan_hold_fn hold = ch->hold;
+    vuc_chan_hold_fn hold = ch->ops->hold;
     void *owner = ch->arg;
 
     hold(owner, true);
@@ -381,12 +381,12 @@ static int tx_flush(struct vuc_chan *ch)
 static void tx_event(evutil_socket_t fd, short what, void *arg)
 {
     struct vuc_chan *ch = arg;
-    vuc_chan_hold_fn hold = ch->hold;
+    vuc_chan_hold_fn hold = ch->ops->hold;
     void *owner = ch->arg;
 
     hold(owner, true);
-    if (ch->on_writable != NULL && vuc_chan_is_open(ch)) {
-        ch->on_writable(owner);
+    if (ch->ops->writable != NULL && vuc_chan_is_open(ch)) {
+        ch->ops->writable(owner);
     }
     int rc = vuc_chan_is_open(ch) ? tx_flush(ch) : 0;
     if (rc < 0) {
@@ -526,17 +526,14 @@ int vuc_chan_commit_data(struct vuc_chan *ch, size_t head_len, const void *data,
 
 int vuc_chan_open(struct vuc_chan *ch, struct event_base *base, int fd,
                   size_t max_msg_size, unsigned max_rx_fds,
-                  vuc_chan_msg_fn on_msg, vuc_chan_err_fn on_err,
-                  vuc_chan_hold_fn hold, void *arg)
+                  const struct vuc_chan_ops *ops, void *arg)
 {
     memset(ch, 0, sizeof(*ch));
     ch->fd = -1;
     ch->base = base;
     ch->max_msg_size = max_msg_size;
     ch->max_rx_fds = max_rx_fds > VUC_SCM_MAX_FD ? VUC_SCM_MAX_FD : max_rx_fds;
-    ch->on_msg = on_msg;
-    ch->on_err = on_err;
-    ch->hold = hold;
+    ch->ops = ops;
     ch->arg = arg;
 
     if (evutil_make_socket_nonblocking(fd) < 0 ||

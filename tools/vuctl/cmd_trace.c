@@ -84,7 +84,7 @@ int vuctl_trace_start(struct vuctl *v, const char *dest)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_trace(struct vuctl *v, int argc, char **argv)
+static int cmd_trace(struct vuctl *v, int argc, char **argv)
 {
     (void)argc;
     if (strcmp(argv[1], "off") == 0) {
@@ -93,3 +93,25 @@ int vuctl_cmd_trace(struct vuctl *v, int argc, char **argv)
     }
     return vuctl_trace_start(v, strcmp(argv[1], "on") == 0 ? NULL : argv[1]);
 }
+
+static const struct vuctl_cmd trace_cmds[] = {
+    {
+        .name = "trace",
+        .args = "on|off|FILE",
+        .summary = "print every vfio-user message",
+        .help = "Print one decoded line per message sent or received, from\n"
+                "now on and for later connections: on writes to stderr, FILE\n"
+                "to a file (./on names a file called on), off stops. With\n"
+                "--json the lines are JSON objects. Replies name the request\n"
+                "they answer and how long it took.\n",
+        .example = "trace on\ntrace /tmp/session.trace\n",
+        .fn = cmd_trace,
+        .min_args = 1,
+        .max_args = 1,
+        .first_arg = VUCTL_ARG_FILE,
+        .words = "on off",
+    },
+};
+
+const struct vuctl_cmd_table vuctl_trace_table = {
+    trace_cmds, sizeof(trace_cmds) / sizeof(trace_cmds[0])};

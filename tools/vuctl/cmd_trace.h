@@ -13,7 +13,4 @@ int vuctl_trace_start(struct vuctl *v, const char *dest);
 /* Stop tracing and close its file. Safe when not tracing. */
 void vuctl_trace_stop(struct vuctl *v);
 
-/* trace on|off|FILE */
-int vuctl_cmd_trace(struct vuctl *v, int argc, char **argv);
-
 #endif /* VUCTL_CMD_TRACE_H */

@@ -103,21 +103,22 @@ static const char example[] =
 /* "a, b and c": the commands that produce a value, from the table. */
 static void value_commands(FILE *f)
 {
+    const struct vuctl_cmd *c;
     size_t n = 0, total = 0;
 
-    for (size_t i = 0; i < vuctl_ncmds; i++)
-        total += vuctl_cmds[i].value != NULL;
-    for (size_t i = 0; i < vuctl_ncmds; i++) {
+    for (size_t i = 0; (c = vuctl_cmd_at(i)); i++)
+        total += c->value != NULL;
+    for (size_t i = 0; (c = vuctl_cmd_at(i)); i++) {
         char name[64];
 
-        if (!vuctl_cmds[i].value)
+        if (!c->value)
             continue;
         n++;
         fprintf(f, "%s%s",
                 n == 1       ? ""
                 : n == total ? " and "
                              : ", ",
-                vuctl_cmd_fullname(&vuctl_cmds[i], name, sizeof(name)));
+                vuctl_cmd_fullname(c, name, sizeof(name)));
     }
 }
 
@@ -252,8 +253,9 @@ void vuctl_doc_man(FILE *f, const char *version)
     }
 
     fputs(".SH COMMANDS\n", f);
-    for (size_t i = 0; i < vuctl_ncmds; i++) {
-        const struct vuctl_cmd *c = &vuctl_cmds[i];
+    const struct vuctl_cmd *c;
+
+    for (size_t i = 0; (c = vuctl_cmd_at(i)); i++) {
         char name[64];
 
         fprintf(f, ".TP\n\\fB%s\\fR",

@@ -13,6 +13,7 @@
 #include <vuc/vuc.h>
 
 #include "cmd_trace.h"
+#include "conn.h"
 #include "cmds.h"
 #include "doc.h"
 #include "output.h"
