@@ -128,10 +128,14 @@ static int setup_interrupts(struct nvme_drv *d, unsigned want)
         }
         /* Vectors come out of reset masked in the table (PCI 6.8.2.9):
          * give each an address and data, and unmask it. */
-        for (unsigned v = 0; v < n; v++) {
+        for (unsigned v = 0; v < n && rc == 0; v++) {
+            /* DWORD accesses: what PCI guarantees a table takes. */
             uint32_t e[4] = {0xfee00000u, 0, v, 0};
-            rc = vuc_region_write(d->c, msix.table_bar,
-                                  msix.table_offset + 16u * v, e, sizeof(e));
+            for (unsigned k = 0; k < 4 && rc == 0; k++) {
+                rc = vuc_region_write(d->c, msix.table_bar,
+                                      msix.table_offset + 16u * v + 4u * k,
+                                      &e[k], sizeof(e[k]));
+            }
             if (rc < 0) {
                 return nvme_drv_fail(d, rc,
                                      "programming MSI-X table entry %u: %s", v,

@@ -69,13 +69,13 @@ static int parse_size(const char *s, uint64_t *out)
     return 0;
 }
 
-static int parse_uint(const char *s, unsigned max, unsigned *out,
+static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out,
                       const char *what)
 {
     uint64_t v;
-    if (parse_size(s, &v) < 0 || v > max) {
-        fprintf(stderr, "%s: %s: '%s' is not a number up to %u\n", prog, what,
-                s, max);
+    if (parse_size(s, &v) < 0 || v < min || v > max) {
+        fprintf(stderr, "%s: %s: '%s' is not a number from %u to %u\n", prog,
+                what, s, min, max);
         return -1;
     }
     *out = (unsigned)v;
@@ -236,10 +236,10 @@ int main(int argc, char **argv)
         int bad = 0;
         switch (ch) {
         case OPT_QUEUES:
-            bad = parse_uint(optarg, 64, &dopts.nr_queues, "--queues");
+            bad = parse_uint(optarg, 1, 64, &dopts.nr_queues, "--queues");
             break;
         case OPT_QDEPTH:
-            bad = parse_uint(optarg, 1024, &dopts.qdepth, "--qdepth");
+            bad = parse_uint(optarg, 2, 1024, &dopts.qdepth, "--qdepth");
             break;
         case OPT_POLL:
             dopts.poll = true;
@@ -248,17 +248,14 @@ int main(int argc, char **argv)
             dopts.noshare = true;
             break;
         case OPT_TIMEOUT:
-            bad = parse_uint(optarg, 3600000, &dopts.timeout_ms, "--timeout");
-            if (bad == 0 && dopts.timeout_ms == 0) {
-                fprintf(stderr, "%s: --timeout must be at least 1 ms\n", prog);
-                bad = -1;
-            }
+            bad =
+                parse_uint(optarg, 1, 3600000, &dopts.timeout_ms, "--timeout");
             break;
         case OPT_JSON:
             json = popts.json = true;
             break;
         case OPT_QD:
-            bad = parse_uint(optarg, 65536, &popts.qd, "--qd");
+            bad = parse_uint(optarg, 1, 65536, &popts.qd, "--qd");
             break;
         case OPT_BS:
             if (parse_size(optarg, &v) < 0 || v == 0 || v > UINT32_MAX) {
