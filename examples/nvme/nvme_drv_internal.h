@@ -14,9 +14,9 @@
 #define NVME_ADMIN_DEPTH 32u
 #define NVME_MAX_QUEUES 64u
 #define NVME_MAX_DEPTH 1024u
-/* Each command slot owns two PRP list pages: 1023 entries once the chain
- * pointer is counted, so transfers up to this size at any dword offset. */
-#define NVME_PRP_PAGES 2u
+/* Each command slot owns one PRP list page: 512 entries, which with PRP1
+ * cover any transfer of up to 2 MiB at any dword offset, so the driver
+ * caps transfers there and never chains list pages. */
 #define NVME_DRV_MAX_XFER (2u * 1024u * 1024u)
 
 enum nvme_slot_state {

@@ -36,7 +36,7 @@ size_t nvme_qpair_mem(uint16_t depth, bool prp_lists)
     size_t n = pages((size_t)depth * sizeof(struct nvme_sqe)) +
                pages((size_t)depth * sizeof(struct nvme_cqe));
     if (prp_lists) {
-        n += (size_t)depth * NVME_PRP_PAGES;
+        n += depth; /* one PRP list page per command */
     }
     return n * NVME_PAGE;
 }
@@ -71,7 +71,7 @@ void nvme_qpair_init(struct nvme_qpair *q, struct nvme_drv *d, uint16_t qid,
         memset(s, 0, sizeof(*s));
         s->next_free = i + 1 < depth ? i + 1 : UINT16_MAX;
         if (prp_lists) {
-            size_t off = (size_t)i * NVME_PRP_PAGES * NVME_PAGE;
+            size_t off = (size_t)i * NVME_PAGE;
             s->prp = (uint64_t *)(prp + off);
             s->prp_iova = iova + sq_bytes + cq_bytes + off;
         }
@@ -104,26 +104,15 @@ static int build_prps(struct nvme_qpair *q, struct nvme_slot *s,
         return 0;
     }
     size_t n = pages(rest);
-    size_t per_page = NVME_PAGE / sizeof(uint64_t);
-    if (s->prp == NULL || n > NVME_PRP_PAGES * (per_page - 1) + 1) {
+    if (s->prp == NULL || n > NVME_PAGE / sizeof(uint64_t)) {
         return nvme_drv_fail(q->d, -EINVAL,
                              "%zu bytes need more PRP list entries than the "
                              "driver keeps per command",
                              len);
     }
     e->prp2 = s->prp_iova;
-    uint64_t *list = s->prp;
-    uint64_t list_iova = s->prp_iova;
-    size_t slot = 0;
     for (size_t i = 0; i < n; i++) {
-        /* The last entry of a full list page points to the next page. */
-        if (slot == per_page - 1 && i + 1 < n) {
-            list_iova += NVME_PAGE;
-            list[slot] = list_iova;
-            list += per_page;
-            slot = 0;
-        }
-        list[slot++] = next + (uint64_t)i * NVME_PAGE;
+        s->prp[i] = next + (uint64_t)i * NVME_PAGE;
     }
     return 0;
 }

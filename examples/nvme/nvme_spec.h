@@ -23,8 +23,9 @@
 #define NVME_REG_DBS 0x1000u /* doorbells */
 
 #define NVME_CAP_MQES(cap) ((uint32_t)((cap)&0xffffu))
-#define NVME_CAP_TO(cap) ((uint32_t)(((cap) >> 24) & 0xffu)) /* 500 ms units   \
-                                                              */
+#define NVME_CAP_TO(cap)                                                       \
+    ((uint32_t)(((cap) >> 24) & 0xffu)) /* 500 ms units                        \
+                                         */
 #define NVME_CAP_DSTRD(cap) ((uint32_t)(((cap) >> 32) & 0xfu))
 #define NVME_CAP_CSS_NVM(cap) ((((cap) >> 37) & 1u) != 0)
 #define NVME_CAP_MPSMIN(cap) ((uint32_t)(((cap) >> 48) & 0xfu))

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * vuc-nvme verify: write patterns at every shape of PRP description a
- * command can need (one page, PRP2 as a second page, a PRP list, a
- * chained list, each at page-aligned and unaligned buffer offsets), read
+ * command can need (one page, PRP2 as a second page, a PRP list, the
+ * largest transfer, each at page-aligned and unaligned buffer offsets), read
  * them back through a separate buffer and compare; then Write Zeroes and
  * Flush when the controller has them. Cases rotate over the queue pairs.
  */
@@ -94,7 +94,7 @@ int cmd_verify(struct nvme_drv *d)
     const struct nvme_drv_info *in = nvme_drv_info(d);
     const uint32_t page = in->page_size;
     /* In blocks' worth of bytes: within a page, two pages (PRP2), a list,
-     * the largest transfer (a chained list once it is unaligned). */
+     * the largest transfer (a full list page once it is unaligned). */
     const size_t lens[] = {in->lba_size, page,       2u * page,
                            3u * page,    16u * page, in->max_xfer};
     const size_t offs[] = {0, 4, 512, page - 4};

@@ -110,6 +110,11 @@ def g_identify(a, tmp):
                 n["nsze"] != 8 * 1024 * 1024 // 512 or n["lba_size"] != 512 or
                 d["queues"] != 4 or d["vectors"] != 5):
             raise Failure("identify --json: %s" % out)
+        if a.vuctl:
+            # The driver left the controller shut down (CSTS.SHST 10b),
+            # which the device keeps for the next client to see.
+            run([a.vuctl, "-c", "expect peek BAR0 0x1c & 0xc == 0x8",
+                 dev.sock])
     finally:
         dev.stop()
 
@@ -258,6 +263,8 @@ def g_errors(a, tmp):
 
 
 def g_vuctl(a, tmp):
+    if not a.vuctl:
+        raise Failure("vuctl is not built (VUC_BUILD_VUCTL=OFF)")
     dev = Device(a.testdev, tmp, [])
     try:
         _, out, _ = run([a.vuctl, "-f", a.script, dev.sock])

@@ -409,8 +409,10 @@ static void test_queues(void **state)
     assert_true(f->irqs[0] >= 10);
 }
 
-/* Write 'len' bytes at buffer offset 'off' through PRPs, read them back. */
-static void roundtrip(struct fake *f, uint64_t lba, uint32_t len, uint32_t off)
+/* Write 'len' bytes at buffer offset 'off' through PRPs, read them back;
+ * a PRP list, if needed, starts 'loff' bytes into its page. */
+static void roundtrip(struct fake *f, uint64_t lba, uint32_t len, uint32_t off,
+                      uint32_t loff)
 {
     uint64_t wbuf = DATA_AT + off, rbuf = DATA_AT + 0x280000 + off;
     uint8_t *w = at(f, wbuf, len), *r = at(f, rbuf, len);
@@ -427,17 +429,19 @@ static void roundtrip(struct fake *f, uint64_t lba, uint32_t len, uint32_t off)
             prp2 = buf + first;
         } else if (len > first) {
             /* A list, chained when it needs more than one page. */
-            uint64_t *list = (uint64_t *)at(f, PRP_AT, 8192);
+            uint64_t *list = (uint64_t *)at(f, PRP_AT + loff, 8192 - loff);
             uint32_t n = (len - first + 4095) / 4096, slot = 0;
+            uint32_t room = (4096 - loff) / 8;
             for (uint32_t i = 0; i < n; i++) {
-                if (slot == 511 && i + 1 < n) {
+                if (slot == room - 1 && i + 1 < n) {
                     list[slot] = PRP_AT + 4096;
-                    list += 512;
+                    list = (uint64_t *)at(f, PRP_AT + 4096, 4096);
+                    room = 512;
                     slot = 0;
                 }
                 list[slot++] = buf + first + 4096ull * i;
             }
-            prp2 = PRP_AT;
+            prp2 = PRP_AT + loff;
         }
         set_prp(&io, buf, prp2);
         memcpy(io.sqe + 40, &lba, 8);
@@ -452,11 +456,12 @@ static void test_io(void **state)
     struct fake *f = *state;
     enable(f);
     create_pair(f, 1, 64, 1);
-    roundtrip(f, 0, 512, 0);
-    roundtrip(f, 3, 4096, 512);      /* PRP2 as a second page */
-    roundtrip(f, 10, 8192, 4092);    /* a list of two */
-    roundtrip(f, 100, 65536, 0);     /* a list */
-    roundtrip(f, 0, 2u << 20, 4092); /* 2 MiB, unaligned: a chained list */
+    roundtrip(f, 0, 512, 0, 0);
+    roundtrip(f, 3, 4096, 512, 0);      /* PRP2 as a second page */
+    roundtrip(f, 10, 8192, 4092, 0);    /* a list of two */
+    roundtrip(f, 100, 65536, 0, 0);     /* a list */
+    roundtrip(f, 200, 65536, 0, 4080);  /* a list chained after one entry */
+    roundtrip(f, 0, 2u << 20, 4092, 8); /* 2 MiB unaligned, chained */
     /* Read past the end, and at the last block. */
     struct nvmec_cmd io = mk(IO_READ, 1);
     uint64_t lba = (4u << 20) / 512 - 1;
