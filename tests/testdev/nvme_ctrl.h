@@ -42,6 +42,7 @@
 #define NVMEC_MDTS 9u                 /* 2 MiB transfers (4 KiB pages) */
 #define NVMEC_HELD_MAX 64u            /* commands a quirk holds back */
 #define NVMEC_ERRLOG 16u              /* error log entries kept */
+#define NVMEC_BURST 32u               /* commands taken from an SQ at a time */
 
 /* ---- What the controller needs of its host ---------------------------------
  */
@@ -158,6 +159,14 @@ struct nvmec {
     /* MSI-X table and pending bits. */
     uint32_t msix[NVMEC_MSIX_VECTORS][4];
     uint64_t pba;
+    /* Completions not yet written, for CQs reached by messages: one
+     * DMA_WRITE carries a run of adjacent entries. */
+    struct {
+        uint16_t cqid;
+        unsigned n;
+        uint64_t iova;
+        uint8_t e[NVMEC_BURST * 16];
+    } cqe_batch;
     /* Commands a quirk keeps. */
     struct nvmec_held held[NVMEC_HELD_MAX];
     unsigned nheld;
@@ -226,6 +235,8 @@ uint64_t nvmec_qw(const struct nvmec_cmd *cmd, unsigned off);
  * must have room. @return 0 or a negative errno (connection ends). */
 int nvmec_post(struct nvmec *c, uint16_t sqid, uint16_t cid, uint16_t status,
                uint32_t dw0);
+/** Write the completions nvmec_post() batched. @return as nvmec_post(). */
+int nvmec_flush_cqes(struct nvmec *c);
 void nvmec_log(struct nvmec *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /** Forget queue @p qid's SQ; held commands of it complete as aborted by

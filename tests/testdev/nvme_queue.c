@@ -54,15 +54,40 @@ static bool cq_full(const struct nvmec_cq *cq)
     return (uint16_t)((cq->tail + 1u) % cq->size) == cq->head;
 }
 
+/* A CQ entry could not be written: nowhere to report it. */
+static void cqe_lost(struct nvmec *c, uint16_t cqid, uint64_t at)
+{
+    nvmec_log(c, "CQ %u entries at 0x%llx cannot be written: fatal status",
+              cqid, (unsigned long long)at);
+    c->csts |= CSTS_CFS;
+}
+
+int nvmec_flush_cqes(struct nvmec *c)
+{
+    int rc = 0;
+
+    if (c->cqe_batch.n > 0) {
+        rc = c->host->dma_write(c->host->ctx, c->cqe_batch.iova, c->cqe_batch.e,
+                                c->cqe_batch.n * 16u);
+        if (rc > 0) {
+            cqe_lost(c, c->cqe_batch.cqid, c->cqe_batch.iova);
+            rc = 0;
+        }
+        c->cqe_batch.n = 0;
+    }
+    return rc;
+}
+
 int nvmec_post(struct nvmec *c, uint16_t sqid, uint16_t cid, uint16_t status,
                uint32_t dw0)
 {
     struct nvmec_sq *sq = &c->sq[sqid];
-    struct nvmec_cq *cq = &c->cq[sq->cqid];
+    uint16_t cqid = sq->cqid;
+    struct nvmec_cq *cq = &c->cq[cqid];
     uint8_t e[16] = {0};
     uint64_t at = cq->base + (uint64_t)cq->tail * 16u;
     uint16_t st = (uint16_t)((status & 0xfffeu) | cq->phase);
-    int rc;
+    int rc = 0;
 
     memcpy(e, &dw0, 4);
     memcpy(e + 8, &sq->head, 2);
@@ -77,18 +102,24 @@ int nvmec_post(struct nvmec *c, uint16_t sqid, uint16_t cid, uint16_t status,
         if (rc == 0) {
             rc = c->host->dma_write(c->host->ctx, at + 14, e + 14, 2);
         }
+        if (rc > 0) {
+            cqe_lost(c, cqid, at);
+            return 0;
+        }
     } else {
-        rc = c->host->dma_write(c->host->ctx, at, e, 16);
+        if (c->cqe_batch.n > 0 &&
+            (c->cqe_batch.cqid != cqid || c->cqe_batch.n == NVMEC_BURST ||
+             c->cqe_batch.iova + c->cqe_batch.n * 16u != at)) {
+            rc = nvmec_flush_cqes(c);
+        }
+        if (c->cqe_batch.n == 0) {
+            c->cqe_batch.cqid = cqid;
+            c->cqe_batch.iova = at;
+        }
+        memcpy(c->cqe_batch.e + 16u * c->cqe_batch.n++, e, 16);
     }
     if (rc < 0) {
         return rc;
-    }
-    if (rc > 0) {
-        /* Nowhere to report it: the host gave a CQ it cannot reach. */
-        nvmec_log(c, "CQ %u entry at 0x%llx cannot be written: fatal status",
-                  sq->cqid, (unsigned long long)at);
-        c->csts |= CSTS_CFS;
-        return 0;
     }
     if (++cq->tail == cq->size) {
         cq->tail = 0;
@@ -137,28 +168,21 @@ int nvmec_delete_sq(struct nvmec *c, uint16_t qid, bool post)
     return 0;
 }
 
-/* Fetch, execute and complete one command of SQ @p qid. */
-static int run_one(struct nvmec *c, uint16_t qid)
+static uint16_t cq_room(const struct nvmec_cq *cq)
+{
+    return (uint16_t)((cq->head + cq->size - cq->tail - 1u) % cq->size);
+}
+
+/* Execute and complete one fetched command of SQ @p qid. */
+static int run_cmd(struct nvmec *c, uint16_t qid, const uint8_t *sqe)
 {
     struct nvmec_sq *sq = &c->sq[qid];
     struct nvmec_cmd cmd = {.sqid = qid};
-    uint64_t at = sq->base + (uint64_t)sq->head * 64u;
-    int rc = c->host->dma_read(c->host->ctx, at, cmd.sqe, 64);
+    uint16_t cid, status;
 
-    if (rc < 0) {
-        return rc;
-    }
-    if (rc > 0) {
-        nvmec_log(c, "SQ %u entry at 0x%llx cannot be read: fatal status", qid,
-                  (unsigned long long)at);
-        c->csts |= CSTS_CFS;
-        return 0;
-    }
-    sq->head = (uint16_t)((sq->head + 1u) % sq->size);
-
-    uint16_t cid;
+    memcpy(cmd.sqe, sqe, 64);
     memcpy(&cid, cmd.sqe + 2, 2);
-    uint16_t status;
+    sq->head = (uint16_t)((sq->head + 1u) % sq->size);
     if ((cmd.sqe[1] & 0xc3u) != 0) {
         /* Fused operations and SGLs (PSDT) are not supported. */
         status = NVMEC_ST(SCT_GENERIC, SC_INVALID_FIELD);
@@ -185,6 +209,54 @@ static int run_one(struct nvmec *c, uint16_t qid)
     return nvmec_post(c, qid, cid, status, cmd.dw0);
 }
 
+/*
+ * Take up to NVMEC_BURST adjacent commands of SQ @p qid in one read (one
+ * DMA_READ message where the SQ is not shared), as many as its CQ has
+ * room for, and run them.
+ * @return the number run, or a negative errno (the connection ends).
+ */
+static int run_burst(struct nvmec *c, uint16_t qid)
+{
+    struct nvmec_sq *sq = &c->sq[qid];
+    uint8_t sqe[NVMEC_BURST * 64];
+    uint16_t avail = (uint16_t)((sq->tail + sq->size - sq->head) % sq->size);
+    uint16_t n = (uint16_t)(sq->size - sq->head);
+    uint64_t at = sq->base + (uint64_t)sq->head * 64u;
+
+    if (avail < n) {
+        n = avail;
+    }
+    if (cq_room(&c->cq[sq->cqid]) < n) {
+        n = cq_room(&c->cq[sq->cqid]);
+    }
+    if (n > NVMEC_BURST) {
+        n = NVMEC_BURST;
+    }
+    int rc = c->host->dma_read(c->host->ctx, at, sqe, n * 64u);
+    if (rc < 0) {
+        return rc;
+    }
+    if (rc > 0) {
+        nvmec_log(c, "SQ %u entries at 0x%llx cannot be read: fatal status",
+                  qid, (unsigned long long)at);
+        c->csts |= CSTS_CFS;
+        return 0;
+    }
+    for (uint16_t i = 0; i < n; i++) {
+        /* A command may have deleted the queue or stopped the controller;
+         * what was read past that point is read again if it still
+         * counts. */
+        if (!sq->valid || (c->csts & CSTS_CFS) || cq_full(&c->cq[sq->cqid])) {
+            return i;
+        }
+        rc = run_cmd(c, qid, sqe + 64u * i);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return n;
+}
+
 int nvme_ctrl_run(struct nvmec *c)
 {
     struct nvmec_pci_state st;
@@ -199,7 +271,7 @@ int nvme_ctrl_run(struct nvmec *c)
         CC_SHN(c->cc) != 0) {
         return 0;
     }
-    /* Round robin, one command per queue per turn (CC.AMS 0). */
+    /* Round robin (CC.AMS 0), a burst per queue per turn. */
     while (progress) {
         progress = false;
         for (uint16_t q = 0; q < NVMEC_NQ; q++) {
@@ -208,12 +280,17 @@ int nvme_ctrl_run(struct nvmec *c)
                 cq_full(&c->cq[sq->cqid]) || (c->csts & CSTS_CFS)) {
                 continue;
             }
-            int rc = run_one(c, q);
+            int rc = run_burst(c, q);
             if (rc < 0) {
                 return rc;
             }
-            progress = true;
+            progress = progress || rc > 0;
         }
+    }
+    /* The entries before the interrupts that announce them. */
+    int rc = nvmec_flush_cqes(c);
+    if (rc < 0) {
+        return rc;
     }
     for (uint16_t q = 0; q < NVMEC_NQ; q++) {
         if (c->cq[q].valid && c->cq[q].notify) {
