@@ -297,7 +297,7 @@ _Static_assert(NVMEC_MSIX_VECTORS <= TD_IRQ_MAX_VECTORS, "MSI-X vectors");
  * and PBA in BAR0, the PCI Express capability; BAR0 is 64-bit. */
 static void nvme_pci_init(struct td_pci *pci)
 {
-    uint8_t *c = pci->cfg, *w = pci->wmask, *w1c = pci->w1cmask;
+    uint8_t *c = pci->cfg, *w = pci->wmask;
 
     pci_header(pci, 0x1b36, NVME_PCI_DEVICE_ID, 0x01, NVME_PCI_CLASS, 0x1b36,
                0x0001, 1 /* INTA */, 0x0406 /* MSE, BME, INTx disable */,
@@ -313,15 +313,7 @@ static void nvme_pci_init(struct td_pci *pci)
     pci_msix(pci, CAP_MSIX, CAP_EXP, NVMEC_MSIX_VECTORS, 0, NVMEC_MSIX_TABLE, 0,
              NVMEC_MSIX_PBA);
 
-    pci_cap(pci, CAP_EXP, CAP_ID_EXP, 0);
-    pci_set16(c, CAP_EXP + EXP_FLAGS, EXP_FLAGS_V2_ENDPOINT);
-    pci_set32(c, CAP_EXP + EXP_DEVCAP, EXP_DEVCAP_RBER);
-    pci_set16(c, CAP_EXP + EXP_DEVCTL, EXP_DEVCTL_DEFAULT);
-    pci_set16(w, CAP_EXP + EXP_DEVCTL, EXP_DEVCTL_WMASK);
-    pci_set16(w1c, CAP_EXP + EXP_DEVSTA, EXP_DEVSTA_W1C);
-    pci_set32(c, CAP_EXP + EXP_LNKCAP, EXP_LNK_X1_2_5GT);
-    pci_set16(w, CAP_EXP + EXP_LNKCTL, EXP_LNKCTL_WMASK);
-    pci_set16(c, CAP_EXP + EXP_LNKSTA, EXP_LNK_X1_2_5GT);
+    pci_exp_endpoint(pci, CAP_EXP, 0);
 }
 
 const struct td_personality td_dev_nvme = {
