@@ -173,7 +173,7 @@ void nvme_irq_cb(struct vuc_client *c, uint32_t index, uint32_t vector,
 {
     struct nvme_drv *d = arg;
     (void)c;
-    d->stats.interrupts++;
+    d->stats.interrupts += count; /* eventfds add up coalesced signals */
     /* INTx is one line for every queue. */
     reap_vector(d, vector, index == VFIO_USER_PCI_INTX_IRQ_INDEX);
 }
