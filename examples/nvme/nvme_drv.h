@@ -32,6 +32,7 @@ struct nvme_drv_opts {
     unsigned nr_queues;  /* I/O queue pairs wanted (1..64) */
     unsigned qdepth;     /* entries per I/O queue, capped by CAP.MQES */
     bool poll;           /* reap completions by polling, no interrupts */
+    bool intx;           /* INTx even where MSI-X is available */
     bool noshare;        /* DMA by DMA_READ/DMA_WRITE messages only */
     unsigned timeout_ms; /* per command before Abort; 0: 5000 */
     bool verbose;        /* log libvuc's warnings and errors to stderr */

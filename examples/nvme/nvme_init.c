@@ -112,8 +112,8 @@ static int setup_interrupts(struct nvme_drv *d, unsigned want)
     struct vuc_pci_msix msix;
     const struct vuc_irq_info *ii =
         vuc_get_irq_info(d->c, VFIO_USER_PCI_MSIX_IRQ_INDEX);
-    if (vuc_pci_msix(d->c, &msix) == 0 && ii != NULL && ii->count > 0 &&
-        (ii->flags & VFIO_USER_IRQ_INFO_EVENTFD)) {
+    if (!d->opts.intx && vuc_pci_msix(d->c, &msix) == 0 && ii != NULL &&
+        ii->count > 0 && (ii->flags & VFIO_USER_IRQ_INFO_EVENTFD)) {
         unsigned n = want;
         if (n > msix.table_size) {
             n = msix.table_size;
@@ -147,6 +147,19 @@ static int setup_interrupts(struct nvme_drv *d, unsigned want)
         }
         d->info.nr_vectors = n;
         return 0;
+    }
+    /* With MSI-X enabled (by an earlier driver: devices keep their state
+     * across clients) a function does not use INTx (PCI 6.8.2). */
+    if (vuc_pci_msix(d->c, &msix) == 0 && msix.enabled) {
+        uint16_t flags;
+        int rc = vuc_cfg_read16(d->c, msix.offset + 2, &flags);
+        if (rc == 0) {
+            rc = vuc_cfg_write16(d->c, msix.offset + 2, flags & ~0x8000u);
+        }
+        if (rc < 0) {
+            return nvme_drv_fail(d, rc, "disabling MSI-X: %s",
+                                 vuc_strerror(d->c));
+        }
     }
     const struct vuc_irq_info *ix =
         vuc_get_irq_info(d->c, VFIO_USER_PCI_INTX_IRQ_INDEX);
@@ -523,6 +536,10 @@ int nvme_drv_close(struct nvme_drv *d, char *err, size_t errlen)
     nvme_qpair_fail_all(&d->admin, -ECANCELED);
     for (unsigned i = 0; i < NVME_MAX_QUEUES; i++) {
         nvme_qpair_fail_all(&d->io[i], -ECANCELED);
+    }
+    if (d->info.nr_vectors > 0 && !d->lost) {
+        /* Leave the function as found: MSI-X off for the next driver. */
+        vuc_pci_msix_disable(d->c);
     }
     if (rc < 0 && err != NULL) {
         snprintf(err, errlen, "%s", d->err);

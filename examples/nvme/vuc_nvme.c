@@ -11,7 +11,8 @@
  *                                  --seconds S [--json]
  *
  * Options: --queues N (I/O queue pairs, 1), --qdepth N (entries per queue,
- * 64), --poll (no interrupts), --noshare (DMA by messages only),
+ * 64), --poll (no interrupts), --intx (INTx, not MSI-X), --noshare (DMA
+ * by messages only),
  * --timeout MS (per command, 5000), -v (libvuc's warnings).
  */
 #include <errno.h>
@@ -37,7 +38,7 @@ static void usage(FILE *f)
             "       %s [OPTIONS] SOCKET verify\n"
             "       %s [OPTIONS] SOCKET perf --qd N --bs SIZE "
             "--rw read|write|randread --seconds S [--json]\n"
-            "options: --queues N  --qdepth N  --poll  --noshare  "
+            "options: --queues N  --qdepth N  --poll  --intx  --noshare  "
             "--timeout MS  -v\n",
             prog, prog, prog, prog, prog);
 }
@@ -199,6 +200,7 @@ enum {
     OPT_QUEUES = 256,
     OPT_QDEPTH,
     OPT_POLL,
+    OPT_INTX,
     OPT_NOSHARE,
     OPT_TIMEOUT,
     OPT_JSON,
@@ -214,6 +216,7 @@ int main(int argc, char **argv)
         {"queues", required_argument, NULL, OPT_QUEUES},
         {"qdepth", required_argument, NULL, OPT_QDEPTH},
         {"poll", no_argument, NULL, OPT_POLL},
+        {"intx", no_argument, NULL, OPT_INTX},
         {"noshare", no_argument, NULL, OPT_NOSHARE},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"json", no_argument, NULL, OPT_JSON},
@@ -243,6 +246,9 @@ int main(int argc, char **argv)
             break;
         case OPT_POLL:
             dopts.poll = true;
+            break;
+        case OPT_INTX:
+            dopts.intx = true;
             break;
         case OPT_NOSHARE:
             dopts.noshare = true;
