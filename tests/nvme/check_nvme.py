@@ -17,7 +17,8 @@ GROUP is one of:
             the command, or does not), a connection lost mid-I/O, a device
             that is not NVMe, bad command lines; the device serves the next
             client after each
-  vuctl     examples/nvme-identify.vuc runs green
+  vuctl     examples/nvme-identify.vuc runs green; the controller keeps its
+            queues across a client's reconnect (reconnect.vuc)
 
 Every failure must be a clear message and exit status 1 (2 for usage),
 never a crash, a sanitizer report or a hang.
@@ -282,6 +283,15 @@ def g_vuctl(a, tmp):
         # The controller keeps its state for the next client: the script
         # left it shut down and enabled.
         run([a.vuctl, "-c", "expect peek BAR0 0x1c & 0xd == 0x9", dev.sock])
+    finally:
+        dev.stop()
+    dev = Device(a.testdev, tmp, [])
+    try:
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                              "reconnect.vuc")
+        for share in ([], ["--no-share"]):
+            _, out, _ = run([a.vuctl] + share + ["-f", script, dev.sock])
+            expect_in("reconnect.vuc", out, "reconnected and served")
     finally:
         dev.stop()
 
