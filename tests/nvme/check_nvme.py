@@ -210,8 +210,22 @@ def g_perf(a, tmp):
         dev.stop()
 
 
+def doorbells(dev):
+    """The doorbell writes a verbose device has taken so far."""
+    return dev.read_log().count("NVMe queues")
+
+
+def wait_for_io(dev, n, limit=60):
+    """Until the device has taken n doorbell writes."""
+    deadline = time.monotonic() + limit
+    while doorbells(dev) < n:
+        if dev.proc.poll() is not None or time.monotonic() > deadline:
+            raise Failure("no I/O reached the device:\n" + dev.read_log())
+        time.sleep(0.02)
+
+
 def g_errors(a, tmp):
-    dev = Device(a.testdev, tmp, ["--nvme-size=1M"])
+    dev = Device(a.testdev, tmp, ["--nvme-size=1M", "-v"])
     try:
         _, _, err = run([a.nvme, dev.sock, "read", "2048", "1"], ok=(1,))
         expect_in("read past the end", err, "LBA Out of Range")
@@ -223,10 +237,12 @@ def g_errors(a, tmp):
             run([a.nvme, dev.sock] + args, ok=(2,))
         run([a.nvme, "--queues", "0", dev.sock, "identify"], ok=(2,))
         # Connection lost mid-I/O: the device goes away under perf.
+        before = doorbells(dev)
         p = subprocess.Popen([a.nvme, "--qd", "16", dev.sock, "perf",
                               "--seconds", "30"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
-        time.sleep(0.5)
+        # Bring-up takes ten doorbell writes; beyond them, I/O runs.
+        wait_for_io(dev, before + 40)
         dev.proc.kill()
         dev.proc.wait()
         out, err = p.communicate(timeout=30)
