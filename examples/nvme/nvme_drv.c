@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Bring-up, admin commands and shutdown of the NVMe driver, in the order
- * of the NVMe Base Specification 1.4, 7.6.1 "Initialization" and 7.6.2
- * "Shutdown". Registers are accessed 32 bits at a time (64-bit ones as two
- * halves, low first), which every controller must accept.
+ * The driver's running parts: register access, doorbells, interrupts and
+ * the timeout timer, command submission and the blocking helpers, DMA
+ * buffers. Bring-up and shutdown are in nvme_init.c, queues in
+ * nvme_qpair.c.
  *
- * Register writes are posted (libvuc's VUC_POSTING_POSTED policy, so that
- * doorbells take the server's ioeventfds where it offers them) and each
- * control register write is followed by a fence, so the controller has
- * seen it before anything else happens; doorbells are not fenced.
+ * Registers are accessed 32 bits at a time, 64-bit ones as two halves,
+ * low first. Register writes are posted (libvuc's VUC_POSTING_POSTED
+ * policy, so that doorbells take the server's ioeventfds where it offers
+ * them) and each control register write is followed by a fence, so the
+ * controller has seen it before anything else happens; doorbells are not
+ * fenced: nothing the driver does next depends on when they land.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -56,8 +58,7 @@ void nvme_drv_stats(const struct nvme_drv *d, struct nvme_drv_stats *out)
     *out = d->stats;
 }
 
-/* ---- Registers ------------------------------------------------------------
- */
+/* ---- Registers ----------------------------------------------------------- */
 
 int nvme_reg_read32(struct nvme_drv *d, uint32_t off, uint32_t *v)
 {
@@ -153,8 +154,7 @@ int nvme_wait_csts(struct nvme_drv *d, uint32_t mask, uint32_t want,
     }
 }
 
-/* ---- Completions and the timer --------------------------------------------
- */
+/* ---- Completions and the timer ------------------------------------------- */
 
 static void reap_vector(struct nvme_drv *d, uint32_t vector, bool all)
 {
@@ -242,8 +242,7 @@ int nvme_drv_process(struct nvme_drv *d, bool block)
     return d->lost ? -ECONNRESET : 0;
 }
 
-/* ---- Commands -------------------------------------------------------------
- */
+/* ---- Commands ------------------------------------------------------------ */
 
 int nvme_admin_submit(struct nvme_drv *d, const struct nvme_sqe *cmd,
                       uint64_t iova, size_t len, nvme_cmd_cb cb, void *arg)
@@ -269,6 +268,15 @@ int nvme_io_submit(struct nvme_drv *d, unsigned q, uint8_t opc, uint64_t slba,
         if (nlb == 0 || nlb > 65536) {
             return nvme_drv_fail(d, -EINVAL,
                                  "%u blocks: a command moves 1 to 65536", nlb);
+        }
+        bool data = opc == NVME_CMD_READ || opc == NVME_CMD_WRITE;
+        uint64_t want = data ? (uint64_t)nlb * d->info.lba_size : 0;
+        if (len != want) {
+            return nvme_drv_fail(d, -EINVAL,
+                                 "%u blocks of %u bytes: the buffer is %zu "
+                                 "bytes, not %llu",
+                                 nlb, d->info.lba_size, len,
+                                 (unsigned long long)want);
         }
         e.cdw10 = (uint32_t)slba;
         e.cdw11 = (uint32_t)(slba >> 32);
@@ -424,8 +432,7 @@ const char *nvme_status_str(uint16_t status)
     return buf;
 }
 
-/* ---- DMA buffers ----------------------------------------------------------
- */
+/* ---- DMA buffers --------------------------------------------------------- */
 
 int nvme_buf_alloc(struct nvme_drv *d, size_t size, struct nvme_buf *b)
 {

@@ -93,8 +93,7 @@ struct nvme_drv_info {
 };
 const struct nvme_drv_info *nvme_drv_info(const struct nvme_drv *d);
 
-/* ---- DMA buffers ----------------------------------------------------------
- */
+/* ---- DMA buffers --------------------------------------------------------- */
 
 struct nvme_buf {
     void *va;
@@ -107,8 +106,7 @@ struct nvme_buf {
 int nvme_buf_alloc(struct nvme_drv *d, size_t size, struct nvme_buf *b);
 void nvme_buf_free(struct nvme_drv *d, struct nvme_buf *b);
 
-/* ---- Commands --------------------------------------------------------------
- */
+/* ---- Commands ------------------------------------------------------------ */
 
 /**
  * Submit an I/O command on queue pair q (0-based) for the driver's

@@ -73,8 +73,7 @@ _Static_assert(sizeof(struct nvme_cqe) == 16, "CQ entry is 16 bytes");
 #define NVME_CQE_SCT(st) ((uint8_t)(((st) >> 9) & 0x7u))
 #define NVME_CQE_DNR(st) (((st) >> 15) & 1u)
 
-/* ---- Opcodes (5, 6) -------------------------------------------------------
- */
+/* ---- Opcodes (5, 6) ------------------------------------------------------ */
 #define NVME_ADM_DELETE_SQ 0x00u
 #define NVME_ADM_CREATE_SQ 0x01u
 #define NVME_ADM_GET_LOG_PAGE 0x02u
@@ -104,8 +103,7 @@ _Static_assert(sizeof(struct nvme_cqe) == 16, "CQ entry is 16 bytes");
 #define NVME_QUEUE_PC (1u << 0)
 #define NVME_QUEUE_IEN (1u << 1)
 
-/* ---- Status codes (4.6.1.2) -----------------------------------------------
- */
+/* ---- Status codes (4.6.1.2) ---------------------------------------------- */
 #define NVME_SCT_GENERIC 0u
 #define NVME_SCT_CMD_SPECIFIC 1u
 #define NVME_SC_SUCCESS 0x00u

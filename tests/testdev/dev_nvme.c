@@ -38,8 +38,7 @@ static struct nvme_pers *np(struct testdev *td)
     return td->dev;
 }
 
-/* ---- The controller's host ------------------------------------------------
- */
+/* ---- The controller's host ----------------------------------------------- */
 
 static int h_dma_read(void *ctx, uint64_t iova, void *buf, uint32_t len)
 {

@@ -85,12 +85,12 @@ static uint16_t identify(struct nvmec *c, struct nvmec_cmd *cmd)
 
     switch (cns) {
     case 0x00:
-        if (nsid == 0 || (nsid > 1 && nsid != 0xffffffffu)) {
+        /* FFFFFFFFh (capabilities common to all namespaces) only goes
+         * with Namespace Management, which this controller lacks. */
+        if (nsid != 1) {
             return ST_GEN(SC_INVALID_NS) | NVMEC_DNR;
         }
-        if (nsid == 1) {
-            id_ns(c, d);
-        }
+        id_ns(c, d);
         break;
     case 0x01:
         id_ctrl(c, d);

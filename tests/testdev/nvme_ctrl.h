@@ -44,8 +44,7 @@
 #define NVMEC_ERRLOG 16u              /* error log entries kept */
 #define NVMEC_BURST 32u               /* commands taken from an SQ at a time */
 
-/* ---- What the controller needs of its host ---------------------------------
- */
+/* ---- What the controller needs of its host ------------------------------- */
 
 /* PCI state the server owns (config space), as the controller needs it. */
 struct nvmec_pci_state {
@@ -249,6 +248,8 @@ void nvmec_raise(struct nvmec *c, uint16_t cqid);
 void nvmec_msix_reset(struct nvmec *c);
 /** Raise the vectors whose mask went away while they were pending. */
 void nvmec_deliver_pending(struct nvmec *c);
+/** CSTS.RDY once the ready delay after CC.EN has passed. */
+void nvmec_update_ready(struct nvmec *c);
 /** The controller reset of CC.EN 1 -> 0: queues gone, RDY clear. */
 void nvmec_ctrl_disable(struct nvmec *c);
 

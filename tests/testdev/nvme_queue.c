@@ -264,6 +264,7 @@ int nvme_ctrl_run(struct nvmec *c)
 
     c->work = false;
     nvmec_deliver_pending(c);
+    nvmec_update_ready(c);
     c->host->pci_state(c->host->ctx, &st);
     /* Without bus mastering the device cannot fetch anything; the
      * doorbells stay recorded for when it is enabled. */

@@ -168,12 +168,17 @@ static void write_cc(struct nvmec *c, uint32_t v)
     }
 }
 
-static uint32_t read_csts(struct nvmec *c)
+void nvmec_update_ready(struct nvmec *c)
 {
     if (c->enabling && c->host->now_ns() >= c->ready_at_ns) {
         c->enabling = false;
         c->csts |= CSTS_RDY;
     }
+}
+
+static uint32_t read_csts(struct nvmec *c)
+{
+    nvmec_update_ready(c);
     return c->csts;
 }
 
