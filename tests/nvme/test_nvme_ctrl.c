@@ -96,8 +96,7 @@ static uint64_t h_now(void)
     return F->now;
 }
 
-/* ---- Register and queue helpers, as a driver does them
- * ------------------------ */
+/* ---- Register and queue helpers, as a driver does them ------------------- */
 
 static uint32_t rd(struct fake *f, uint32_t off)
 {
@@ -268,9 +267,7 @@ static void create_pair(struct fake *f, uint16_t q, uint16_t size, uint16_t vec)
     f->phase[q] = 1;
 }
 
-/* ---- Tests
- * ----------------------------------------------------------------------------
- */
+/* ---- Tests --------------------------------------------------------------- */
 
 static void test_registers(void **state)
 {
@@ -597,6 +594,117 @@ static void test_no_bus_master(void **state)
     assert_int_equal(e.status, 0);
 }
 
+static uint16_t feature(struct fake *f, uint8_t opc, uint32_t dw10,
+                        uint32_t dw11, uint32_t *dw0)
+{
+    struct nvmec_cmd cmd = mk(opc, 0);
+    set_dw(&cmd, 10, dw10);
+    set_dw(&cmd, 11, dw11);
+    return NODNR(run(f, 0, cmd, dw0));
+}
+
+static void test_features(void **state)
+{
+    struct fake *f = *state;
+    uint32_t dw0;
+    enable(f);
+    /* Every mandatory feature answers Get Features. */
+    for (uint32_t fid = 1; fid <= 0x0b; fid++) {
+        if (fid == 3) {
+            continue; /* LBA Range Type: optional, not here */
+        }
+        assert_int_equal(feature(f, ADM_GET_FEATURES, fid, 0, &dw0), 0);
+    }
+    assert_int_equal(feature(f, ADM_GET_FEATURES, 0x0c, 0, &dw0),
+                     ST(SCT_GENERIC, SC_INVALID_FIELD));
+    /* Volatile Write Cache: on by default, changeable, not saveable. */
+    assert_int_equal(feature(f, ADM_GET_FEATURES, FEAT_VWC, 0, &dw0), 0);
+    assert_int_equal(dw0, 1);
+    assert_int_equal(feature(f, ADM_SET_FEATURES, FEAT_VWC, 0, NULL), 0);
+    assert_int_equal(feature(f, ADM_GET_FEATURES, FEAT_VWC, 0, &dw0), 0);
+    assert_int_equal(dw0, 0);
+    assert_int_equal(feature(f, ADM_GET_FEATURES, FEAT_VWC | 1u << 8, 0, &dw0),
+                     0);
+    assert_int_equal(dw0, 1); /* the default */
+    assert_int_equal(feature(f, ADM_GET_FEATURES, FEAT_VWC | 3u << 8, 0, &dw0),
+                     0);
+    assert_int_equal(dw0, 4); /* changeable */
+    assert_int_equal(feature(f, ADM_SET_FEATURES, FEAT_VWC | 1u << 31, 1, NULL),
+                     ST(SCT_CMD, SC_FEATURE_NOT_SAVEABLE));
+    /* Power state 1 does not exist; temperature thresholds per sensor. */
+    assert_int_equal(feature(f, ADM_SET_FEATURES, FEAT_POWER_MGMT, 1, NULL),
+                     ST(SCT_GENERIC, SC_INVALID_FIELD));
+    assert_int_equal(
+        feature(f, ADM_SET_FEATURES, FEAT_TEMP_THRESH, 0x150, NULL), 0);
+    assert_int_equal(feature(f, ADM_GET_FEATURES, FEAT_TEMP_THRESH, 0, &dw0),
+                     0);
+    assert_int_equal(dw0, 0x150);
+    assert_int_equal(
+        feature(f, ADM_GET_FEATURES, FEAT_TEMP_THRESH, 1u << 16, &dw0),
+        ST(SCT_GENERIC, SC_INVALID_FIELD));
+    /* Interrupt Vector Configuration, per vector. */
+    assert_int_equal(
+        feature(f, ADM_SET_FEATURES, FEAT_IRQ_CONFIG, 1u | 1u << 16, NULL), 0);
+    assert_int_equal(feature(f, ADM_GET_FEATURES, FEAT_IRQ_CONFIG, 1, &dw0), 0);
+    assert_int_equal(dw0, 0x10001);
+    assert_int_equal(feature(f, ADM_SET_FEATURES, FEAT_IRQ_CONFIG, 99, NULL),
+                     ST(SCT_GENERIC, SC_INVALID_FIELD));
+    /* An Arbitration Burst of one command still runs every command. */
+    assert_int_equal(feature(f, ADM_SET_FEATURES, FEAT_ARBITRATION, 0, NULL),
+                     0);
+    create_pair(f, 1, 8, 1);
+    struct cqe e;
+    for (uint16_t i = 0; i < 5; i++) {
+        submit(f, 1, &(struct nvmec_cmd){.sqe = {IO_FLUSH, 0, 0, 0, 1}}, i);
+    }
+    for (uint16_t i = 0; i < 5; i++) {
+        assert_true(reap(f, 1, &e, true));
+        assert_int_equal(e.cid, i);
+    }
+    /* The firmware slot log. */
+    struct nvmec_cmd log = mk(ADM_GET_LOG_PAGE, 0);
+    set_dw(&log, 10, LOG_FW_SLOT | (512u / 4 - 1) << 16);
+    set_prp(&log, ID_AT, 0);
+    assert_int_equal(run(f, 0, log, NULL), 0);
+    assert_int_equal(*at(f, ID_AT, 1), 1);
+    assert_memory_equal(at(f, ID_AT + 8, 3), "1.0", 3);
+}
+
+static void test_async_events(void **state)
+{
+    struct fake *f = *state;
+    struct cqe e;
+    enable(f);
+    for (uint16_t cid = 1; cid <= 4; cid++) {
+        submit(f, 0, &(struct nvmec_cmd){.sqe = {ADM_ASYNC_EVENT}}, cid);
+    }
+    assert_false(reap(f, 0, &e, false)); /* held for an event */
+    submit(f, 0, &(struct nvmec_cmd){.sqe = {ADM_ASYNC_EVENT}}, 5);
+    assert_true(reap(f, 0, &e, true));
+    assert_int_equal(e.cid, 5);
+    assert_int_equal(NODNR(e.status), ST(SCT_CMD, SC_AER_LIMIT));
+    /* A doorbell for a queue that does not exist. */
+    wr(f, NVR_DOORBELLS + 2 * 5 * stride(f), 1);
+    assert_true(reap(f, 0, &e, true));
+    assert_int_equal(e.status, 0);
+    assert_int_equal(e.dw0, LOG_ERROR << 16 | AEN_INVALID_DB_REG << 8 |
+                                AEN_TYPE_ERROR);
+    /* The next error waits until the error log is read... */
+    wr(f, NVR_DOORBELLS, 999);
+    assert_false(reap(f, 0, &e, false));
+    struct nvmec_cmd log = mk(ADM_GET_LOG_PAGE, 0);
+    set_dw(&log, 10, LOG_ERROR | (64u / 4 - 1) << 16);
+    set_prp(&log, ID_AT, 0);
+    assert_int_equal(run(f, 0, log, NULL), 0);
+    wr(f, NVR_DOORBELLS, 999); /* a value beyond the admin SQ */
+    assert_true(reap(f, 0, &e, true));
+    assert_int_equal(e.dw0, LOG_ERROR << 16 | AEN_INVALID_DB_VALUE << 8 |
+                                AEN_TYPE_ERROR);
+    /* A controller reset drops the outstanding requests. */
+    wr(f, NVR_CC, 0);
+    assert_int_equal(f->c.nheld, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -608,6 +716,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
         cmocka_unit_test_setup_teardown(test_msix_mask, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_bus_master, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_features, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_async_events, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

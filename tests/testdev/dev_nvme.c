@@ -97,8 +97,7 @@ static void h_log(void *ctx, const char *msg)
     td_debug("nvme: %s", msg);
 }
 
-/* ---- Options
- * ------------------------------------------------------------------ */
+/* ---- Options ------------------------------------------------------------- */
 
 static const struct td_option_desc nvme_options[] = {
     {"nvme-size", "BYTES",
@@ -197,8 +196,7 @@ static int nvme_option(struct testdev *td, size_t i, const char *arg)
     }
 }
 
-/* ---- Lifetime
- * ------------------------------------------------------------------ */
+/* ---- Lifetime ------------------------------------------------------------ */
 
 static int nvme_init(struct testdev *td)
 {
@@ -243,8 +241,7 @@ static void nvme_reset(struct testdev *td)
     nvme_ctrl_reset(&np(td)->ctrl);
 }
 
-/* ---- Regions
- * ---------------------------------------------------------------------- */
+/* ---- Regions ------------------------------------------------------------- */
 
 static int nvme_write_check(struct testdev *td,
                             const struct vfio_user_region_access *a,
@@ -278,8 +275,7 @@ static int nvme_run(struct testdev *td)
     return nvme_ctrl_run(&np(td)->ctrl);
 }
 
-/* ---- PCI
- * ------------------------------------------------------------------------ */
+/* ---- PCI ----------------------------------------------------------------- */
 
 static const struct td_irq_desc nvme_irqs[VFIO_USER_PCI_NUM_IRQS] = {
     [VFIO_USER_PCI_INTX_IRQ_INDEX] = {1, VFIO_USER_IRQ_INFO_EVENTFD |

@@ -36,8 +36,7 @@ static void ascii(uint8_t *p, const char *s, size_t n)
     memcpy(p, s, l < n ? l : n);
 }
 
-/* ---- Identify
- * ----------------------------------------------------------------- */
+/* ---- Identify ------------------------------------------------------------ */
 
 static void id_ctrl(const struct nvmec *c, uint8_t *d)
 {
@@ -53,7 +52,7 @@ static void id_ctrl(const struct nvmec *c, uint8_t *d)
     d[111] = 1;                 /* CNTRLTYPE: I/O controller */
     put16(d + 256, 0);          /* OACS: no optional admin commands */
     d[258] = 3;                 /* ACL: 4 concurrent Aborts */
-    d[259] = 0;                 /* AERL */
+    d[259] = NVMEC_AERL;        /* AERL: 4 outstanding event requests */
     d[260] = 0x3;               /* FRMW: slot 1 read-only, one slot */
     d[261] = 0;                 /* LPA: SMART for the controller as a whole */
     d[262] = NVMEC_ERRLOG - 1;  /* ELPE */
@@ -109,8 +108,7 @@ static uint16_t identify(struct nvmec *c, struct nvmec_cmd *cmd)
     return nvmec_prp_xfer(c, cmd, d, sizeof(d), true);
 }
 
-/* ---- Queues
- * --------------------------------------------------------------------- */
+/* ---- Queues -------------------------------------------------------------- */
 
 static uint16_t create_cq(struct nvmec *c, struct nvmec_cmd *cmd)
 {
@@ -204,73 +202,7 @@ static uint16_t delete_cq(struct nvmec *c, struct nvmec_cmd *cmd)
     return 0;
 }
 
-/* ---- Features
- * --------------------------------------------------------------------- */
-
-static uint16_t set_features(struct nvmec *c, struct nvmec_cmd *cmd)
-{
-    uint32_t dw10 = nvmec_dw(cmd, 10), dw11 = nvmec_dw(cmd, 11);
-
-    if (dw10 & (1u << 31)) {
-        return ST_CMD(SC_FEATURE_NOT_SAVEABLE);
-    }
-    switch (dw10 & 0xffu) {
-    case FEAT_NUM_QUEUES: {
-        uint16_t nsqr = (uint16_t)dw11, ncqr = (uint16_t)(dw11 >> 16);
-        if (nsqr == 0xffffu || ncqr == 0xffffu) {
-            return ST_GEN(SC_INVALID_FIELD) | NVMEC_DNR;
-        }
-        for (uint16_t q = 1; q < NVMEC_NQ; q++) {
-            if (c->sq[q].valid || c->cq[q].valid) {
-                return ST_GEN(SC_CMD_SEQ_ERROR) | NVMEC_DNR;
-            }
-        }
-        c->nsqa = nsqr < NVMEC_MAX_IOQ - 1 ? nsqr : NVMEC_MAX_IOQ - 1;
-        c->ncqa = ncqr < NVMEC_MAX_IOQ - 1 ? ncqr : NVMEC_MAX_IOQ - 1;
-        c->queues_set = true;
-        cmd->dw0 = c->nsqa | (uint32_t)c->ncqa << 16;
-        return 0;
-    }
-    case FEAT_IRQ_COALESCING:
-        /* Kept and reported. One interrupt per CQ per batch of commands
-         * already aggregates; the values are a hint ("should"). */
-        c->coalescing = dw11 & 0xffffu;
-        return 0;
-    default:
-        return ST_GEN(SC_INVALID_FIELD) | NVMEC_DNR;
-    }
-}
-
-static uint16_t get_features(struct nvmec *c, struct nvmec_cmd *cmd)
-{
-    uint32_t dw10 = nvmec_dw(cmd, 10);
-    uint32_t sel = (dw10 >> 8) & 7u;
-
-    if (sel > 3) {
-        return ST_GEN(SC_INVALID_FIELD) | NVMEC_DNR;
-    }
-    switch (dw10 & 0xffu) {
-    case FEAT_NUM_QUEUES:
-        if (sel == 3) {
-            cmd->dw0 = 0; /* capabilities: not saveable or changeable */
-        } else if (sel == 1) {
-            cmd->dw0 = (NVMEC_MAX_IOQ - 1) | (NVMEC_MAX_IOQ - 1) << 16;
-        } else {
-            cmd->dw0 = c->nsqa | (uint32_t)c->ncqa << 16;
-        }
-        return 0;
-    case FEAT_IRQ_COALESCING:
-        cmd->dw0 = sel == 3   ? 1u << 1 /* changeable */
-                   : sel == 1 ? 0
-                              : c->coalescing;
-        return 0;
-    default:
-        return ST_GEN(SC_INVALID_FIELD) | NVMEC_DNR;
-    }
-}
-
-/* ---- Log pages
- * ---------------------------------------------------------------------- */
+/* ---- Log pages ----------------------------------------------------------- */
 
 static void smart_log(const struct nvmec *c, uint8_t *d)
 {
@@ -320,9 +252,17 @@ static uint16_t get_log_page(struct nvmec *c, struct nvmec_cmd *cmd)
     case LOG_ERROR:
         error_log(c, page);
         size = 64u * NVMEC_ERRLOG;
+        if (!(dw10 & (1u << 15))) {
+            c->aen_masked = false; /* RAE clear: the event is read */
+        }
         break;
     case LOG_SMART:
         smart_log(c, page);
+        size = 512;
+        break;
+    case LOG_FW_SLOT:
+        page[0] = 1; /* AFI: slot 1 active */
+        ascii(page + 8, "1.0", 8);
         size = 512;
         break;
     default:
@@ -343,9 +283,7 @@ static uint16_t get_log_page(struct nvmec *c, struct nvmec_cmd *cmd)
     return nvmec_prp_xfer(c, cmd, buf, (uint32_t)len, true);
 }
 
-/* ---- Abort
- * ---------------------------------------------------------------------------
- */
+/* ---- Abort --------------------------------------------------------------- */
 
 static uint16_t abort_cmd(struct nvmec *c, struct nvmec_cmd *cmd)
 {
@@ -387,9 +325,11 @@ uint16_t nvmec_admin(struct nvmec *c, struct nvmec_cmd *cmd)
     case ADM_DELETE_CQ:
         return delete_cq(c, cmd);
     case ADM_SET_FEATURES:
-        return set_features(c, cmd);
+        return nvmec_set_features(c, cmd);
     case ADM_GET_FEATURES:
-        return get_features(c, cmd);
+        return nvmec_get_features(c, cmd);
+    case ADM_ASYNC_EVENT:
+        return nvmec_async_event(c, cmd);
     case ADM_GET_LOG_PAGE:
         return get_log_page(c, cmd);
     case ADM_ABORT:

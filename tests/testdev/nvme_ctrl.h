@@ -42,7 +42,9 @@
 #define NVMEC_MDTS 9u                 /* 2 MiB transfers (4 KiB pages) */
 #define NVMEC_HELD_MAX 64u            /* commands a quirk holds back */
 #define NVMEC_ERRLOG 16u              /* error log entries kept */
-#define NVMEC_BURST 32u               /* commands taken from an SQ at a time */
+#define NVMEC_AERL 3u                 /* 4 Asynchronous Event Requests */
+#define NVMEC_AEN_MAX 4u
+#define NVMEC_BURST 32u /* commands taken from an SQ at a time */
 
 /* ---- What the controller needs of its host ------------------------------- */
 
@@ -119,6 +121,7 @@ struct nvmec_cq {
 /* A command fetched and not completed (a quirk holds it). */
 struct nvmec_held {
     uint16_t sqid, cid;
+    bool aer; /* an Asynchronous Event Request, waiting for an event */
 };
 
 struct nvmec_errlog_entry {
@@ -153,8 +156,15 @@ struct nvmec {
     struct nvmec_cq cq[NVMEC_NQ];
     uint16_t nsqa, ncqa; /* allocated I/O queues, 0-based */
     bool queues_set;     /* Number of Queues was set since the reset */
-    uint32_t coalescing; /* Interrupt Coalescing, as set */
-    bool work;           /* a doorbell asked for nvme_ctrl_run() */
+    /* Features by FID (nvme_features.c), and per-vector configuration. */
+    uint32_t feat[0x0c];
+    uint32_t ivc[NVMEC_MSIX_VECTORS];
+    uint32_t temp_over, temp_under; /* Kelvin */
+    /* Asynchronous events waiting for a request (DW0 of its completion). */
+    uint32_t aen[NVMEC_AEN_MAX];
+    unsigned naen;
+    bool aen_masked; /* an error event stands until the error log is read */
+    bool work;       /* a doorbell asked for nvme_ctrl_run() */
     /* MSI-X table and pending bits. */
     uint32_t msix[NVMEC_MSIX_VECTORS][4];
     uint64_t pba;
@@ -223,7 +233,8 @@ struct nvmec_cmd {
     uint16_t sqid;
     uint32_t dw0; /* completion DW0 */
     uint64_t lba; /* for the error log */
-    bool hold;    /* a quirk keeps it: no completion now */
+    bool hold;    /* no completion now: a quirk keeps it, or an AER */
+    bool aer;     /* an Asynchronous Event Request */
     int fatal;    /* a negative errno: the connection must end */
 };
 
@@ -238,6 +249,9 @@ int nvmec_post(struct nvmec *c, uint16_t sqid, uint16_t cid, uint16_t status,
 int nvmec_flush_cqes(struct nvmec *c);
 void nvmec_log(struct nvmec *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/** Add an entry to the error log. */
+void nvmec_errlog(struct nvmec *c, uint16_t sqid, uint16_t cid, uint16_t status,
+                  uint64_t lba, uint32_t nsid);
 /** Forget queue @p qid's SQ; held commands of it complete as aborted by
  * the deletion when @p post. */
 int nvmec_delete_sq(struct nvmec *c, uint16_t qid, bool post);
@@ -255,6 +269,18 @@ void nvmec_ctrl_disable(struct nvmec *c);
 
 /* nvme_admin.c */
 uint16_t nvmec_admin(struct nvmec *c, struct nvmec_cmd *cmd);
+
+/* nvme_features.c */
+uint16_t nvmec_set_features(struct nvmec *c, struct nvmec_cmd *cmd);
+uint16_t nvmec_get_features(struct nvmec *c, struct nvmec_cmd *cmd);
+uint16_t nvmec_async_event(struct nvmec *c, struct nvmec_cmd *cmd);
+/** Features to their defaults, pending events dropped (controller reset). */
+void nvmec_features_reset(struct nvmec *c);
+/** Report an asynchronous event (from a register write: it is posted by
+ * the next nvme_ctrl_run()). */
+void nvmec_event(struct nvmec *c, uint8_t type, uint8_t info, uint8_t log);
+/** Complete held AERs with waiting events. @return 0 or a negative errno. */
+int nvmec_deliver_events(struct nvmec *c);
 
 /* nvme_io.c */
 uint16_t nvmec_io(struct nvmec *c, struct nvmec_cmd *cmd);

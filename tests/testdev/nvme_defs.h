@@ -42,6 +42,7 @@
 #define ADM_ABORT 0x08u
 #define ADM_SET_FEATURES 0x09u
 #define ADM_GET_FEATURES 0x0au
+#define ADM_ASYNC_EVENT 0x0cu
 
 /* NVM opcodes (6). */
 #define IO_FLUSH 0x00u
@@ -73,11 +74,26 @@
 #define SC_INVALID_LOG_PAGE 0x09u
 #define SC_INVALID_QUEUE_DELETION 0x0cu
 #define SC_FEATURE_NOT_SAVEABLE 0x0du
+#define SC_AER_LIMIT 0x05u
 
-#define FEAT_IRQ_COALESCING 0x08u
+#define FEAT_ARBITRATION 0x01u
+#define FEAT_POWER_MGMT 0x02u
+#define FEAT_TEMP_THRESH 0x04u
+#define FEAT_ERR_RECOVERY 0x05u
+#define FEAT_VWC 0x06u
 #define FEAT_NUM_QUEUES 0x07u
+#define FEAT_IRQ_COALESCING 0x08u
+#define FEAT_IRQ_CONFIG 0x09u
+#define FEAT_WRITE_ATOMICITY 0x0au
+#define FEAT_ASYNC_EVENT_CFG 0x0bu
 
 #define LOG_ERROR 0x01u
 #define LOG_SMART 0x02u
+#define LOG_FW_SLOT 0x03u
+
+/* Asynchronous events (5.2): type Error, its information. */
+#define AEN_TYPE_ERROR 0x0u
+#define AEN_INVALID_DB_REG 0x00u
+#define AEN_INVALID_DB_VALUE 0x01u
 
 #endif

@@ -20,8 +20,7 @@
 #define MAX_XFER (PAGE << NVMEC_MDTS)
 #define ST_GEN(sc) NVMEC_ST(SCT_GENERIC, sc)
 
-/* ---- PRPs
- * ------------------------------------------------------------------------ */
+/* ---- PRPs ---------------------------------------------------------------- */
 
 /* Contiguous pieces are moved together: one DMA_READ/DMA_WRITE message
  * (or one copy) for what the PRPs describe as adjacent pages. */
@@ -141,8 +140,7 @@ uint16_t nvmec_prp_xfer(struct nvmec *c, struct nvmec_cmd *cmd, uint8_t *buf,
     return flush_piece(&x);
 }
 
-/* ---- The backing store
- * ---------------------------------------------------------------- */
+/* ---- The backing store --------------------------------------------------- */
 
 int nvmec_backing_open(struct nvmec *c, char *err, size_t errlen)
 {
@@ -230,9 +228,7 @@ static int file_io(struct nvmec *c, bool write, uint8_t *buf, size_t len,
     return 0;
 }
 
-/* ---- Commands
- * ----------------------------------------------------------------------------
- */
+/* ---- Commands ------------------------------------------------------------ */
 
 static uint16_t rw(struct nvmec *c, struct nvmec_cmd *cmd, bool write,
                    uint64_t slba, uint32_t nlb)
@@ -248,7 +244,11 @@ static uint16_t rw(struct nvmec *c, struct nvmec_cmd *cmd, bool write,
         st = nvmec_prp_xfer(c, cmd, c->mem + off, (uint32_t)len, !write);
     } else if (write) {
         st = nvmec_prp_xfer(c, cmd, c->bounce, (uint32_t)len, false);
-        if (st == 0 && file_io(c, true, c->bounce, len, off) < 0) {
+        /* With the write cache off (Volatile Write Cache feature), a
+         * completed write is on stable storage. */
+        if (st == 0 &&
+            (file_io(c, true, c->bounce, len, off) < 0 ||
+             (!(c->feat[FEAT_VWC] & 1u) && fdatasync(c->backing_fd) < 0))) {
             c->smart.media_errors++;
             st = NVMEC_ST(SCT_MEDIA, 0x80); /* Write Fault */
         }

@@ -129,18 +129,18 @@ int nvmec_post(struct nvmec *c, uint16_t sqid, uint16_t cid, uint16_t status,
     return 0;
 }
 
-static void errlog_add(struct nvmec *c, const struct nvmec_cmd *cmd,
-                       uint16_t cid, uint16_t status)
+void nvmec_errlog(struct nvmec *c, uint16_t sqid, uint16_t cid, uint16_t status,
+                  uint64_t lba, uint32_t nsid)
 {
     struct nvmec_errlog_entry *e = &c->errlog[c->error_count % NVMEC_ERRLOG];
 
     c->error_count++;
     *e = (struct nvmec_errlog_entry){.count = c->error_count,
-                                     .sqid = cmd->sqid,
+                                     .sqid = sqid,
                                      .cid = cid,
                                      .status = status,
-                                     .lba = cmd->lba,
-                                     .nsid = nvmec_dw(cmd, 1)};
+                                     .lba = lba,
+                                     .nsid = nsid};
 }
 
 int nvmec_delete_sq(struct nvmec *c, uint16_t qid, bool post)
@@ -196,13 +196,14 @@ static int run_cmd(struct nvmec *c, uint16_t qid, const uint8_t *sqe)
     }
     if (cmd.hold) {
         if (c->nheld < NVMEC_HELD_MAX) {
-            c->held[c->nheld++] = (struct nvmec_held){.sqid = qid, .cid = cid};
+            c->held[c->nheld++] =
+                (struct nvmec_held){.sqid = qid, .cid = cid, .aer = cmd.aer};
             return 0;
         }
         status = NVMEC_ST(SCT_GENERIC, SC_INTERNAL);
     }
     if (status != 0) {
-        errlog_add(c, &cmd, cid, status);
+        nvmec_errlog(c, qid, cid, status, cmd.lba, nvmec_dw(&cmd, 1));
         nvmec_log(c, "SQ %u command %u opcode 0x%02x: status 0x%04x", qid, cid,
                   cmd.sqe[0], status);
     }
@@ -229,8 +230,11 @@ static int run_burst(struct nvmec *c, uint16_t qid)
     if (cq_room(&c->cq[sq->cqid]) < n) {
         n = cq_room(&c->cq[sq->cqid]);
     }
-    if (n > NVMEC_BURST) {
-        n = NVMEC_BURST;
+    /* Arbitration Burst: 2^AB commands at a time, 7 for no limit. */
+    uint32_t ab = c->feat[FEAT_ARBITRATION] & 7u;
+    uint16_t burst = ab == 7 ? NVMEC_BURST : (uint16_t)(1u << ab);
+    if (n > burst) {
+        n = burst;
     }
     int rc = c->host->dma_read(c->host->ctx, at, sqe, n * 64u);
     if (rc < 0) {
@@ -288,8 +292,12 @@ int nvme_ctrl_run(struct nvmec *c)
             progress = progress || rc > 0;
         }
     }
+    int rc = nvmec_deliver_events(c);
+    if (rc < 0) {
+        return rc;
+    }
     /* The entries before the interrupts that announce them. */
-    int rc = nvmec_flush_cqes(c);
+    rc = nvmec_flush_cqes(c);
     if (rc < 0) {
         return rc;
     }
@@ -302,8 +310,7 @@ int nvme_ctrl_run(struct nvmec *c)
     return 0;
 }
 
-/* ---- Power
- * ------------------------------------------------------------------- */
+/* ---- Power --------------------------------------------------------------- */
 
 void nvme_ctrl_reset(struct nvmec *c)
 {

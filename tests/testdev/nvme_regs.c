@@ -26,8 +26,7 @@ static uint32_t rd32(const uint8_t *p)
     return v;
 }
 
-/* ---- Interrupts
- * -------------------------------------------------------------- */
+/* ---- Interrupts ---------------------------------------------------------- */
 
 static bool vector_masked(const struct nvmec *c, uint32_t v,
                           const struct nvmec_pci_state *st)
@@ -101,8 +100,7 @@ void nvmec_msix_reset(struct nvmec *c)
     c->pba = 0;
 }
 
-/* ---- Controller state
- * ----------------------------------------------------------- */
+/* ---- Controller state ---------------------------------------------------- */
 
 void nvmec_ctrl_disable(struct nvmec *c)
 {
@@ -114,9 +112,7 @@ void nvmec_ctrl_disable(struct nvmec *c)
     c->nheld = 0;
     c->csts = 0;
     c->enabling = false;
-    c->queues_set = false;
-    c->nsqa = c->ncqa = NVMEC_MAX_IOQ - 1;
-    c->coalescing = 0;
+    nvmec_features_reset(c);
     c->intms = 0;
 }
 
@@ -182,8 +178,7 @@ static uint32_t read_csts(struct nvmec *c)
     return c->csts;
 }
 
-/* ---- Register file
- * -------------------------------------------------------------- */
+/* ---- Register file ------------------------------------------------------- */
 
 static uint32_t reg_read32(struct nvmec *c, uint32_t off)
 {
@@ -216,6 +211,18 @@ static uint32_t reg_read32(struct nvmec *c, uint32_t off)
     }
 }
 
+/* The host has nothing to learn this from but an asynchronous event
+ * (Invalid Doorbell Register / Write Value) and the error log. */
+static void bad_doorbell(struct nvmec *c, uint16_t qid, uint32_t v, bool exists,
+                         const char *q, const char *which)
+{
+    nvmec_log(c, "%s %u %s doorbell %u: %s", q, qid, which, v,
+              exists ? "beyond the queue" : "no such queue");
+    nvmec_errlog(c, qid, 0xffff, 0, 0, 0);
+    nvmec_event(c, AEN_TYPE_ERROR,
+                exists ? AEN_INVALID_DB_VALUE : AEN_INVALID_DB_REG, LOG_ERROR);
+}
+
 static void doorbell(struct nvmec *c, uint32_t off, uint32_t v)
 {
     uint32_t idx = (off - NVR_DOORBELLS) / db_stride(c);
@@ -228,9 +235,7 @@ static void doorbell(struct nvmec *c, uint32_t off, uint32_t v)
     if (idx % 2 == 0) {
         struct nvmec_sq *sq = &c->sq[qid];
         if (!sq->valid || v >= sq->size) {
-            /* An Asynchronous Event in a full controller; logged here. */
-            nvmec_log(c, "SQ %u tail doorbell %u: %s", qid, v,
-                      sq->valid ? "beyond the queue" : "no such queue");
+            bad_doorbell(c, qid, v, sq->valid, "SQ", "tail");
             return;
         }
         sq->tail = (uint16_t)v;
@@ -239,8 +244,7 @@ static void doorbell(struct nvmec *c, uint32_t off, uint32_t v)
     }
     struct nvmec_cq *cq = &c->cq[qid];
     if (!cq->valid || v >= cq->size) {
-        nvmec_log(c, "CQ %u head doorbell %u: %s", qid, v,
-                  cq->valid ? "beyond the queue" : "no such queue");
+        bad_doorbell(c, qid, v, cq->valid, "CQ", "head");
         return;
     }
     cq->head = (uint16_t)v;
