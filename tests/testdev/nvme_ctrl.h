@@ -13,6 +13,7 @@
  *   nvme_queue.c  fetching commands, posting completions, the error log,
  *                 the run loop that the doorbells start
  *   nvme_admin.c  admin commands
+ *   nvme_features.c  Get/Set Features and asynchronous events
  *   nvme_io.c     the namespace, its backing store, PRP walking and the
  *                 I/O commands
  *   dev_nvme.c    the binding to vuc-testdev's personality framework
