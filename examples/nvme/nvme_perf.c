@@ -175,6 +175,8 @@ int cmd_perf(struct nvme_drv *d, const struct perf_opts *o)
                 ios == NULL ? "out of memory" : nvme_drv_error(d));
         goto out;
     }
+    struct nvme_drv_stats st0, st1;
+    nvme_drv_stats(d, &st0);
     double cpu0 = cpu_seconds();
     uint64_t t0 = now_ns();
     p.end_ns = t0 + (uint64_t)(o->seconds * 1e9);
@@ -195,6 +197,7 @@ int cmd_perf(struct nvme_drv *d, const struct perf_opts *o)
     }
     uint64_t t1 = now_ns();
     double cpu = cpu_seconds() - cpu0;
+    nvme_drv_stats(d, &st1);
     if (p.err != 0 || p.outstanding > 0) {
         fprintf(stderr, "perf: %s\n", p.err != 0 ? p.why : nvme_drv_error(d));
         goto out;
@@ -208,14 +211,18 @@ int cmd_perf(struct nvme_drv *d, const struct perf_opts *o)
     double iops = (double)p.nlat / secs;
     double mbs = iops * o->bs / 1e6;
     double cpu_us = cpu * 1e6 / (double)p.nlat;
+    /* How well batching works: doorbell writes and interrupts per I/O. */
+    double dbs = (double)(st1.doorbells - st0.doorbells) / (double)p.nlat;
+    double irqs = (double)(st1.interrupts - st0.interrupts) / (double)p.nlat;
     if (o->json) {
         printf("{\"rw\": \"%s\", \"bs\": %u, \"qd\": %u, \"queues\": %u, "
                "\"ios\": %zu, \"seconds\": %.3f, \"iops\": %.0f, "
                "\"mb_s\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, "
-               "\"p999_us\": %.1f, \"cpu_us_per_io\": %.2f}\n",
+               "\"p999_us\": %.1f, \"cpu_us_per_io\": %.2f, "
+               "\"doorbells_per_io\": %.2f, \"irqs_per_io\": %.2f}\n",
                rw_name(o), o->bs, o->qd, in->nr_queues, p.nlat, secs, iops, mbs,
                pct(p.lat, p.nlat, 0.5), pct(p.lat, p.nlat, 0.99),
-               pct(p.lat, p.nlat, 0.999), cpu_us);
+               pct(p.lat, p.nlat, 0.999), cpu_us, dbs, irqs);
     } else {
         printf("%s bs=%u qd=%u queues=%u: %zu I/Os in %.2f s\n", rw_name(o),
                o->bs, o->qd, in->nr_queues, p.nlat, secs);
@@ -223,7 +230,9 @@ int cmd_perf(struct nvme_drv *d, const struct perf_opts *o)
         printf("  latency us: p50 %.1f  p99 %.1f  p99.9 %.1f\n",
                pct(p.lat, p.nlat, 0.5), pct(p.lat, p.nlat, 0.99),
                pct(p.lat, p.nlat, 0.999));
-        printf("  driver CPU per I/O: %.2f us\n", cpu_us);
+        printf("  driver CPU per I/O: %.2f us; per I/O %.2f doorbells, %.2f "
+               "interrupts\n",
+               cpu_us, dbs, irqs);
     }
     status = 0;
 out:
