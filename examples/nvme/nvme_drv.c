@@ -244,6 +244,27 @@ int nvme_drv_process(struct nvme_drv *d, bool block)
 
 /* ---- Commands ------------------------------------------------------------ */
 
+void nvme_drv_ring_all(struct nvme_drv *d)
+{
+    nvme_qpair_ring(&d->admin);
+    for (unsigned i = 0; i < d->info.nr_queues; i++) {
+        nvme_qpair_ring(&d->io[i]);
+    }
+}
+
+void nvme_drv_plug(struct nvme_drv *d)
+{
+    d->plugged = true;
+}
+
+void nvme_drv_unplug(struct nvme_drv *d)
+{
+    d->plugged = false;
+    if (!d->reaping) {
+        nvme_drv_ring_all(d);
+    }
+}
+
 int nvme_admin_submit(struct nvme_drv *d, const struct nvme_sqe *cmd,
                       uint64_t iova, size_t len, nvme_cmd_cb cb, void *arg)
 {

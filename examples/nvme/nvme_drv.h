@@ -128,6 +128,17 @@ int nvme_admin_submit(struct nvme_drv *d, const struct nvme_sqe *cmd,
                       uint64_t iova, size_t len, nvme_cmd_cb cb, void *arg);
 
 /**
+ * Hold doorbell writes back until nvme_drv_unplug(), which writes one per
+ * queue: a batch of submissions then reaches the controller as one (a
+ * doorbell carries the tail it was written with, so a controller that
+ * takes doorbells one at a time would otherwise see the batch one command
+ * at a time). Commands submitted from completion callbacks are batched so
+ * anyway.
+ */
+void nvme_drv_plug(struct nvme_drv *d);
+void nvme_drv_unplug(struct nvme_drv *d);
+
+/**
  * Let completions happen: run the event loop once (blocking until an
  * event when block is set and interrupts are used) and, when polling,
  * reap every completion queue.

@@ -67,6 +67,7 @@ struct nvme_drv {
     bool lost;               /* the connection ended */
     bool enabled;            /* CC.EN was set by us */
     bool reaping;            /* doorbells wait for the end of the reap */
+    bool plugged;            /* doorbells wait for nvme_drv_unplug() */
     struct vuc_dma_map *mem; /* queues, PRP lists, identify data */
     uint8_t *id_ctrl, *id_ns, *scratch;
     uint64_t id_ctrl_iova, id_ns_iova, scratch_iova;
@@ -90,6 +91,8 @@ unsigned nvme_qpair_reap(struct nvme_qpair *q);
 void nvme_qpair_fail_all(struct nvme_qpair *q, int err);
 /** Abort or give up on commands past their deadline. */
 void nvme_qpair_check_timeouts(struct nvme_qpair *q, uint64_t now);
+/** Write the SQ doorbells of every queue whose tail moved. */
+void nvme_drv_ring_all(struct nvme_drv *d);
 /** Write the doorbells that reaping and submitting left due. */
 void nvme_qpair_ring(struct nvme_qpair *q);
 void nvme_drv_arm_timer(struct nvme_drv *d);

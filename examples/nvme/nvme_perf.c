@@ -180,6 +180,7 @@ int cmd_perf(struct nvme_drv *d, const struct perf_opts *o)
     double cpu0 = cpu_seconds();
     uint64_t t0 = now_ns();
     p.end_ns = t0 + (uint64_t)(o->seconds * 1e9);
+    nvme_drv_plug(d); /* the first qd commands as one batch */
     for (unsigned i = 0; i < o->qd && p.err == 0; i++) {
         ios[i] = (struct perf_io){.p = &p,
                                   .q = i % in->nr_queues,
@@ -190,6 +191,7 @@ int cmd_perf(struct nvme_drv *d, const struct perf_opts *o)
             snprintf(p.why, sizeof(p.why), "%s", nvme_drv_error(d));
         }
     }
+    nvme_drv_unplug(d);
     while (p.outstanding > 0) {
         if (nvme_drv_process(d, true) < 0) {
             break;

@@ -149,7 +149,7 @@ int nvme_qpair_submit(struct nvme_qpair *q, const struct nvme_sqe *cmd,
     q->sq_tail = next_tail;
     q->inflight++;
     q->sq_ring = true;
-    if (!d->reaping) {
+    if (!d->reaping && !d->plugged) {
         nvme_qpair_ring(q);
     }
     nvme_drv_arm_timer(d);
@@ -255,9 +255,8 @@ unsigned nvme_qpair_reap(struct nvme_qpair *q)
     }
     if (outer) {
         d->reaping = false;
-        nvme_qpair_ring(&d->admin);
-        for (unsigned i = 0; i < d->info.nr_queues; i++) {
-            nvme_qpair_ring(&d->io[i]);
+        if (!d->plugged) {
+            nvme_drv_ring_all(d);
         }
     }
     return n;
