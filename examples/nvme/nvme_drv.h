@@ -45,7 +45,8 @@ struct nvme_drv;
  * holds the CQE status field without the phase bit, dw0 its DW0),
  * -ETIMEDOUT when it did not complete in time (aborted or abandoned),
  * -ECONNRESET when the connection was lost, -ECANCELED when the driver
- * was closed first.
+ * was closed first. A callback may submit commands, but must not close
+ * the driver.
  */
 typedef void (*nvme_cmd_cb)(void *arg, int err, uint16_t status, uint32_t dw0);
 
