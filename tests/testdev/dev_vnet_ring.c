@@ -266,11 +266,6 @@ int vnd_ring_tx(struct vnd *d)
         q->kicked = false;
         return 0;
     }
-    if (d->cfg.quirks & VND_QUIRK_NEEDS_RESET) {
-        vnd_needs_reset(d, "the needs-reset quirk: failing at the first "
-                           "transmit");
-        return 0;
-    }
     for (;;) {
         /* The loopback and the responder answer into the backlog: stop
          * while it is full, and go on once receive drained it. */
@@ -292,6 +287,11 @@ int vnd_ring_tx(struct vnd *d)
         }
         if (rc != 0) {
             break;
+        }
+        if (d->cfg.quirks & VND_QUIRK_NEEDS_RESET) {
+            vnd_needs_reset(d, "the needs-reset quirk: failing at the first "
+                               "transmit");
+            return 0;
         }
         if (c.writable > 0) {
             vnd_needs_reset(d,
