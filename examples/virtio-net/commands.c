@@ -214,6 +214,9 @@ int cmd_recv(struct vnet *n, struct cmd_args *a)
     }
     n->on_rx = recv_frame;
     n->rx_arg = &s;
+    /* The device is up with its receive queue full: say so, for whoever
+     * waits to send us frames. */
+    fprintf(stderr, "vuc-vnet: receiving\n");
     while (!cmd_interrupted() && (a->count == 0 || s.frames < a->count)) {
         if ((rc = vnet_poll(n, CMD_SLICE_MS)) < 0) {
             break;
