@@ -42,10 +42,12 @@ static int parse_quirks(struct vnd_config *cfg, const char *value)
             cfg->quirks |= VND_QUIRK_NEEDS_RESET;
         } else if (strcmp(t, "link-down") == 0) {
             cfg->quirks |= VND_QUIRK_LINK_DOWN;
+        } else if (strcmp(t, "refuse-features") == 0) {
+            cfg->quirks |= VND_QUIRK_REFUSE_FEATURES;
         } else {
             return td_fail(EINVAL,
                            "--net-quirk: unknown quirk '%s' (no-used, "
-                           "needs-reset, link-down)",
+                           "needs-reset, link-down, refuse-features)",
                            t);
         }
     }
@@ -296,7 +298,8 @@ static void write_status(struct vnd *d, uint8_t v)
         !(old & VIRTIO_CONFIG_S_FEATURES_OK)) {
         /* Refuse what we did not offer, and a driver without 1.x. */
         if ((d->features & ~d->offered) != 0 ||
-            !vnd_has(d, VIRTIO_F_VERSION_1)) {
+            !vnd_has(d, VIRTIO_F_VERSION_1) ||
+            (d->cfg.quirks & VND_QUIRK_REFUSE_FEATURES)) {
             td_log("virtio-net: refusing features 0x%016llx (offered "
                    "0x%016llx)",
                    (unsigned long long)d->features,

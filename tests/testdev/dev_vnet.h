@@ -55,9 +55,10 @@ enum vnd_backend_kind {
 };
 
 /* Misbehaviours on request, for testing drivers' error paths. */
-#define VND_QUIRK_NO_USED (1u << 0)     /* never return a buffer */
-#define VND_QUIRK_NEEDS_RESET (1u << 1) /* fail at the first transmit */
-#define VND_QUIRK_LINK_DOWN (1u << 2)   /* report the link down */
+#define VND_QUIRK_NO_USED (1u << 0)         /* never return a buffer */
+#define VND_QUIRK_NEEDS_RESET (1u << 1)     /* fail at the first transmit */
+#define VND_QUIRK_LINK_DOWN (1u << 2)       /* report the link down */
+#define VND_QUIRK_REFUSE_FEATURES (1u << 3) /* never accept FEATURES_OK */
 
 struct vnd_config {
     enum vnd_backend_kind backend;

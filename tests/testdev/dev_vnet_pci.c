@@ -135,7 +135,8 @@ static const struct td_option_desc vnp_options[] = {
     {"net-no-event-idx", NULL, "do not offer VIRTIO_RING_F_EVENT_IDX"},
     {"net-no-indirect", NULL, "do not offer VIRTIO_RING_F_INDIRECT_DESC"},
     {"net-quirk", "LIST",
-     "misbehave: no-used, needs-reset, link-down (comma separated)"},
+     "misbehave: no-used, needs-reset, link-down, refuse-features (comma "
+     "separated)"},
 };
 
 static void config_ready(struct vnp_state *s)

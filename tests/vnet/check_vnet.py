@@ -290,6 +290,13 @@ def case_errors(a, tmp):
         need("the link is down" in err, "ping on a link down", err)
     finally:
         dev.stop()
+    # The device does not accept the features the driver asks for.
+    dev = Device(a.testdev, tmp, "--net-quirk=refuse-features")
+    try:
+        _, err = vnet(a, a.vnet, dev, "info", expect=1)
+        need("the device refused features" in err, "refused features", err)
+    finally:
+        dev.stop()
     # The server goes away while the driver waits for frames.
     for mode in [[], ["--poll"]]:
         dev = Device(a.testdev, tmp, "--net-backend=loopback")
