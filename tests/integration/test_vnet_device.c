@@ -179,6 +179,8 @@ static void test_head_out_of_bounds(void **state)
     struct fx *f = *state;
     struct q q;
     bring_up(f, &q, V1);
+    /* As below: entry QSIZE holds a good frame, past the table's end. */
+    set_desc(desc(&q, QSIZE), q.iova + OFF_DATA, VND_HDR_LEN + 60, 0, 0);
     assert_true(kick(f, &q, QSIZE, 1));
     reset_recovers(f);
 }
@@ -190,6 +192,9 @@ static void test_next_out_of_bounds(void **state)
     bring_up(f, &q, V1);
     set_desc(desc(&q, 0), q.iova + OFF_DATA, VND_HDR_LEN, VRING_DESC_F_NEXT,
              200);
+    /* Entry 200 exists in our memory and is a good frame: only the bound
+     * of the queue's table can refuse it. */
+    set_desc(desc(&q, 200), q.iova + OFF_DATA, 60, 0, 0);
     assert_true(kick(f, &q, 0, 1));
     reset_recovers(f);
 }

@@ -42,6 +42,10 @@ class Device:
 
     def __init__(self, testdev, tmp, *options):
         self.path = os.path.join(tmp, "dev.sock")
+        # A server killed by an earlier case leaves its socket file, which
+        # must not pass for the new server's.
+        if os.path.exists(self.path):
+            os.unlink(self.path)
         self.log = open(os.path.join(tmp, "testdev.log"), "w+")
         self.proc = subprocess.Popen(
             [testdev, "--device=virtio-net", "--socket-path=" + self.path]
@@ -253,6 +257,12 @@ def case_perf(a, tmp):
                 tx, rx = int(lines["tx"][1]), int(lines["rx"][1])
                 need(tx > 0 and rx == tx,
                      "perf %s %s: %d sent, %d back" % (mode, size, tx, rx), out)
+                # Interrupts came (the driver's waits also time out now
+                # and then, which would hide their absence), or none when
+                # polling.
+                irqs = int(out.split("interrupts ")[-1].split()[0])
+                need((irqs == 0) == ("--poll" in mode),
+                     "perf %s %s: %d interrupts" % (mode, size, irqs), out)
     finally:
         dev.stop()
 
@@ -304,7 +314,12 @@ def case_errors(a, tmp):
             proc = subprocess.Popen([a.vnet] + mode + [dev.path, "recv"],
                                     stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, text=True)
-            need("receiving" in proc.stderr.readline(), "recv did not start")
+            line = proc.stderr.readline()
+            if "receiving" not in line:
+                proc.kill()
+                out, err = proc.communicate()
+                raise Failure("recv %s did not start: %s%s\ndevice log:\n%s"
+                              % (mode, line, err, dev.text()))
             dev.proc.send_signal(signal.SIGKILL)
             dev.proc.wait()
             try:
