@@ -17,6 +17,11 @@
 #include "../common/pci_setup.h"
 
 #define VNET_DEFAULT_QUEUE_SIZE 256u
+#define VNET_PCI_VENDOR 0x1af4u
+#define VNET_PCI_MODERN 0x1041u       /* 0x1040 + device type 1 */
+#define VNET_PCI_TRANSITIONAL 0x1000u /* network, transitional */
+#define VNET_PCI_SUBSYS_ID 0x2eu
+#define VNET_VIRTIO_ID_NET 1u
 #define VNET_RESET_TIMEOUT_MS 1000
 /* How often a wait with nothing arriving looks at the device status. */
 #define VNET_STATUS_CHECK_MS 100
@@ -320,6 +325,35 @@ static int kick(struct vnet *n, struct virtqueue *vq)
     return 0;
 }
 
+/* A network device by the specification's ids: 1af4:1041, or a
+ * transitional 1af4:1000 whose subsystem device id is the device type. */
+static int check_ids(struct vnet *n)
+{
+    uint16_t subsys;
+    int rc;
+
+    if (n->vp.vendor == VNET_PCI_VENDOR && n->vp.device == VNET_PCI_MODERN) {
+        return 0;
+    }
+    if (n->vp.vendor == VNET_PCI_VENDOR &&
+        n->vp.device == VNET_PCI_TRANSITIONAL) {
+        if ((rc = vuc_cfg_read16(n->c, VNET_PCI_SUBSYS_ID, &subsys)) < 0) {
+            return vnet_fail_vuc(n, rc, "reading the subsystem id");
+        }
+        if (subsys == VNET_VIRTIO_ID_NET) {
+            return 0;
+        }
+        return vnet_fail(n, -ENODEV,
+                         "device 1af4:1000 is a transitional virtio device "
+                         "of type %u, not a network device (1)",
+                         subsys);
+    }
+    return vnet_fail(n, -ENODEV,
+                     "device %04x:%04x is not a virtio network device "
+                     "(1af4:1041, or 1af4:1000 with subsystem id 1)",
+                     n->vp.vendor, n->vp.device);
+}
+
 static int bring_up(struct vnet *n)
 {
     const char *what;
@@ -329,8 +363,13 @@ static int bring_up(struct vnet *n)
     if ((rc = pci_setup_enable(n->c, &what)) < 0) {
         return vnet_fail_vuc(n, rc, what);
     }
-    if ((rc = vpci_probe(&n->vp, n->c)) < 0 ||
-        (rc = vpci_reset(&n->vp, VNET_RESET_TIMEOUT_MS)) < 0 ||
+    if ((rc = vpci_probe(&n->vp, n->c)) < 0) {
+        return vnet_fail_vp(n, rc);
+    }
+    if ((rc = check_ids(n)) < 0) {
+        return rc;
+    }
+    if ((rc = vpci_reset(&n->vp, VNET_RESET_TIMEOUT_MS)) < 0 ||
         (rc = vpci_set_status(&n->vp, VIRTIO_CONFIG_S_ACKNOWLEDGE)) < 0 ||
         (rc = vpci_set_status(&n->vp, VIRTIO_CONFIG_S_ACKNOWLEDGE |
                                           VIRTIO_CONFIG_S_DRIVER)) < 0 ||

@@ -40,7 +40,7 @@ class Failure(Exception):
 class Device:
     """vuc-testdev --device=virtio-net on a socket in @p tmp."""
 
-    def __init__(self, testdev, tmp, *options):
+    def __init__(self, testdev, tmp, *options, device="virtio-net"):
         self.path = os.path.join(tmp, "dev.sock")
         # A server killed by an earlier case leaves its socket file, which
         # must not pass for the new server's.
@@ -48,7 +48,7 @@ class Device:
             os.unlink(self.path)
         self.log = open(os.path.join(tmp, "testdev.log"), "w+")
         self.proc = subprocess.Popen(
-            [testdev, "--device=virtio-net", "--socket-path=" + self.path]
+            [testdev, "--device=" + device, "--socket-path=" + self.path]
             + list(options),
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
@@ -334,6 +334,14 @@ def case_errors(a, tmp):
                  (mode, proc.returncode), err)
         finally:
             dev.stop()
+    # Not a virtio network device: refused before anything is touched.
+    dev = Device(a.testdev, tmp, device="testdev")
+    try:
+        _, err = vnet(a, a.vnet, dev, "info", expect=1)
+        need("device 1b36:0005 has no virtio 1.x PCI interface" in err,
+             "vuc-vnet on another device", err)
+    finally:
+        dev.stop()
     # Nothing listens on the socket.
     res = subprocess.run([a.vnet, os.path.join(tmp, "none.sock"), "info"],
                          stderr=subprocess.PIPE, text=True)
