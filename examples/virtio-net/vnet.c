@@ -505,32 +505,13 @@ int vnet_tx_kick(struct vnet *n)
     return kick(n, &n->tx);
 }
 
-int vnet_send(struct vnet *n, const void *frame, size_t len)
+/* Wait until at most @p most transmit buffers are with the device. */
+static int wait_tx(struct vnet *n, unsigned most)
 {
     int64_t deadline = now_ms() + n->cfg.timeout_ms;
     int rc;
 
-    while ((rc = vnet_tx_queue(n, frame, len)) == -EAGAIN) {
-        int64_t left = deadline - now_ms();
-        if (left <= 0) {
-            return vnet_fail(n, -ETIMEDOUT,
-                             "the device returned none of its %u transmit "
-                             "buffers within %d ms",
-                             n->tx.nslots, n->cfg.timeout_ms);
-        }
-        if ((rc = vnet_poll(n, (int)left)) < 0) {
-            return rc;
-        }
-    }
-    return rc < 0 ? rc : vnet_tx_kick(n);
-}
-
-int vnet_flush(struct vnet *n)
-{
-    int64_t deadline = now_ms() + n->cfg.timeout_ms;
-    int rc;
-
-    while (n->tx.in_flight > 0) {
+    while (n->tx.in_flight > most) {
         int64_t left = deadline - now_ms();
         if (left <= 0) {
             return vnet_fail(n, -ETIMEDOUT,
@@ -543,6 +524,25 @@ int vnet_flush(struct vnet *n)
         }
     }
     return 0;
+}
+
+int vnet_send(struct vnet *n, const void *frame, size_t len)
+{
+    int rc = vnet_tx_queue(n, frame, len);
+
+    if (rc == -EAGAIN) {
+        /* Every buffer is with the device: wait for one to come back. */
+        if ((rc = wait_tx(n, n->tx.nslots - 1u)) < 0) {
+            return rc;
+        }
+        rc = vnet_tx_queue(n, frame, len);
+    }
+    return rc < 0 ? rc : vnet_tx_kick(n);
+}
+
+int vnet_flush(struct vnet *n)
+{
+    return wait_tx(n, 0);
 }
 
 /* Take every used buffer: transmit slots back to the pool, frames to the

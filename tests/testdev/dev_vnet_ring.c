@@ -41,10 +41,11 @@ struct chain {
 /* Driver memory through the host; an access that fails is the driver's
  * doing (an IOVA it never mapped, or mapped read-only), and the device
  * cannot go on. */
-static int dma_rd(struct vnd *d, uint64_t iova, void *buf, size_t len,
-                  const char *what)
+static int dma_io(struct vnd *d, uint64_t iova, void *rbuf, const void *wbuf,
+                  size_t len, const char *what)
 {
-    int rc = d->host.dma_read(d->host.ctx, what, iova, buf, len);
+    int rc = rbuf ? d->host.dma_read(d->host.ctx, what, iova, rbuf, len)
+                  : d->host.dma_write(d->host.ctx, what, iova, wbuf, len);
     if (rc > 0) {
         vnd_needs_reset(d, "%s", d->host.dma_error(d->host.ctx));
         return BROKEN;
@@ -52,15 +53,16 @@ static int dma_rd(struct vnd *d, uint64_t iova, void *buf, size_t len,
     return rc;
 }
 
+static int dma_rd(struct vnd *d, uint64_t iova, void *buf, size_t len,
+                  const char *what)
+{
+    return dma_io(d, iova, buf, NULL, len, what);
+}
+
 static int dma_wr(struct vnd *d, uint64_t iova, const void *buf, size_t len,
                   const char *what)
 {
-    int rc = d->host.dma_write(d->host.ctx, what, iova, buf, len);
-    if (rc > 0) {
-        vnd_needs_reset(d, "%s", d->host.dma_error(d->host.ctx));
-        return BROKEN;
-    }
-    return rc;
+    return dma_io(d, iova, NULL, buf, len, what);
 }
 
 static int rd16(struct vnd *d, uint64_t iova, uint16_t *v, const char *what)
