@@ -10,8 +10,9 @@
  *   vuc-vnet [OPTIONS] SOCKET recv [--count N] [-o FILE.pcap]
  *   vuc-vnet [OPTIONS] SOCKET perf --seconds S [--size N]
  *
- * OPTIONS: --poll (no interrupts), --noshare (DMA maps without fds, so the
- * device uses DMA_READ/DMA_WRITE messages), --timeout MS, --queue-size N.
+ * OPTIONS: --poll (no interrupts), --intx (no MSI-X), --noshare (DMA maps
+ * without fds, so the device uses DMA_READ/DMA_WRITE messages), --timeout MS,
+ * --queue-size N.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,6 +40,7 @@ static const char usage[] =
     "                                possible (loopback devices)\n"
     "options:\n"
     "  --poll          poll the rings instead of using interrupts\n"
+    "  --intx          INTx and the ISR, even where MSI-X is offered\n"
     "  --noshare       DMA memory without fds (message-based DMA)\n"
     "  --timeout MS    request and buffer timeout (default 5000)\n"
     "  --queue-size N  queue entries, a power of two (default: the\n"
@@ -75,6 +77,7 @@ static int parse_ip(const char *s, const char *what, uint32_t *out)
 
 enum opt_id {
     OPT_POLL = 256,
+    OPT_INTX,
     OPT_NOSHARE,
     OPT_TIMEOUT,
     OPT_QSIZE,
@@ -114,6 +117,7 @@ int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"poll", no_argument, NULL, OPT_POLL},
+        {"intx", no_argument, NULL, OPT_INTX},
         {"noshare", no_argument, NULL, OPT_NOSHARE},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"queue-size", required_argument, NULL, OPT_QSIZE},
@@ -143,6 +147,9 @@ int main(int argc, char **argv)
         switch (opt) {
         case OPT_POLL:
             cfg.poll = true;
+            break;
+        case OPT_INTX:
+            cfg.intx = true;
             break;
         case OPT_NOSHARE:
             cfg.noshare = true;

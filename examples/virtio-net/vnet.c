@@ -198,7 +198,7 @@ static int set_vector(struct vnet *n, uint32_t off, uint16_t vec,
 static int setup_irqs(struct vnet *n)
 {
     struct vuc_pci_msix msix;
-    int rc = vuc_pci_msix(n->c, &msix);
+    int rc = n->cfg.intx ? -ENOENT : vuc_pci_msix(n->c, &msix);
 
     if (rc == 0 && msix.table_size > 0) {
         const struct vuc_irq_info *ii =

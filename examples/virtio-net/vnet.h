@@ -26,6 +26,7 @@
 struct vnet_config {
     const char *socket;
     bool poll;           /* no interrupts: spin on the used rings */
+    bool intx;           /* INTx and the ISR even where MSI-X is offered */
     bool noshare;        /* DMA maps without fds: message DMA only */
     uint16_t queue_size; /* 0: the device's maximum, at most 256 */
     int timeout_ms;      /* for requests, and for buffers to come back */

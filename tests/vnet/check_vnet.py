@@ -8,7 +8,7 @@ as a user would; --case picks one (ctest runs each as its own test):
 
   info      features, MAC, link and queues as the device offers them
   ping      ARP and ICMP echo against the responder, with fd maps and
-            message DMA, interrupts and polling
+            message DMA, MSI-X, INTx and polling
   socket    frames both ways through the socket backend, byte for byte:
             what `send` transmits arrives on the peer's socket, what the
             peer sends is in the pcap file `recv -o` writes
@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 
-MODES = [[], ["--noshare"], ["--poll"], ["--noshare", "--poll"]]
+MODES = [[], ["--noshare"], ["--poll"], ["--noshare", "--poll"], ["--intx"]]
 
 
 class Failure(Exception):
@@ -104,6 +104,8 @@ def case_info(a, tmp):
                       "--queue-size", "64", "info")
         need("rx 0 size 64" in out and "polling" in out and "messages" in out,
              "info with --poll --noshare --queue-size 64", out)
+        out, _ = vnet(a, a.vnet, dev, "--intx", "info")
+        need("INTx with ISR" in out, "info with --intx", out)
     finally:
         dev.stop()
     # Without EVENT_IDX and indirect descriptors the driver does without.
@@ -247,7 +249,7 @@ def case_socket(a, tmp):
 def case_perf(a, tmp):
     dev = Device(a.testdev, tmp, "--net-backend=loopback")
     try:
-        for mode in [[], ["--noshare"], ["--poll"]]:
+        for mode in [[], ["--noshare"], ["--poll"], ["--intx"]]:
             for size in ["64", "1500"]:
                 out, _ = vnet(a, a.vnet, dev, *mode, "perf", "--seconds", "1",
                               "--size", size)
