@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/virtio_net.h>
+
 #include "commands.h"
 
 #define PERF_ETHERTYPE 0x88b5u /* IEEE 802 local experimental */
@@ -47,7 +49,7 @@ int cmd_perf(struct vnet *n, struct cmd_args *a)
     /* To ourselves (the device's MAC, or broadcast without one), a type
      * no stack uses, and a counting pattern. */
     memset(frame, 0xff, 6);
-    if (n->features & (1ull << 5 /* VIRTIO_NET_F_MAC */)) {
+    if (n->features & (1ull << VIRTIO_NET_F_MAC)) {
         memcpy(frame, n->mac, 6);
     }
     memcpy(frame + 6, n->mac, 6);

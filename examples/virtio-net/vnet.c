@@ -249,10 +249,10 @@ static int setup_queue(struct vnet *n, struct virtqueue *vq, uint16_t q)
     if (max == 0) {
         return vnet_fail(n, -ENODEV, "queue %u does not exist (size 0)", q);
     }
-    /* Split queues have power-of-two sizes; a device may offer a larger
-     * maximum than we want to spend memory on. */
+    /* Split queues have power-of-two sizes, the device's maximum too; it
+     * may offer more than we want to spend memory on. */
     size = n->cfg.queue_size ? n->cfg.queue_size : VNET_DEFAULT_QUEUE_SIZE;
-    while (size > max || (max & (max - 1) && size > max / 2 + 1)) {
+    while (size > max) {
         size /= 2;
     }
     if (size < 2) {
@@ -293,7 +293,11 @@ static int setup_queue(struct vnet *n, struct virtqueue *vq, uint16_t q)
 static int read_config(struct vnet *n)
 {
     struct virtio_net_config cfg;
-    size_t want = offsetof(struct virtio_net_config, status) + 2;
+    /* Read only the fields the features make exist: a device without
+     * STATUS may end its configuration after the MAC. */
+    size_t want = n->features & (1ull << VIRTIO_NET_F_STATUS)
+                      ? offsetof(struct virtio_net_config, status) + 2
+                      : sizeof(cfg.mac);
 
     memset(n->mac, 0, sizeof(n->mac));
     n->link_status = VIRTIO_NET_S_LINK_UP;
@@ -592,7 +596,9 @@ static int reap(struct vnet *n)
 }
 
 /* Wait for one interrupt, up to ms. A configuration interrupt (MSI-X
- * vector 0, or ISR bit 1 with INTx) makes us look at the status. */
+ * vector 0, or ISR bit 1 with INTx) makes us look at the status, and so
+ * does a quiet wait. @return 1 after an interrupt, 0 after a quiet wait,
+ * or a negative errno. */
 static int wait_irq(struct vnet *n, int ms)
 {
     struct vuc_irq_event ev;
@@ -605,23 +611,25 @@ static int wait_irq(struct vnet *n, int ms)
         return vnet_fail_vuc(n, rc, "waiting for an interrupt");
     }
     n->irqs++;
+    bool config = ev.vector == 0;
     if (n->irq_index == VFIO_USER_PCI_INTX_IRQ_INDEX) {
         uint8_t isr;
         /* Reading the ISR acknowledges it and lowers the line. */
         if (vpci_read_isr(&n->vp, &isr) < 0) {
             return vnet_fail_vp(n, -EIO);
         }
-        if (isr & VIRTIO_PCI_ISR_CONFIG) {
-            return vnet_check_status(n);
-        }
-        return 0;
+        config = isr & VIRTIO_PCI_ISR_CONFIG;
     }
-    return ev.vector == 0 ? vnet_check_status(n) : 0;
+    if (config && (rc = vnet_check_status(n)) < 0) {
+        return rc;
+    }
+    return 1;
 }
 
 int vnet_poll(struct vnet *n, int timeout_ms)
 {
     int64_t start = now_ms(), last_check = start;
+    bool look = true; /* at the rings: on entry and after an interrupt */
     int rc;
 
     for (;;) {
@@ -629,7 +637,7 @@ int vnet_poll(struct vnet *n, int timeout_ms)
             return vnet_fail(n, -ECONNRESET,
                              "lost the connection to the device");
         }
-        if ((rc = reap(n)) != 0) {
+        if (look && (rc = reap(n)) != 0) {
             return rc;
         }
         int64_t now = now_ms();
@@ -641,13 +649,23 @@ int vnet_poll(struct vnet *n, int timeout_ms)
             left = VNET_STATUS_CHECK_MS;
         }
         if (!n->cfg.poll) {
-            /* Ask for the next interrupt, and look again in case a buffer
-             * came back before the device could see that we asked. */
-            bool pending = vq_enable_cb(&n->rx);
-            pending |= vq_enable_cb(&n->tx);
-            if (!pending && (rc = wait_irq(n, left)) < 0) {
+            if (look) {
+                /* Ask for the next interrupt, and look again in case a
+                 * buffer came back before the device could see that we
+                 * asked. */
+                bool pending = vq_enable_cb(&n->rx);
+                pending |= vq_enable_cb(&n->tx);
+                if (pending) {
+                    continue;
+                }
+            }
+            /* Asked: from now on only an interrupt sends us back to the
+             * rings, as in a driver that sleeps. A quiet wait only looks
+             * at the status, so a device that does not interrupt shows. */
+            if ((rc = wait_irq(n, left)) < 0) {
                 return rc;
             }
+            look = rc > 0;
             continue;
         }
         /* Polling: serve the event loop (message DMA arrives through it)
