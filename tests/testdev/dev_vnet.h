@@ -146,8 +146,9 @@ int vnd_init(struct vnd *d, const struct vnd_config *cfg,
              const struct vnd_host *host);
 void vnd_fini(struct vnd *d);
 
-/** Reset, as writing 0 to device_status does (also DEVICE_RESET and a
- * client that goes away). */
+/** Reset, as writing 0 to device_status does, and DEVICE_RESET. A client
+ * that goes away leaves the device as it was, for a reconnect, as the
+ * vfio-user specification expects; the next driver resets it. */
 void vnd_reset(struct vnd *d);
 
 /**
@@ -169,12 +170,11 @@ void vnd_notify(struct vnd *d, uint16_t queue);
 int vnd_run(struct vnd *d);
 
 /** The backend's fd to poll for input (-1: none), and its handler, to be
- * called when it is readable. */
+ * called when it is readable; vnd_run() then delivers what came. */
 int vnd_backend_fd(const struct vnd *d);
 int vnd_backend_input(struct vnd *d);
 
-/* ---- Inside the device (vnet_ring.c, vnet_backend.c) ----------------------
- */
+/* ---- Inside the device (dev_vnet_ring.c, dev_vnet_backend.c) ------------ */
 
 /** Set DEVICE_NEEDS_RESET, say why in the log, and interrupt the driver
  * with a configuration change. */
@@ -184,8 +184,9 @@ void vnd_needs_reset(struct vnd *d, const char *fmt, ...)
 void vnd_interrupt(struct vnd *d, int q);
 bool vnd_has(const struct vnd *d, unsigned feature);
 
-/** Process queue @p qi: transmit everything available (tx) or fill
- * receive buffers from the backlog (rx). @return 0, or negative: fatal. */
+/** Transmit what the driver made available (until the backlog is full,
+ * for the backends that answer into it), or fill receive buffers from the
+ * backlog. @return 0, or a negative errno when the connection must end. */
 int vnd_ring_tx(struct vnd *d);
 int vnd_ring_rx(struct vnd *d);
 
