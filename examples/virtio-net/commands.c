@@ -20,6 +20,7 @@ static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
 {
+    (void)sig;
     interrupted = 1;
 }
 
@@ -70,6 +71,7 @@ static void print_window(const char *name, const struct vpci_window *w)
 
 int cmd_info(struct vnet *n, struct cmd_args *a)
 {
+    (void)a;
     printf("device      %04x:%04x%s\n", n->vp.vendor, n->vp.device,
            n->vp.device == 0x1000 ? " (transitional)" : "");
     printf("transport  ");

@@ -117,6 +117,7 @@ static bool have_reply(const struct ping_state *p)
 /* For sleeping out an interval while still answering ARP. */
 static bool never(const struct ping_state *p)
 {
+    (void)p;
     return false;
 }
 
