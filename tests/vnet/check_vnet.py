@@ -8,7 +8,8 @@ as a user would; --case picks one (ctest runs each as its own test):
 
   info      features, MAC, link and queues as the device offers them
   ping      ARP and ICMP echo against the responder, with fd maps and
-            message DMA, MSI-X, INTx and polling
+            message DMA, MSI-X, INTx and polling, doorbells by ioeventfd
+            and by region write
   socket    frames both ways through the socket backend, byte for byte:
             what `send` transmits arrives on the peer's socket, what the
             peer sends is in the pcap file `recv -o` writes
@@ -138,6 +139,15 @@ def case_ping(a, tmp):
         _, err = vnet(a, a.vnet, dev, "ping", "192.168.7.9", "--count", "1",
                       expect=1)
         need("no ARP reply from 192.168.7.9" in err, "ping to nobody", err)
+    finally:
+        dev.stop()
+    # Without ioeventfds the doorbells travel as posted region writes.
+    dev = Device(a.testdev, tmp, "--no-io-fds")
+    try:
+        for mode in [[], ["--noshare"]]:
+            out, _ = vnet(a, a.vnet, dev, *mode, "ping", "10.0.2.2", "--count",
+                          "3", "--interval", "50")
+            need("3 received" in out, "ping without ioeventfds %s" % mode, out)
     finally:
         dev.stop()
 
