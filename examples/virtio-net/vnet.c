@@ -335,17 +335,18 @@ static int kick(struct vnet *n, struct virtqueue *vq)
  * transitional 1af4:1000 whose subsystem device id is the device type. */
 static int check_ids(struct vnet *n)
 {
-    uint16_t subsys;
+    uint16_t vendor, device, subsys;
     int rc;
 
-    if (n->vp.vendor == VNET_PCI_VENDOR && n->vp.device == VNET_PCI_MODERN) {
+    if ((rc = vuc_cfg_read16(n->c, 0x00, &vendor)) < 0 ||
+        (rc = vuc_cfg_read16(n->c, 0x02, &device)) < 0 ||
+        (rc = vuc_cfg_read16(n->c, VNET_PCI_SUBSYS_ID, &subsys)) < 0) {
+        return vnet_fail_vuc(n, rc, "reading the PCI ids");
+    }
+    if (vendor == VNET_PCI_VENDOR && device == VNET_PCI_MODERN) {
         return 0;
     }
-    if (n->vp.vendor == VNET_PCI_VENDOR &&
-        n->vp.device == VNET_PCI_TRANSITIONAL) {
-        if ((rc = vuc_cfg_read16(n->c, VNET_PCI_SUBSYS_ID, &subsys)) < 0) {
-            return vnet_fail_vuc(n, rc, "reading the subsystem id");
-        }
+    if (vendor == VNET_PCI_VENDOR && device == VNET_PCI_TRANSITIONAL) {
         if (subsys == VNET_VIRTIO_ID_NET) {
             return 0;
         }
@@ -357,7 +358,7 @@ static int check_ids(struct vnet *n)
     return vnet_fail(n, -ENODEV,
                      "device %04x:%04x is not a virtio network device "
                      "(1af4:1041, or 1af4:1000 with subsystem id 1)",
-                     n->vp.vendor, n->vp.device);
+                     vendor, device);
 }
 
 static int bring_up(struct vnet *n)
@@ -366,14 +367,15 @@ static int bring_up(struct vnet *n)
     uint8_t status;
     int rc;
 
+    /* The ids first: nothing is touched on a device that is not ours. */
+    if ((rc = check_ids(n)) < 0) {
+        return rc;
+    }
     if ((rc = pci_setup_enable(n->c, &what)) < 0) {
         return vnet_fail_vuc(n, rc, what);
     }
     if ((rc = vpci_probe(&n->vp, n->c)) < 0) {
         return vnet_fail_vp(n, rc);
-    }
-    if ((rc = check_ids(n)) < 0) {
-        return rc;
     }
     if ((rc = vpci_reset(&n->vp, VNET_RESET_TIMEOUT_MS)) < 0 ||
         (rc = vpci_set_status(&n->vp, VIRTIO_CONFIG_S_ACKNOWLEDGE)) < 0 ||

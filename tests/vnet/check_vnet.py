@@ -351,7 +351,7 @@ def case_errors(a, tmp):
     dev = Device(a.testdev, tmp, device="testdev")
     try:
         _, err = vnet(a, a.vnet, dev, "info", expect=1)
-        need("device 1b36:0005 has no virtio 1.x PCI interface" in err,
+        need("device 1b36:0005 is not a virtio network device" in err,
              "vuc-vnet on another device", err)
     finally:
         dev.stop()
