@@ -363,7 +363,8 @@ static void apply_common(struct vnd *d, const uint8_t *img, unsigned off)
         /* Writing 0 is not allowed to a driver; a reset disables. */
         if (q != NULL && get(img, off, 2) == 1 && !q->enabled) {
             q->enabled = true;
-            q->last_avail = q->used_idx = q->signalled = 0;
+            q->last_avail = q->avail_idx = 0;
+            q->used_idx = q->used_shown = q->signalled = 0;
             q->kicked = live;
         }
         break;

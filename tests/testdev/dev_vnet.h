@@ -96,7 +96,9 @@ struct vnd_queue {
     bool enabled;
     uint64_t desc, avail, used;
     uint16_t last_avail; /* next avail entry to take */
-    uint16_t used_idx;   /* our used->idx */
+    uint16_t avail_idx;  /* avail->idx as last read (checked) */
+    uint16_t used_idx;   /* used entries written */
+    uint16_t used_shown; /* used->idx as last written */
     uint16_t signalled;  /* used_idx at the last interrupt decision */
     bool kicked;         /* notified since we last looked */
 };

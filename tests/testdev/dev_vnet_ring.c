@@ -84,10 +84,15 @@ static const char *qname(const struct vnd *d, const struct vnd_queue *q)
 }
 
 /* Walk one descriptor table from index i (a chain of the queue's table, or
- * an indirect table), appending to c. */
+ * an indirect table), appending to c. An indirect table is read whole into
+ * @p local first: one DMA access instead of one per entry. */
 static int walk(struct vnd *d, struct vnd_queue *q, uint64_t table,
-                uint32_t tsize, uint16_t i, bool indirect, struct chain *c)
+                uint32_t tsize, uint16_t i, const struct vring_desc *local,
+                struct chain *c)
 {
+    static struct vring_desc itab[VND_MAX_QUEUE_SIZE];
+    bool indirect = local != NULL;
+
     /* A chain visits each entry at most once: more steps is a loop. */
     for (uint32_t steps = 0;; steps++) {
         struct vring_desc desc;
@@ -104,8 +109,10 @@ static int walk(struct vnd *d, struct vnd_queue *q, uint64_t table,
                             qname(d, q), c->head);
             return BROKEN;
         }
-        if ((rc = dma_rd(d, table + 16ull * i, &desc, sizeof(desc),
-                         "a descriptor")) != 0) {
+        if (local != NULL) {
+            desc = local[i];
+        } else if ((rc = dma_rd(d, table + 16ull * i, &desc, sizeof(desc),
+                                "a descriptor")) != 0) {
             return rc;
         }
         uint16_t flags = le16toh(desc.flags);
@@ -121,7 +128,10 @@ static int walk(struct vnd *d, struct vnd_queue *q, uint64_t table,
                                 qname(d, q), i, flags, len);
                 return BROKEN;
             }
-            return walk(d, q, addr, len / 16, 0, true, c);
+            if ((rc = dma_rd(d, addr, itab, len, "an indirect table")) != 0) {
+                return rc;
+            }
+            return walk(d, q, addr, len / 16, 0, itab, c);
         }
         if (c->n >= VND_MAX_QUEUE_SIZE) {
             vnd_needs_reset(d, "%s: chain from %u too long", qname(d, q),
@@ -141,20 +151,17 @@ static int walk(struct vnd *d, struct vnd_queue *q, uint64_t table,
     }
 }
 
-/* Take the next available chain. @return 0 with c filled, -ENOENT when
- * the ring is empty, BROKEN, or a fatal negative errno. */
-static int pop(struct vnd *d, struct vnd_queue *q, struct chain *c)
+/* Read avail->idx, which must not run more than a queue ahead of what we
+ * took. */
+static int read_avail_idx(struct vnd *d, struct vnd_queue *q)
 {
-    uint16_t idx, head;
-    int rc;
+    uint16_t idx;
+    int rc = rd16(d, q->avail + 2, &idx, "avail->idx");
 
-    if ((rc = rd16(d, q->avail + 2, &idx, "avail->idx")) != 0) {
+    if (rc != 0) {
         return rc;
     }
     uint16_t pending = (uint16_t)(idx - q->last_avail);
-    if (pending == 0) {
-        return -ENOENT;
-    }
     if (pending > q->size) {
         vnd_needs_reset(d,
                         "%s: avail->idx %u is %u entries ahead of %u, "
@@ -162,8 +169,29 @@ static int pop(struct vnd *d, struct vnd_queue *q, struct chain *c)
                         qname(d, q), idx, pending, q->last_avail, q->size);
         return BROKEN;
     }
-    /* The entry after the index that covers it. */
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    q->avail_idx = idx;
+    return 0;
+}
+
+/* Take the next available chain. @return 0 with c filled, -ENOENT when
+ * the ring is empty, BROKEN, or a fatal negative errno. */
+static int pop(struct vnd *d, struct vnd_queue *q, struct chain *c)
+{
+    uint16_t head;
+    int rc;
+
+    /* avail->idx is read again only once the entries it covered are
+     * taken: one DMA access per batch rather than per entry. */
+    if (q->last_avail == q->avail_idx) {
+        if ((rc = read_avail_idx(d, q)) != 0) {
+            return rc;
+        }
+        if (q->last_avail == q->avail_idx) {
+            return -ENOENT;
+        }
+        /* The entries after the index that covers them. */
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    }
     if ((rc = rd16(d, q->avail + 4 + 2ull * (q->last_avail % q->size), &head,
                    "an avail ring entry")) != 0) {
         return rc;
@@ -171,25 +199,35 @@ static int pop(struct vnd *d, struct vnd_queue *q, struct chain *c)
     c->head = head;
     c->n = 0;
     c->readable = c->writable = 0;
-    if ((rc = walk(d, q, q->desc, q->size, head, false, c)) != 0) {
+    if ((rc = walk(d, q, q->desc, q->size, head, NULL, c)) != 0) {
         return rc;
     }
     q->last_avail++;
     return 0;
 }
 
+/* Write a used entry; show_used() makes the entries written so far
+ * visible, once per batch. */
 static int push_used(struct vnd *d, struct vnd_queue *q, uint16_t head,
                      uint32_t len)
 {
     struct vring_used_elem e = {htole32(head), htole32(len)};
     int rc = dma_wr(d, q->used + 4 + 8ull * (q->used_idx % q->size), &e,
                     sizeof(e), "a used ring entry");
-    if (rc != 0) {
-        return rc;
+    if (rc == 0) {
+        q->used_idx++;
     }
-    /* The entry (and the data written before) before the index. */
+    return rc;
+}
+
+static int show_used(struct vnd *d, struct vnd_queue *q)
+{
+    if (q->used_shown == q->used_idx) {
+        return 0;
+    }
+    /* The entries (and the data written before them) before the index. */
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    q->used_idx++;
+    q->used_shown = q->used_idx;
     return wr16(d, q->used + 2, q->used_idx, "used->idx");
 }
 
@@ -200,6 +238,9 @@ static int maybe_interrupt(struct vnd *d, struct vnd_queue *q, int qi)
     uint16_t v;
     int rc;
 
+    if ((rc = show_used(d, q)) != 0) {
+        return rc;
+    }
     if (q->used_idx == q->signalled) {
         return 0;
     }
@@ -233,7 +274,6 @@ static int maybe_interrupt(struct vnd *d, struct vnd_queue *q, int qi)
  * it could see avail_event. @return 0 when still empty, 1 when not. */
 static int arm_and_recheck(struct vnd *d, struct vnd_queue *q, bool *more)
 {
-    uint16_t idx;
     int rc;
 
     *more = false;
@@ -245,10 +285,13 @@ static int arm_and_recheck(struct vnd *d, struct vnd_queue *q, bool *more)
         return rc;
     }
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if ((rc = rd16(d, q->avail + 2, &idx, "avail->idx")) != 0) {
+    if ((rc = read_avail_idx(d, q)) != 0) {
         return rc;
     }
-    *more = idx != q->last_avail;
+    *more = q->avail_idx != q->last_avail;
+    if (*more) {
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    }
     return 0;
 }
 
@@ -368,31 +411,18 @@ int vnd_ring_rx(struct vnd *d)
             q->last_avail--;
             d->stats.rx_dropped++;
         } else {
-            /* virtio_net_hdr_v1: no offloads, num_buffers 1. */
-            uint8_t hdr[VND_HDR_LEN] = {0};
-            hdr[10] = 1;
-            uint32_t done = 0;
-            for (unsigned i = 0; i < c.n && done < total; i++) {
+            /* virtio_net_hdr_v1 (no offloads, num_buffers 1) and the
+             * frame, split wherever the buffers split them. */
+            static uint8_t pkt[VND_HDR_LEN + VND_MAX_FRAME];
+            memset(pkt, 0, VND_HDR_LEN);
+            pkt[10] = 1;
+            memcpy(pkt + VND_HDR_LEN, f->data, f->len);
+            for (uint32_t i = 0, done = 0; i < c.n && done < total; i++) {
                 uint32_t n =
                     c.seg[i].len < total - done ? c.seg[i].len : total - done;
-                /* The header and the frame, split wherever the buffers
-                 * split them. */
-                for (uint32_t k = 0; k < n;) {
-                    const uint8_t *src;
-                    uint32_t m, pos = done + k;
-                    if (pos < VND_HDR_LEN) {
-                        src = hdr + pos;
-                        m = VND_HDR_LEN - pos;
-                    } else {
-                        src = f->data + (pos - VND_HDR_LEN);
-                        m = total - pos;
-                    }
-                    m = m < n - k ? m : n - k;
-                    if ((rc = dma_wr(d, c.seg[i].addr + k, src, m,
-                                     "a receive buffer")) != 0) {
-                        return rc < 0 ? rc : 0;
-                    }
-                    k += m;
+                if ((rc = dma_wr(d, c.seg[i].addr, pkt + done, n,
+                                 "a receive buffer")) != 0) {
+                    return rc < 0 ? rc : 0;
                 }
                 done += n;
             }
