@@ -194,6 +194,28 @@ static int set_vector(struct vnet *n, uint32_t off, uint16_t vec,
     return 0;
 }
 
+/* Vectors come out of reset masked in the MSI-X table (PCI's rule), and a
+ * device that follows it holds their interrupts pending: clear the Mask
+ * bit of each vector we use. Over vfio-user the address and data are not
+ * used (the eventfds are the messages), so they stay as they are. */
+static int unmask_vectors(struct vnet *n, const struct vuc_pci_msix *msix)
+{
+    for (uint32_t v = 0; v < n->nvec; v++) {
+        uint64_t off = (uint64_t)msix->table_offset + 16u * v + 12u;
+        uint32_t ctrl;
+        int rc;
+
+        if ((rc = vuc_region_read(n->c, msix->table_bar, off, &ctrl, 4)) < 0) {
+            return vnet_fail_vuc(n, rc, "reading an MSI-X vector's control");
+        }
+        ctrl = htole32(le32toh(ctrl) & ~1u);
+        if ((rc = vuc_region_write(n->c, msix->table_bar, off, &ctrl, 4)) < 0) {
+            return vnet_fail_vuc(n, rc, "unmasking an MSI-X vector");
+        }
+    }
+    return 0;
+}
+
 /* Interrupts: MSI-X with a vector for configuration changes and one per
  * queue when the table has them (fewer: all share vector 0), else INTx
  * with the ISR telling the causes apart. */
@@ -215,6 +237,9 @@ static int setup_irqs(struct vnet *n)
             if ((rc = vuc_pci_msix_enable(n->c, n->nvec, NULL, NULL)) < 0) {
                 n->nvec = 0;
                 return vnet_fail_vuc(n, rc, "enabling MSI-X");
+            }
+            if ((rc = unmask_vectors(n, &msix)) < 0) {
+                return rc;
             }
             return set_vector(n, VIRTIO_PCI_COMMON_MSIX, 0,
                               "configuration changes");

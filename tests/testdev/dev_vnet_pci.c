@@ -45,6 +45,7 @@ struct vnp_state {
     struct vnd_config cfg;
     bool cfg_ready; /* defaults applied */
     uint8_t msix_table[VNP_MSIX_PBA];
+    uint32_t msix_pending; /* the PBA: vectors raised while masked */
 };
 
 static struct vnp_state *vnp(struct testdev *td)
@@ -101,14 +102,43 @@ static bool host_msix_enabled(void *ctx)
            (MSIX_FLAGS_ENABLE >> 8);
 }
 
+static bool vector_masked(const struct vnp_state *s, uint16_t vector)
+{
+    return s->msix_table[16u * vector + 12] & 1u;
+}
+
+/* MSI-X as PCI defines it: a vector masked by its table entry or by the
+ * function mask is held pending (the PBA) and sent once unmasked. Over
+ * vfio-user, sending is signalling the vector's eventfd. */
 static void host_msix(void *ctx, uint16_t vector)
 {
     struct testdev *td = ctx;
-    /* The function mask holds every vector, as the MSI-X table's own
-     * mask bits would: vfio-user leaves masking to SET_IRQS. */
-    if (!(td->pci.cfg[VNP_CAP_MSIX + MSIX_FLAGS + 1] &
-          (MSIX_FLAGS_MASKALL >> 8))) {
-        irq_fire(&td->irqs, VFIO_USER_PCI_MSIX_IRQ_INDEX, vector);
+    struct vnp_state *s = vnp(td);
+
+    if (vector >= VND_MSIX_VECTORS) {
+        return;
+    }
+    if (vector_masked(s, vector) ||
+        (td->pci.cfg[VNP_CAP_MSIX + MSIX_FLAGS + 1] &
+         (MSIX_FLAGS_MASKALL >> 8))) {
+        s->msix_pending |= 1u << vector;
+        return;
+    }
+    irq_fire(&td->irqs, VFIO_USER_PCI_MSIX_IRQ_INDEX, vector);
+}
+
+/* After a table write: send what an unmask released. */
+static void msix_release(struct testdev *td)
+{
+    struct vnp_state *s = vnp(td);
+
+    for (uint16_t v = 0; v < VND_MSIX_VECTORS; v++) {
+        if ((s->msix_pending & (1u << v)) && !vector_masked(s, v) &&
+            !(td->pci.cfg[VNP_CAP_MSIX + MSIX_FLAGS + 1] &
+              (MSIX_FLAGS_MASKALL >> 8))) {
+            s->msix_pending &= ~(1u << v);
+            irq_fire(&td->irqs, VFIO_USER_PCI_MSIX_IRQ_INDEX, v);
+        }
     }
 }
 
@@ -218,6 +248,7 @@ static void vnp_reset(struct testdev *td)
     struct vnp_state *s = vnp(td);
     vnd_reset(&s->dev);
     memset(s->msix_table, 0, sizeof(s->msix_table));
+    s->msix_pending = 0;
     /* Every vector masked at power-on, as PCI says. */
     for (unsigned v = 0; v < VND_MSIX_VECTORS; v++) {
         s->msix_table[16 * v + 12] = 1;
@@ -241,8 +272,12 @@ static void vnp_region_read(struct testdev *td, uint32_t index, uint64_t off,
     } else if (off + count <= VNP_MSIX_PBA) {
         memcpy(buf, s->msix_table + off, count);
     } else {
-        /* The PBA: vfio-user keeps pending state in SET_IRQS. */
-        memset(buf, 0, count);
+        /* The PBA: one bit per vector, the rest reads 0. */
+        uint8_t pba[8] = {(uint8_t)s->msix_pending};
+        for (uint32_t i = 0; i < count; i++) {
+            uint64_t at = off - VNP_MSIX_PBA + i;
+            buf[i] = at < sizeof(pba) ? pba[at] : 0;
+        }
     }
 }
 
@@ -262,6 +297,7 @@ static void vnp_region_write(struct testdev *td, uint32_t index, uint64_t off,
         td_defer(td, "virtio-net queues");
     } else if (off + count <= VNP_MSIX_PBA) {
         memcpy(s->msix_table + off, buf, count);
+        msix_release(td);
     }
 }
 
