@@ -295,6 +295,21 @@ static int arm_and_recheck(struct vnd *d, struct vnd_queue *q, bool *more)
     return 0;
 }
 
+/* Transmit buffers are only read by the device, receive buffers only
+ * written: a descriptor of the other kind is the driver's mistake. */
+static bool one_direction(struct vnd *d, struct vnd_queue *q,
+                          const struct chain *c)
+{
+    bool tx = q == &d->q[1];
+
+    if (tx ? c->writable == 0 : c->readable == 0) {
+        return true;
+    }
+    vnd_needs_reset(d, "%s: buffer %u has device-%s descriptors", qname(d, q),
+                    c->head, tx ? "writable" : "readable");
+    return false;
+}
+
 static bool ring_ok(struct vnd *d, struct vnd_queue *q)
 {
     return q->enabled && !(d->status & VIRTIO_CONFIG_S_NEEDS_RESET);
@@ -338,11 +353,7 @@ int vnd_ring_tx(struct vnd *d)
                                "transmit");
             return 0;
         }
-        if (c.writable > 0) {
-            vnd_needs_reset(d,
-                            "transmit queue: buffer %u has device-writable "
-                            "descriptors",
-                            c.head);
+        if (!one_direction(d, q, &c)) {
             return 0;
         }
         /* Gather the readable bytes; a frame longer than Ethernet allows
@@ -396,11 +407,7 @@ int vnd_ring_rx(struct vnd *d)
         if (rc != 0) {
             break;
         }
-        if (c.readable > 0) {
-            vnd_needs_reset(d,
-                            "receive queue: buffer %u has device-readable "
-                            "descriptors",
-                            c.head);
+        if (!one_direction(d, q, &c)) {
             return 0;
         }
         struct vnd_frame *f = &d->backlog[d->backlog_head];
