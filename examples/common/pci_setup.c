@@ -2,32 +2,31 @@
 /*
  * A vfio-user device arrives as it would after power-on: nobody has
  * enumerated it, so its BARs may read 0 and its command register may keep
- * memory decoding and bus mastering off. The addresses chosen here mean
- * nothing to the client (regions are reached by index, not by address), but
- * a device is entitled to ignore accesses until it has been set up.
+ * memory decoding and bus mastering off. Regions are reached by index, not
+ * by address, but a device is entitled to ignore accesses until it has been
+ * set up (QEMU's vfio-user server routes BAR accesses through an emulated
+ * address space and does).
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "pci_setup.h"
 
 #define PCI_BAR_REG(n) (0x10u + 4u * (n))
 
-/* Where the made-up addresses start: below 4 GiB for 32-bit BARs, at
- * 64 GiB for 64-bit ones, as firmware commonly places them. */
-#define BASE32 0xc0000000ull
-#define BASE64 0x1000000000ull
-
-static uint64_t align_up(uint64_t v, uint64_t a)
-{
-    return (v + a - 1) & ~(a - 1);
-}
+/*
+ * Where unassigned memory BARs go, 64-bit ones included: a window below
+ * 4 GiB that firmware commonly uses for PCI memory. libvuc places the DMA
+ * maps it picks addresses for at 4 GiB and above, and the one thing that
+ * matters to a server is that BARs and DMA addresses never overlap.
+ */
+#define MMIO_BASE 0x80000000ull
+#define MMIO_END 0xfe000000ull
 
 static int program_bar(struct vuc_client *c, unsigned n,
-                       const struct vuc_pci_bar *bar, uint64_t *next32,
-                       uint64_t *next64, char *err, size_t errlen)
+                       const struct vuc_pci_bar *bar, uint64_t *next, char *err,
+                       size_t errlen)
 {
     /* A BAR's size is a power of two and its address is aligned to it. */
     uint64_t size = bar->size < 16 ? 16 : bar->size;
@@ -36,18 +35,19 @@ static int program_bar(struct vuc_client *c, unsigned n,
                  n, bar->size);
         return -EPROTO;
     }
-    uint64_t *next = bar->is64 ? next64 : next32;
-    uint64_t addr = align_up(*next, size);
-    if (!bar->is64 && addr + size > 0x100000000ull) {
+    uint64_t addr = (*next + size - 1) & ~(size - 1);
+    if (addr < *next || addr + size > MMIO_END) {
         snprintf(err, errlen,
-                 "BAR%u: 0x%" PRIx64 " bytes do not fit below 4 GiB", n,
-                 bar->size);
+                 "BAR%u: 0x%" PRIx64 " bytes do not fit in the memory window "
+                 "below 4 GiB",
+                 n, bar->size);
         return -ENOSPC;
     }
     *next = addr + size;
 
     uint32_t lo;
     int rc = vuc_cfg_read32(c, PCI_BAR_REG(n), &lo);
+    /* The low four bits are the BAR's read-only type: write them back. */
     if (rc == 0) {
         rc = vuc_cfg_write32(c, PCI_BAR_REG(n), (uint32_t)addr | (lo & 0xfu));
     }
@@ -63,7 +63,7 @@ static int program_bar(struct vuc_client *c, unsigned n,
 
 int pci_setup_device(struct vuc_client *c, char *err, size_t errlen)
 {
-    uint64_t next32 = BASE32, next64 = BASE64;
+    uint64_t next = MMIO_BASE;
     int rc;
 
     for (unsigned n = 0; n < 6; n++) {
@@ -77,12 +77,12 @@ int pci_setup_device(struct vuc_client *c, char *err, size_t errlen)
             return rc;
         }
         if (bar.present && !bar.io && bar.address == 0) {
-            rc = program_bar(c, n, &bar, &next32, &next64, err, errlen);
+            rc = program_bar(c, n, &bar, &next, err, errlen);
             if (rc < 0) {
                 return rc;
             }
         }
-        if (bar.is64) {
+        if (bar.present && bar.is64) {
             n++; /* the upper half is not a BAR of its own */
         }
     }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * PCI bring-up that every driver over libvuc does first, kept apart from
- * any one device class so that drivers can share it.
+ * PCI bring-up that every driver on libvuc does before it touches a
+ * device's BARs, kept apart from any one device class so that the NVMe and
+ * virtio-net drivers share it.
  */
 #ifndef VUC_EXAMPLES_PCI_SETUP_H
 #define VUC_EXAMPLES_PCI_SETUP_H
@@ -12,10 +13,9 @@
 
 /**
  * Give every present memory BAR that still reads as address 0 an address
- * of its own (naturally aligned, 64-bit BARs above 4 GiB), the way firmware
- * does before a driver runs, then set Memory Space and Bus Master in the
- * command register: some servers refuse BAR access or DMA until then.
- * BARs that already hold an address are left as they are.
+ * of its own, the way firmware does before a driver runs, then set Memory
+ * Space and Bus Master in the command register. BARs that already hold an
+ * address, and I/O BARs, are left as they are; I/O decoding stays off.
  * @param err receives what failed, for the user.
  * @return 0, or a negative errno.
  */

@@ -10,10 +10,12 @@
 
 extern const struct td_personality td_dev_testdev;
 extern const struct td_personality td_dev_nvme;
+extern const struct td_personality td_dev_virtio_net;
 
 static const struct td_personality *const personalities[] = {
     &td_dev_testdev,
     &td_dev_nvme,
+    &td_dev_virtio_net,
 };
 
 #define NUM_PERSONALITIES (sizeof(personalities) / sizeof(personalities[0]))

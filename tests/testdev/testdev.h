@@ -36,6 +36,9 @@
  *   dev_testdev_dma.c  the DMA engine's jobs (BAR0 0x100..0x1ff)
  *   dev_testdev_mig.c  its migration data format
  *
+ * The personality "virtio-net": a virtio 1.x network device, its files
+ * listed in dev_vnet.h.
+ *
  * The server depends only on include/vuc/protocol.h, never on libvuc, so
  * that it tests the library rather than agreeing with it by construction.
  */
