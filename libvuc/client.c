@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Options, the client's lifetime, error text and logging, and the getters
- * of cached state.
+ * Options, the client's lifetime, error text, logging and deferred
+ * completions.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,6 +12,8 @@
 #include <event2/event.h>
 
 #include "client.h"
+#include "conn.h"
+#include "feature.h"
 
 #define DEFAULT_TIMEOUT_MS 5000
 #define DEFAULT_MAX_MSG_FDS 16u
@@ -246,13 +248,8 @@ struct vuc_client *vuc_client_new(struct event_base *base,
 static void client_destroy(struct vuc_client *c)
 {
     vuc_conn_release(c);
-    vuc_discovery_clear(c);
-    vuc_held_free(c);
-    vuc_dma_release_all(c);
-    vuc_io_ops_release(c);
-    vuc_fence_pool_release(c);
+    vuc_features_release(c);
     event_free(c->defer_ev);
-    free(c->server_json);
     free(c);
 }
 
@@ -300,66 +297,4 @@ struct event_base *vuc_client_base(const struct vuc_client *client)
 bool vuc_is_connected(const struct vuc_client *client)
 {
     return client->connected;
-}
-
-/* ---- Cached state ------------------------------------------------------- */
-
-const struct vuc_caps *vuc_get_caps(const struct vuc_client *client)
-{
-    return client->negotiated || client->connected ? &client->caps : NULL;
-}
-
-const char *vuc_server_json(const struct vuc_client *client)
-{
-    return client->server_json ? client->server_json : "";
-}
-
-const struct vuc_device_info *
-vuc_get_device_info(const struct vuc_client *client)
-{
-    return client->connected ? &client->dev : NULL;
-}
-
-const struct vuc_region_info *
-vuc_get_region_info(const struct vuc_client *client, uint32_t index)
-{
-    if (!client->connected || index >= client->dev.num_regions) {
-        return NULL;
-    }
-    return &client->regions[index].info;
-}
-
-const struct vuc_irq_info *vuc_get_irq_info(const struct vuc_client *client,
-                                            uint32_t index)
-{
-    if (!client->connected || index >= client->dev.num_irqs) {
-        return NULL;
-    }
-    return &client->irqs[index];
-}
-
-const char *vuc_region_name(uint32_t index)
-{
-    static const char *const names[VFIO_USER_PCI_NUM_REGIONS] = {
-        "BAR0", "BAR1", "BAR2", "BAR3", "BAR4", "BAR5", "ROM", "CONFIG", "VGA",
-    };
-    static const char *const extra[] = {
-        "REGION9",  "REGION10", "REGION11", "REGION12",
-        "REGION13", "REGION14", "REGION15", "REGION16",
-    };
-    if (index < VFIO_USER_PCI_NUM_REGIONS) {
-        return names[index];
-    }
-    if (index - VFIO_USER_PCI_NUM_REGIONS < sizeof(extra) / sizeof(extra[0])) {
-        return extra[index - VFIO_USER_PCI_NUM_REGIONS];
-    }
-    return "REGION";
-}
-
-const char *vuc_irq_name(uint32_t index)
-{
-    static const char *const names[VFIO_USER_PCI_NUM_IRQS] = {
-        "INTX", "MSI", "MSIX", "ERR", "REQ",
-    };
-    return index < VFIO_USER_PCI_NUM_IRQS ? names[index] : "IRQ";
 }

@@ -15,6 +15,10 @@
 #include <event2/event.h>
 
 #include "client.h"
+#include "conn.h"
+#include "feature.h"
+#include "transport.h"
+#include "trace_hook.h"
 #include "wire.h"
 
 enum {
@@ -264,8 +268,8 @@ struct vuc_req *vuc_req_start(struct vuc_client *c, uint16_t cmd,
                        vuc_wire_cmd_name(cmd));
         return NULL;
     }
-    /* Batched posted writes were issued first, so they go first. */
-    if (c->nbatch > 0 && (*rc = vuc_post_flush_batch(c)) < 0) {
+    /* Messages a feature held back were issued first, so they go first. */
+    if ((*rc = vuc_features_before_send(c)) < 0) {
         return NULL;
     }
     uint16_t id;
@@ -359,7 +363,7 @@ int vuc_req_submit(struct vuc_client *c, struct vuc_req *req,
     }
     req->fn = fn;
     req->state = REQ_WAITING;
-    req->posted_mark = c->posted_seq;
+    req->noreply_mark = c->noreply_sent;
     int ms = vuc_timeout_ms(c, timeout_ms);
     if (ms > 0) {
         tq_insert(c, req, ms);
@@ -397,7 +401,7 @@ static void on_reply(struct vuc_client *c, const struct vfio_user_header *hdr,
         c->nslots ? c->slots[hdr->msg_id & (c->nslots - 1)] : NULL;
 
     if (req == NULL || req->id != hdr->msg_id || req->state == REQ_STARTED) {
-        if (vuc_posted_reply(c, hdr)) {
+        if (vuc_features_stray_reply(c, hdr)) {
             close_fds(fds, nfds);
             return;
         }
@@ -407,10 +411,10 @@ static void on_reply(struct vuc_client *c, const struct vfio_user_header *hdr,
         close_fds(fds, nfds);
         return;
     }
-    /* "Command Concurrency": any reply confirms every posted message sent
+    /* "Command Concurrency": any reply confirms every No_reply message sent
      * before its request. */
-    if (req->posted_mark > c->fenced_seq) {
-        c->fenced_seq = req->posted_mark;
+    if (req->noreply_mark != 0) {
+        vuc_features_replied(c, req->noreply_mark);
     }
     if (req->state == REQ_LATE) {
         vuc_log(c, VUC_LOG_INFO,
@@ -460,45 +464,12 @@ void vuc_conn_reply_error(struct vuc_client *c, struct vuc_chan *ch,
     vuc_chan_commit(ch, VFIO_USER_HDR_SIZE, NULL, 0);
 }
 
-void vuc_conn_reply(struct vuc_client *c, struct vuc_chan *ch,
-                    const struct vfio_user_header *hdr, uint64_t addr,
-                    uint64_t count, const void *data, size_t data_len)
-{
-    size_t head = VFIO_USER_HDR_SIZE + sizeof(struct vfio_user_dma_access);
-
-    if (hdr->flags & VFIO_USER_F_NO_REPLY) {
-        return;
-    }
-    uint8_t *msg = vuc_chan_reserve(ch, head + data_len);
-    if (msg == NULL) {
-        vuc_conn_fail(c, -ENOMEM, "out of memory replying to the server");
-        return;
-    }
-    vuc_wire_put_header((struct vfio_user_header *)msg, hdr->msg_id, hdr->cmd,
-                        (uint32_t)(head + data_len), VFIO_USER_F_TYPE_REPLY, 0);
-    vuc_wire_enc_dma_reply(msg + VFIO_USER_HDR_SIZE,
-                           sizeof(struct vfio_user_dma_access), addr, count);
-    vuc_chan_commit_data(ch, head, data, data_len);
-}
-
-typedef void (*vuc_serve_fn)(struct vuc_client *c, struct vuc_chan *ch,
-                             const struct vfio_user_header *hdr,
-                             const uint8_t *payload, size_t len, int *fds,
-                             unsigned nfds);
-
-/* The server-to-client commands this client serves. */
-static const vuc_serve_fn serve_table[VFIO_USER_MAX_COMMAND] = {
-    [VFIO_USER_DMA_READ] = vuc_dma_serve,
-    [VFIO_USER_DMA_WRITE] = vuc_dma_serve,
-};
-
 static void on_server_request(struct vuc_client *c, struct vuc_chan *ch,
                               const struct vfio_user_header *hdr,
                               const uint8_t *payload, size_t len, int *fds,
                               unsigned nfds)
 {
-    vuc_serve_fn fn =
-        hdr->cmd < VFIO_USER_MAX_COMMAND ? serve_table[hdr->cmd] : NULL;
+    vuc_serve_fn fn = vuc_features_server(hdr->cmd);
 
     if (fn != NULL && c->negotiated) {
         fn(c, ch, hdr, payload, len, fds, nfds);
@@ -539,15 +510,11 @@ static void on_chan_err(struct vuc_chan *ch, int err, const char *text,
     vuc_conn_fail(arg, err, "%s", text);
 }
 
-/* The socket can take more: small posted writes held back while it was
- * busy go out now, ahead of anything queued after them. */
+/* The socket can take more: messages held back while it was busy go out
+ * now, ahead of anything queued after them. */
 static void on_writable(void *arg)
 {
-    struct vuc_client *c = arg;
-
-    if (c->nbatch > 0) {
-        vuc_post_flush_batch(c);
-    }
+    vuc_features_before_send(arg);
 }
 
 static void on_hold(void *arg, bool hold)
@@ -558,6 +525,22 @@ static void on_hold(void *arg, bool hold)
         vuc_leave(arg);
     }
 }
+
+/* The main socket carries our requests and their replies; messages held
+ * back while it was busy go out when it drains. */
+static const struct vuc_chan_ops main_ops = {
+    .msg = on_msg,
+    .err = on_chan_err,
+    .hold = on_hold,
+    .writable = on_writable,
+};
+
+/* The twin socket carries the server's requests and our answers. */
+static const struct vuc_chan_ops twin_ops = {
+    .msg = on_msg,
+    .err = on_chan_err,
+    .hold = on_hold,
+};
 
 /* ---- Connection lifetime ------------------------------------------------- */
 
@@ -577,12 +560,12 @@ int vuc_conn_open(struct vuc_client *c, int fd)
         return vuc_fail(c, -ENOMEM, "out of memory");
     }
     int rc = vuc_chan_open(&c->main, c->base, fd, max, c->opts.max_msg_fds,
-                           on_msg, on_chan_err, on_hold, c);
-    c->main.on_writable = on_writable;
+                           &main_ops, c);
     if (rc < 0) {
         return vuc_fail(c, rc, "cannot set up the socket: %s", strerror(-rc));
     }
     c->chan_open = true;
+    vuc_trace_attach(c, &c->main);
     return 0;
 }
 
@@ -591,13 +574,13 @@ int vuc_conn_open_twin(struct vuc_client *c, int fd)
     /* Server requests: DMA_WRITE bounded by our own transfer size. */
     size_t max = c->opts.max_data_xfer_size + 2 * VFIO_USER_HDR_SIZE +
                  sizeof(struct vfio_user_dma_access);
-    int rc = vuc_chan_open(&c->twin, c->base, fd, max, 1, on_msg, on_chan_err,
-                           on_hold, c);
+    int rc = vuc_chan_open(&c->twin, c->base, fd, max, 1, &twin_ops, c);
     if (rc < 0) {
         return vuc_fail(c, rc, "cannot set up the twin socket: %s",
                         strerror(-rc));
     }
     c->twin_open = true;
+    vuc_trace_attach(c, &c->twin);
     return 0;
 }
 
@@ -613,9 +596,7 @@ void vuc_conn_close(struct vuc_client *c, int err)
     }
     /* The server dropped our maps and eventfds; libvuc keeps both (the
      * memory, the vectors' eventfds) for a reconnect to set up again. */
-    vuc_dma_conn_lost(c);
-    vuc_posting_conn_lost(c);
-    vuc_dirty_conn_lost(c);
+    vuc_features_conn_lost(c);
     /* Handlers may start requests (refused now) or free the client (then
      * this runs nested and the outer pass finds the slots empty). */
     for (unsigned i = 0; i < c->nslots; i++) {
@@ -630,7 +611,7 @@ void vuc_conn_close(struct vuc_client *c, int err)
             req_release(c, req);
         }
     }
-    vuc_connect_abort(c, err);
+    vuc_features_conn_closed(c, err);
 }
 
 void vuc_conn_fail(struct vuc_client *c, int err, const char *fmt, ...)

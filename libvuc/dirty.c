@@ -10,6 +10,10 @@
 #include <string.h>
 
 #include "client.h"
+#include "conn.h"
+#include "dirty.h"
+#include "dma.h"
+#include "migration.h"
 #include "wire.h"
 
 #define MIN_PAGE 4096ull
@@ -34,12 +38,12 @@ struct dirty_op {
 
 enum vuc_dirty_mode vuc_dirty_get_mode(const struct vuc_client *client)
 {
-    return client->dirty_mode;
+    return client->dirty.mode;
 }
 
 uint64_t vuc_dirty_page_size(const struct vuc_client *client)
 {
-    return client->dirty_mode == VUC_DIRTY_OFF ? 0 : client->dirty_pgsize;
+    return client->dirty.mode == VUC_DIRTY_OFF ? 0 : client->dirty.pgsize;
 }
 
 static bool is_pow2(uint64_t v)
@@ -104,8 +108,8 @@ static void legacy_start_reply(struct vuc_client *c, struct vuc_req *req,
         rc = -ENOTSUP;
     }
     if (rc == 0) {
-        c->dirty_mode = VUC_DIRTY_LEGACY;
-        c->dirty_pgsize = op->page_size;
+        c->dirty.mode = VUC_DIRTY_LEGACY;
+        c->dirty.pgsize = op->page_size;
         vuc_dma_msg_dirty_clear(c);
     }
     op_done(c, op, rc);
@@ -143,8 +147,8 @@ static void start_reply(struct vuc_client *c, struct vuc_req *req,
                           "a power of two of at least 4 KiB",
                           (unsigned long long)pg);
         } else {
-            c->dirty_mode = VUC_DIRTY_LOGGING;
-            c->dirty_pgsize = pg;
+            c->dirty.mode = VUC_DIRTY_LOGGING;
+            c->dirty.pgsize = pg;
             /* The server's log starts empty; so does ours. */
             vuc_dma_msg_dirty_clear(c);
         }
@@ -205,7 +209,7 @@ int vuc_dirty_start_async(struct vuc_client *client,
     if (rc < 0) {
         return rc;
     }
-    if (c->dirty_mode != VUC_DIRTY_OFF) {
+    if (c->dirty.mode != VUC_DIRTY_OFF) {
         return vuc_fail(c, -EBUSY, "dirty start: logging already runs");
     }
     if (page_size == 0) {
@@ -275,7 +279,7 @@ static void stop_reply(struct vuc_client *c, struct vuc_req *req,
         vuc_fail(c, rc, "%s", err.text);
     }
     if (rc == 0) {
-        c->dirty_mode = VUC_DIRTY_OFF;
+        c->dirty.mode = VUC_DIRTY_OFF;
     }
     op_done(c, op, rc);
 }
@@ -289,20 +293,20 @@ int vuc_dirty_stop_async(struct vuc_client *client, int timeout_ms,
     if (rc < 0) {
         return rc;
     }
-    if (c->dirty_mode == VUC_DIRTY_OFF) {
+    if (c->dirty.mode == VUC_DIRTY_OFF) {
         return vuc_fail(c, -ENOENT, "dirty stop: logging is not running");
     }
     struct dirty_op *op = op_new(c, cb, arg, timeout_ms);
     if (op == NULL) {
         return -ENOMEM;
     }
-    if (c->dirty_mode == VUC_DIRTY_LEGACY) {
+    if (c->dirty.mode == VUC_DIRTY_LEGACY) {
         rc =
             send_legacy_ctl(c, op, VFIO_USER_DIRTY_PAGES_FLAG_STOP, stop_reply);
     } else {
         uint8_t ctl[sizeof(struct vfio_user_dma_logging_control)];
         ssize_t n = vuc_wire_enc_dma_logging_control(ctl, sizeof(ctl),
-                                                     c->dirty_pgsize, NULL, 0);
+                                                     c->dirty.pgsize, NULL, 0);
         rc = vuc_feature_send(c,
                               VFIO_USER_DEVICE_FEATURE_SET |
                                   VFIO_USER_DEVICE_FEATURE_DMA_LOGGING_STOP,
@@ -391,7 +395,7 @@ static int send_report_piece(struct vuc_client *c, struct dirty_op *op,
     struct vuc_req *req;
     ssize_t n;
 
-    if (c->dirty_mode == VUC_DIRTY_LEGACY) {
+    if (c->dirty.mode == VUC_DIRTY_LEGACY) {
         size_t len = sizeof(struct vfio_user_dirty_pages) +
                      sizeof(struct vfio_user_bitmap_range);
         req = vuc_req_start(c, VFIO_USER_DIRTY_PAGES, len, &payload, &rc);
@@ -453,7 +457,7 @@ int vuc_dirty_report_async(struct vuc_client *client, uint64_t iova,
                         (unsigned long long)iova, (unsigned long long)length,
                         (unsigned long long)page_size);
     }
-    if (c->dirty_mode == VUC_DIRTY_OFF) {
+    if (c->dirty.mode == VUC_DIRTY_OFF) {
         return vuc_fail(c, -ENOENT, "dirty report: logging is not running");
     }
     uint64_t pages = length / page_size;
@@ -509,7 +513,12 @@ int vuc_dirty_report_async(struct vuc_client *client, uint64_t iova,
     return 0;
 }
 
-void vuc_dirty_conn_lost(struct vuc_client *c)
+static void dirty_conn_lost(struct vuc_client *c)
 {
-    c->dirty_mode = VUC_DIRTY_OFF;
+    c->dirty.mode = VUC_DIRTY_OFF;
 }
+
+const struct vuc_feature vuc_dirty_feature = {
+    .name = "dirty",
+    .conn_lost = dirty_conn_lost,
+};

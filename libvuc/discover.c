@@ -3,7 +3,7 @@
  * Connecting: socket, VERSION, then DEVICE_GET_INFO and every region's and
  * irq index's info, pipelined, into the client's cache. The connect
  * completes once, when all of it is known (and mappable regions are mapped,
- * unless the user said otherwise).
+ * unless the user said otherwise). Also the getters of what it found.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,13 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "conn.h"
+#include "discover.h"
+#include "dma.h"
+#include "irq.h"
 #include "negotiate.h"
+#include "reconnect.h"
+#include "region.h"
 #include "wire.h"
 
 /* Enough for a region with a sparse cap of a dozen areas and a type cap, so
@@ -68,7 +74,7 @@ static void connect_finish(struct vuc_client *c, int rc)
     free(op);
 }
 
-void vuc_connect_abort(struct vuc_client *c, int err)
+static void connect_abort(struct vuc_client *c, int err)
 {
     connect_finish(c, err);
 }
@@ -304,7 +310,7 @@ static void bars_reply(struct vuc_client *c, struct vuc_req *req,
             memcpy(&bar, data + 4 * i, 4);
             /* Bit 0 set is I/O space; the upper half of a 64-bit BAR is
              * a region of size 0 and never written. */
-            c->bar_mem[i] = !(bar & 1) && c->regions[i].info.size > 0;
+            c->post.bar_mem[i] = !(bar & 1) && c->regions[i].info.size > 0;
         }
     }
     discovery_step_done(c);
@@ -520,6 +526,68 @@ void vuc_connect_negotiated(struct vuc_client *c, int rc)
     }
 }
 
+/* ---- Cached state ------------------------------------------------------- */
+
+const struct vuc_caps *vuc_get_caps(const struct vuc_client *client)
+{
+    return client->negotiated || client->connected ? &client->caps : NULL;
+}
+
+const char *vuc_server_json(const struct vuc_client *client)
+{
+    return client->server_json ? client->server_json : "";
+}
+
+const struct vuc_device_info *
+vuc_get_device_info(const struct vuc_client *client)
+{
+    return client->connected ? &client->dev : NULL;
+}
+
+const struct vuc_region_info *
+vuc_get_region_info(const struct vuc_client *client, uint32_t index)
+{
+    if (!client->connected || index >= client->dev.num_regions) {
+        return NULL;
+    }
+    return &client->regions[index].info;
+}
+
+const struct vuc_irq_info *vuc_get_irq_info(const struct vuc_client *client,
+                                            uint32_t index)
+{
+    if (!client->connected || index >= client->dev.num_irqs) {
+        return NULL;
+    }
+    return &client->irqs[index];
+}
+
+const char *vuc_region_name(uint32_t index)
+{
+    static const char *const names[VFIO_USER_PCI_NUM_REGIONS] = {
+        "BAR0", "BAR1", "BAR2", "BAR3", "BAR4", "BAR5", "ROM", "CONFIG", "VGA",
+    };
+    static const char *const extra[] = {
+        "REGION9",  "REGION10", "REGION11", "REGION12",
+        "REGION13", "REGION14", "REGION15", "REGION16",
+    };
+    if (index < VFIO_USER_PCI_NUM_REGIONS) {
+        return names[index];
+    }
+    if (index - VFIO_USER_PCI_NUM_REGIONS < sizeof(extra) / sizeof(extra[0])) {
+        return extra[index - VFIO_USER_PCI_NUM_REGIONS];
+    }
+    return "REGION";
+}
+
+const char *vuc_irq_name(uint32_t index)
+{
+    static const char *const names[VFIO_USER_PCI_NUM_IRQS] = {
+        "INTX", "MSI", "MSIX", "ERR", "REQ",
+    };
+    return index < VFIO_USER_PCI_NUM_IRQS ? names[index] : "IRQ";
+}
+
 /* ---- Connect ------------------------------------------------------------- */
 
 void vuc_regions_release(struct vuc_client *c)
@@ -546,8 +614,8 @@ void vuc_discovery_clear(struct vuc_client *c)
 {
     vuc_regions_release(c);
     vuc_irq_release_all(c);
-    memset(c->bar_mem, 0, sizeof(c->bar_mem));
-    c->mig_probed = false;
+    memset(c->post.bar_mem, 0, sizeof(c->post.bar_mem));
+    c->mig.probed = false;
     free(c->regions);
     free(c->irqs);
     c->regions = NULL;
@@ -682,3 +750,16 @@ int vuc_reconnect_path_async(struct vuc_client *client, const char *path,
 {
     return connect_path(client, path, true, cb, arg);
 }
+
+static void discover_release(struct vuc_client *c)
+{
+    vuc_discovery_clear(c);
+    free(c->server_json);
+    c->server_json = NULL;
+}
+
+const struct vuc_feature vuc_discover_feature = {
+    .name = "discover",
+    .conn_closed = connect_abort,
+    .release = discover_release,
+};

@@ -2,7 +2,8 @@
 /*
  * DMA memory: allocation (sealed memfds), the map table (sorted by IOVA, so
  * both overlap checks and the server's DMA requests are a binary search),
- * DMA_MAP/DMA_UNMAP, and serving DMA_READ/DMA_WRITE from the table.
+ * DMA_MAP/DMA_UNMAP, and mapping again after a reconnect. Access to the
+ * memory is dma_access.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +17,9 @@
 #include <event2/event.h>
 
 #include "client.h"
+#include "conn.h"
+#include "dma.h"
+#include "dma_map.h"
 #include "wire.h"
 
 #ifndef MFD_HUGETLB
@@ -31,46 +35,15 @@
 #define IOVA_BASE (1ull << 32)
 #define IOVA_LIMIT (1ull << 47)
 #define HUGE_PAGE (2ull << 20)
-/* Granularity of the client's record of pages written by DMA_WRITE. */
-#define DIRTY_PAGE 4096ull
-
-enum map_state {
-    MAP_MAPPING,   /* DMA_MAP sent, no reply yet */
-    MAP_ACTIVE,    /* mapped */
-    MAP_UNMAPPING, /* DMA_UNMAP sent: still served until the reply */
-    MAP_LOCAL,     /* the connection it was made on is gone */
-};
-
-struct vuc_dma_map {
-    uint64_t iova;
-    size_t size;
-    uint8_t *vaddr;
-    int fd;
-    uint64_t fd_offset;
-    unsigned flags;
-    enum map_state state;
-    struct vuc_deferred deferred; /* a local unmap's completion */
-    bool owns_memory; /* vaddr/fd were made by libvuc and are released here */
-    size_t mapped_len;
-    uint64_t *dirty; /* one bit per DIRTY_PAGE written by DMA_WRITE */
-    /* The map or unmap in flight. */
-    vuc_dma_map_cb map_cb;
-    vuc_done_cb unmap_cb;
-    void *arg;
-    /* A legacy unmap that also returns the dirty bitmap into here. */
-    uint64_t *unmap_bitmap;
-    uint64_t unmap_pgsize;
-};
-
 /* ---- The table ----------------------------------------------------------- */
 
 /* Index of the first map whose iova is > iova. */
 static unsigned upper_bound(const struct vuc_client *c, uint64_t iova)
 {
-    unsigned lo = 0, hi = c->ndma;
+    unsigned lo = 0, hi = c->dma.n;
     while (lo < hi) {
         unsigned mid = lo + (hi - lo) / 2;
-        if (c->dma[mid]->iova <= iova) {
+        if (c->dma.maps[mid]->iova <= iova) {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -86,7 +59,7 @@ struct vuc_dma_map *vuc_dma_find(const struct vuc_client *client, uint64_t iova,
     if (i == 0) {
         return NULL;
     }
-    struct vuc_dma_map *m = client->dma[i - 1];
+    struct vuc_dma_map *m = client->dma.maps[i - 1];
     uint64_t off = iova - m->iova;
     if (off >= m->size || len > m->size - off) {
         return NULL;
@@ -98,36 +71,38 @@ struct vuc_dma_map *vuc_dma_find(const struct vuc_client *client, uint64_t iova,
 static bool overlaps(const struct vuc_client *c, uint64_t iova, uint64_t size)
 {
     unsigned i = upper_bound(c, iova);
-    if (i > 0 && c->dma[i - 1]->iova + c->dma[i - 1]->size > iova) {
+    if (i > 0 && c->dma.maps[i - 1]->iova + c->dma.maps[i - 1]->size > iova) {
         return true;
     }
-    return i < c->ndma && c->dma[i]->iova < iova + size;
+    return i < c->dma.n && c->dma.maps[i]->iova < iova + size;
 }
 
 static int table_insert(struct vuc_client *c, struct vuc_dma_map *m)
 {
-    if (c->ndma == c->dma_cap) {
-        unsigned cap = c->dma_cap ? c->dma_cap * 2 : 16;
-        struct vuc_dma_map **t = realloc(c->dma, cap * sizeof(*t));
+    if (c->dma.n == c->dma.cap) {
+        unsigned cap = c->dma.cap ? c->dma.cap * 2 : 16;
+        struct vuc_dma_map **t = realloc(c->dma.maps, cap * sizeof(*t));
         if (t == NULL) {
             return -ENOMEM;
         }
-        c->dma = t;
-        c->dma_cap = cap;
+        c->dma.maps = t;
+        c->dma.cap = cap;
     }
     unsigned i = upper_bound(c, m->iova);
-    memmove(&c->dma[i + 1], &c->dma[i], (c->ndma - i) * sizeof(*c->dma));
-    c->dma[i] = m;
-    c->ndma++;
+    memmove(&c->dma.maps[i + 1], &c->dma.maps[i],
+            (c->dma.n - i) * sizeof(*c->dma.maps));
+    c->dma.maps[i] = m;
+    c->dma.n++;
     return 0;
 }
 
 static void table_remove(struct vuc_client *c, struct vuc_dma_map *m)
 {
     unsigned i = upper_bound(c, m->iova);
-    if (i > 0 && c->dma[i - 1] == m) {
-        memmove(&c->dma[i - 1], &c->dma[i], (c->ndma - i) * sizeof(*c->dma));
-        c->ndma--;
+    if (i > 0 && c->dma.maps[i - 1] == m) {
+        memmove(&c->dma.maps[i - 1], &c->dma.maps[i],
+                (c->dma.n - i) * sizeof(*c->dma.maps));
+        c->dma.n--;
     }
 }
 
@@ -145,12 +120,12 @@ static void map_release(struct vuc_dma_map *m)
 
 unsigned vuc_dma_count(const struct vuc_client *client)
 {
-    return client->ndma;
+    return client->dma.n;
 }
 
 struct vuc_dma_map *vuc_dma_at(const struct vuc_client *client, unsigned i)
 {
-    return i < client->ndma ? client->dma[i] : NULL;
+    return i < client->dma.n ? client->dma.maps[i] : NULL;
 }
 
 uint64_t vuc_dma_iova(const struct vuc_dma_map *map)
@@ -192,8 +167,8 @@ static int pick_iova(const struct vuc_client *c, uint64_t size, uint64_t align,
 {
     uint64_t cand = IOVA_BASE;
     /* First fit; allocation is rare next to the requests served. */
-    for (unsigned i = 0; i < c->ndma; i++) {
-        const struct vuc_dma_map *m = c->dma[i];
+    for (unsigned i = 0; i < c->dma.n; i++) {
+        const struct vuc_dma_map *m = c->dma.maps[i];
         if (m->iova + m->size <= cand) {
             continue;
         }
@@ -230,7 +205,7 @@ static int check_new_map(struct vuc_client *c, uint64_t *iova, uint64_t size,
                         "the page size 0x%llx",
                         (unsigned long long)size, (unsigned long long)align);
     }
-    if (c->ndma >= c->caps.max_dma_maps) {
+    if (c->dma.n >= c->caps.max_dma_maps) {
         return vuc_fail(c, -ENOSPC,
                         "dma map: the server's limit of %u maps is reached",
                         c->caps.max_dma_maps);
@@ -621,7 +596,7 @@ int vuc_dma_unmap_dirty_async(struct vuc_client *client,
     if (map == NULL || bitmap == NULL) {
         return vuc_fail(c, -EINVAL, "dma unmap: needs a map and a bitmap");
     }
-    if (c->dirty_mode != VUC_DIRTY_LEGACY) {
+    if (c->dirty.mode != VUC_DIRTY_LEGACY) {
         return vuc_fail(c, -ENOTSUP,
                         "dma unmap: the dirty bitmap on unmap is the legacy "
                         "(0.9.1) mechanism; with DMA logging, report before "
@@ -641,196 +616,6 @@ int vuc_dma_unmap_dirty_async(struct vuc_client *client,
     }
     memset(bitmap, 0, words * 8);
     return unmap_start(c, map, bitmap, page_size, timeout_ms, cb, arg);
-}
-
-/* ---- Local access -------------------------------------------------------- */
-
-int vuc_dma_read(struct vuc_client *client, uint64_t iova, void *buf,
-                 size_t len)
-{
-    struct vuc_dma_map *m = vuc_dma_find(client, iova, len);
-
-    vuc_begin(client);
-    /* Fenced: what the device wrote after our posted writes is visible
-     * only once they were processed. From a callback the loop cannot run;
-     * the caller fences there itself. */
-    if (client->posting == VUC_POSTING_FENCED && client->connected &&
-        vuc_posted_pending(client) && client->depth == 0) {
-        int rc = vuc_fence(client);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    if (m == NULL || len == 0) {
-        return vuc_fail(client, -EFAULT,
-                        "dma read: [0x%llx, +0x%zx) is not inside one map",
-                        (unsigned long long)iova, len);
-    }
-    /* Pair with the device's writes through its own mapping. */
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    memcpy(buf, m->vaddr + (iova - m->iova), len);
-    return 0;
-}
-
-int vuc_dma_write(struct vuc_client *client, uint64_t iova, const void *buf,
-                  size_t len)
-{
-    struct vuc_dma_map *m = vuc_dma_find(client, iova, len);
-
-    vuc_begin(client);
-    if (m == NULL || len == 0) {
-        return vuc_fail(client, -EFAULT,
-                        "dma write: [0x%llx, +0x%zx) is not inside one map",
-                        (unsigned long long)iova, len);
-    }
-    memcpy(m->vaddr + (iova - m->iova), buf, len);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    return 0;
-}
-
-int vuc_dma_msg_dirty(struct vuc_client *client, const struct vuc_dma_map *map,
-                      uint64_t *bitmap, size_t words, bool clear)
-{
-    size_t need = (map->size / DIRTY_PAGE + 63) / 64;
-    if (words < need) {
-        return vuc_fail(client, -EINVAL,
-                        "dirty bitmap: %zu words given, %zu needed", words,
-                        need);
-    }
-    memcpy(bitmap, map->dirty, need * sizeof(uint64_t));
-    memset(bitmap + need, 0, (words - need) * sizeof(uint64_t));
-    if (clear) {
-        memset(map->dirty, 0, need * sizeof(uint64_t));
-    }
-    return 0;
-}
-
-void vuc_dma_msg_dirty_clear(struct vuc_client *c)
-{
-    for (unsigned i = 0; i < c->ndma; i++) {
-        struct vuc_dma_map *m = c->dma[i];
-        memset(m->dirty, 0, (m->size / DIRTY_PAGE + 63) / 64 * 8);
-    }
-}
-
-bool vuc_dma_range_unshared(const struct vuc_client *c, uint64_t iova,
-                            uint64_t length)
-{
-    uint64_t end = iova + length;
-    bool any = false;
-
-    for (unsigned i = 0; i < c->ndma; i++) {
-        const struct vuc_dma_map *m = c->dma[i];
-        if (m->iova >= end || m->iova + m->size <= iova) {
-            continue;
-        }
-        if (m->fd >= 0 && !(m->flags & VUC_DMA_NOSHARE)) {
-            return false;
-        }
-        any = true;
-    }
-    return any;
-}
-
-void vuc_dma_msg_dirty_merge(struct vuc_client *c, uint64_t iova,
-                             uint64_t length, uint64_t page_size,
-                             uint64_t *bitmap)
-{
-    uint64_t end = iova + length;
-
-    for (unsigned i = 0; i < c->ndma; i++) {
-        struct vuc_dma_map *m = c->dma[i];
-        uint64_t lo = m->iova > iova ? m->iova : iova;
-        uint64_t hi = m->iova + m->size < end ? m->iova + m->size : end;
-        if (lo >= hi) {
-            continue;
-        }
-        /* A word at a time, skipping empty ones: a 64 GiB map is 16 M
-         * pages, and most of them are clean. */
-        uint64_t first = (lo - m->iova) / DIRTY_PAGE;
-        uint64_t last = (hi - m->iova - 1) / DIRTY_PAGE;
-        for (uint64_t w = first / 64; w <= last / 64; w++) {
-            uint64_t word = m->dirty[w];
-            if (word == 0) {
-                continue;
-            }
-            if (w == first / 64) {
-                word &= ~0ull << (first % 64);
-            }
-            if (w == last / 64 && last % 64 != 63) {
-                word &= (1ull << (last % 64 + 1)) - 1;
-            }
-            m->dirty[w] &= ~word;
-            while (word != 0) {
-                uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(word);
-                uint64_t bit = (m->iova + p * DIRTY_PAGE - iova) / page_size;
-                bitmap[bit / 64] |= 1ull << (bit % 64);
-                word &= word - 1;
-            }
-        }
-    }
-}
-
-/* ---- Serving the server's DMA requests ----------------------------------- */
-
-static void mark_dirty(struct vuc_dma_map *m, uint64_t off, uint64_t count)
-{
-    uint64_t first = off / DIRTY_PAGE, last = (off + count - 1) / DIRTY_PAGE;
-    for (uint64_t p = first; p <= last; p++) {
-        m->dirty[p / 64] |= 1ull << (p % 64);
-    }
-}
-
-void vuc_dma_serve(struct vuc_client *c, struct vuc_chan *ch,
-                   const struct vfio_user_header *hdr, const uint8_t *payload,
-                   size_t len, int *fds, unsigned nfds)
-{
-    struct vuc_wire_err err;
-    uint64_t addr, count;
-    const uint8_t *data;
-    bool write = hdr->cmd == VFIO_USER_DMA_WRITE;
-
-    int rc = vuc_wire_dec_dma_request(hdr->cmd, payload, len, nfds,
-                                      c->opts.max_data_xfer_size, &addr, &count,
-                                      &data, &err);
-    if (rc < 0) {
-        vuc_log(c, VUC_LOG_WARNING, "refusing %s (id %u): %s",
-                vuc_wire_cmd_name(hdr->cmd), hdr->msg_id, err.text);
-        vuc_conn_reply_error(c, ch, hdr, EINVAL);
-        return;
-    }
-    struct vuc_dma_map *m = vuc_dma_find(c, addr, count);
-    if (m == NULL || m->state == MAP_LOCAL) {
-        vuc_log(c, VUC_LOG_WARNING,
-                "refusing %s (id %u): [0x%llx, +0x%llx) is not inside one "
-                "DMA map",
-                vuc_wire_cmd_name(hdr->cmd), hdr->msg_id,
-                (unsigned long long)addr, (unsigned long long)count);
-        vuc_conn_reply_error(c, ch, hdr, EFAULT);
-        return;
-    }
-    unsigned need = write ? VUC_DMA_WRITE : VUC_DMA_READ;
-    if (!(m->flags & need)) {
-        vuc_log(c, VUC_LOG_WARNING,
-                "refusing %s (id %u): the map at 0x%llx is not %s by the "
-                "device",
-                vuc_wire_cmd_name(hdr->cmd), hdr->msg_id,
-                (unsigned long long)m->iova, write ? "writeable" : "readable");
-        vuc_conn_reply_error(c, ch, hdr, EPERM);
-        return;
-    }
-
-    uint8_t *mem = m->vaddr + (addr - m->iova);
-    if (write) {
-        memcpy(mem, data, count);
-        mark_dirty(m, addr - m->iova, count);
-        if (!(hdr->flags & VFIO_USER_F_NO_REPLY)) {
-            vuc_conn_reply(c, ch, hdr, addr, count, NULL, 0);
-        }
-    } else if (!(hdr->flags & VFIO_USER_F_NO_REPLY)) {
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        vuc_conn_reply(c, ch, hdr, addr, count, mem, count);
-    }
 }
 
 /* ---- Connection changes -------------------------------------------------- */
@@ -893,8 +678,8 @@ int vuc_dma_restore(struct vuc_client *c, vuc_done_cb done, void *arg)
     unsigned held = 0;
 
     /* Refuse what the new server cannot take before sending anything. */
-    for (unsigned i = 0; i < c->ndma; i++) {
-        const struct vuc_dma_map *m = c->dma[i];
+    for (unsigned i = 0; i < c->dma.n; i++) {
+        const struct vuc_dma_map *m = c->dma.maps[i];
         if (m->state != MAP_LOCAL) {
             continue;
         }
@@ -909,11 +694,11 @@ int vuc_dma_restore(struct vuc_client *c, vuc_done_cb done, void *arg)
     if (held == 0) {
         return 1;
     }
-    if (c->ndma > c->caps.max_dma_maps) {
+    if (c->dma.n > c->caps.max_dma_maps) {
         return vuc_fail(c, -ENOSPC,
                         "reconnect: %u DMA maps to set up again, but the "
                         "server takes at most %u",
-                        c->ndma, c->caps.max_dma_maps);
+                        c->dma.n, c->caps.max_dma_maps);
     }
     struct dma_restore *op = calloc(1, sizeof(*op));
     if (op == NULL) {
@@ -922,8 +707,8 @@ int vuc_dma_restore(struct vuc_client *c, vuc_done_cb done, void *arg)
     op->done = done;
     op->arg = arg;
     op->outstanding = 1; /* held while sending */
-    for (unsigned i = 0; i < c->ndma; i++) {
-        struct vuc_dma_map *m = c->dma[i];
+    for (unsigned i = 0; i < c->dma.n; i++) {
+        struct vuc_dma_map *m = c->dma.maps[i];
         if (m->state != MAP_LOCAL) {
             continue;
         }
@@ -950,22 +735,28 @@ int vuc_dma_restore(struct vuc_client *c, vuc_done_cb done, void *arg)
     return 0;
 }
 
-void vuc_dma_conn_lost(struct vuc_client *c)
+static void dma_conn_lost(struct vuc_client *c)
 {
     /* The server dropped them all; what remains is only our memory. */
-    for (unsigned i = 0; i < c->ndma; i++) {
-        if (c->dma[i]->state == MAP_ACTIVE) {
-            c->dma[i]->state = MAP_LOCAL;
+    for (unsigned i = 0; i < c->dma.n; i++) {
+        if (c->dma.maps[i]->state == MAP_ACTIVE) {
+            c->dma.maps[i]->state = MAP_LOCAL;
         }
     }
 }
 
-void vuc_dma_release_all(struct vuc_client *c)
+static void dma_release_all(struct vuc_client *c)
 {
-    for (unsigned i = 0; i < c->ndma; i++) {
-        map_release(c->dma[i]);
+    for (unsigned i = 0; i < c->dma.n; i++) {
+        map_release(c->dma.maps[i]);
     }
-    free(c->dma);
-    c->dma = NULL;
-    c->ndma = c->dma_cap = 0;
+    free(c->dma.maps);
+    c->dma.maps = NULL;
+    c->dma.n = c->dma.cap = 0;
 }
+
+const struct vuc_feature vuc_dma_feature = {
+    .name = "dma",
+    .conn_lost = dma_conn_lost,
+    .release = dma_release_all,
+};

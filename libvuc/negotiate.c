@@ -13,6 +13,8 @@
 #include <jansson.h>
 
 #include "client.h"
+#include "conn.h"
+#include "discover.h"
 #include "negotiate.h"
 #include "wire.h"
 

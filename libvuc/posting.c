@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "conn.h"
+#include "posting.h"
+#include "transport.h"
 #include "wire.h"
 
 #define CFG VFIO_USER_PCI_CONFIG_REGION_INDEX
@@ -20,13 +23,13 @@
 
 enum vuc_posting vuc_get_posting(const struct vuc_client *client)
 {
-    return client->posting;
+    return client->post.policy;
 }
 
 void vuc_get_posting_stats(const struct vuc_client *client,
                            struct vuc_posting_stats *out)
 {
-    *out = client->pstats;
+    *out = client->post.stats;
 }
 
 int vuc_posted_safe(struct vuc_client *client, uint32_t index, uint64_t offset,
@@ -46,11 +49,11 @@ int vuc_posted_safe(struct vuc_client *client, uint32_t index, uint64_t offset,
                         (unsigned long long)offset, (unsigned long long)len,
                         vuc_region_name(index));
     }
-    if (c->nsafe == VUC_POSTED_SAFE_MAX) {
+    if (c->post.nsafe == VUC_POSTED_SAFE_MAX) {
         return vuc_fail(c, -ENOSPC, "posted-safe: at most %u ranges",
                         VUC_POSTED_SAFE_MAX);
     }
-    c->safe[c->nsafe++] = (struct vuc_safe_range){index, offset, len};
+    c->post.safe[c->post.nsafe++] = (struct vuc_safe_range){index, offset, len};
     return 0;
 }
 
@@ -67,8 +70,8 @@ static bool any_mapping(const struct vuc_client *c)
 bool vuc_may_post(const struct vuc_client *c, uint32_t index, uint64_t offset,
                   size_t len)
 {
-    for (unsigned i = 0; i < c->nsafe; i++) {
-        const struct vuc_safe_range *r = &c->safe[i];
+    for (unsigned i = 0; i < c->post.nsafe; i++) {
+        const struct vuc_safe_range *r = &c->post.safe[i];
         if (r->index == index && offset >= r->offset && len <= r->len &&
             offset - r->offset <= r->len - len) {
             return true;
@@ -76,10 +79,10 @@ bool vuc_may_post(const struct vuc_client *c, uint32_t index, uint64_t offset,
     }
     /* Only memory BARs: config space and I/O BARs keep PCI's non-posted
      * semantics whatever the policy. */
-    if (index > VFIO_USER_PCI_BAR5_REGION_INDEX || !c->bar_mem[index]) {
+    if (index > VFIO_USER_PCI_BAR5_REGION_INDEX || !c->post.bar_mem[index]) {
         return false;
     }
-    if (c->posting == VUC_POSTING_STRICT) {
+    if (c->post.policy == VUC_POSTING_STRICT) {
         return !any_mapping(c);
     }
     return true;
@@ -87,8 +90,8 @@ bool vuc_may_post(const struct vuc_client *c, uint32_t index, uint64_t offset,
 
 bool vuc_posted_pending(const struct vuc_client *c)
 {
-    return c->posted_seq != c->fenced_seq || c->nbatch > 0 ||
-           c->posted_err != 0;
+    return c->noreply_sent != c->post.fenced_seq || c->post.nbatch > 0 ||
+           c->post.err != 0;
 }
 
 /* ---- Remembering posted writes ------------------------------------------ */
@@ -96,36 +99,35 @@ bool vuc_posted_pending(const struct vuc_client *c)
 static void remember(struct vuc_client *c, uint16_t id, uint16_t cmd,
                      uint32_t region, uint64_t offset, uint32_t len)
 {
-    struct vuc_posted_rec *r =
-        &c->posted_ring[c->posted_pos++ % VUC_POSTED_RING];
+    struct vuc_posted_rec *r = &c->post.ring[c->post.pos++ % VUC_POSTED_RING];
     *r = (struct vuc_posted_rec){id, cmd, region, offset, len};
-    c->posted_seq++;
-    c->pstats.posted++;
+    vuc_conn_noreply_queued(c);
+    c->post.stats.posted++;
 }
 
-bool vuc_posted_reply(struct vuc_client *c, const struct vfio_user_header *hdr)
+static bool posted_reply(struct vuc_client *c,
+                         const struct vfio_user_header *hdr)
 {
     /* A server may answer a No_reply message that failed; name it. */
-    for (unsigned i = 0; i < VUC_POSTED_RING && i < c->posted_pos; i++) {
+    for (unsigned i = 0; i < VUC_POSTED_RING && i < c->post.pos; i++) {
         const struct vuc_posted_rec *r =
-            &c->posted_ring[(c->posted_pos - 1 - i) % VUC_POSTED_RING];
+            &c->post.ring[(c->post.pos - 1 - i) % VUC_POSTED_RING];
         if (r->id != hdr->msg_id || r->cmd != hdr->cmd) {
             continue;
         }
-        if ((hdr->flags & VFIO_USER_F_ERROR) && c->posted_err == 0) {
-            c->posted_err = vuc_wire_reply_errno(hdr);
+        if ((hdr->flags & VFIO_USER_F_ERROR) && c->post.err == 0) {
+            c->post.err = vuc_wire_reply_errno(hdr);
             if (r->cmd == VFIO_USER_REGION_WRITE_MULTI) {
-                snprintf(c->posted_errtext, sizeof(c->posted_errtext),
+                snprintf(c->post.errtext, sizeof(c->post.errtext),
                          "a posted REGION_WRITE_MULTI of %u writes failed: "
                          "%s",
-                         r->len, strerror(-c->posted_err));
+                         r->len, strerror(-c->post.err));
             } else {
-                snprintf(c->posted_errtext, sizeof(c->posted_errtext),
+                snprintf(c->post.errtext, sizeof(c->post.errtext),
                          "the posted write of %u bytes to %s+0x%llx failed: "
                          "%s",
                          r->len, vuc_region_name(r->region),
-                         (unsigned long long)r->offset,
-                         strerror(-c->posted_err));
+                         (unsigned long long)r->offset, strerror(-c->post.err));
             }
         }
         return true;
@@ -156,7 +158,7 @@ static uint8_t *post_start(struct vuc_client *c, size_t payload_len,
 
 int vuc_post_flush_batch(struct vuc_client *c)
 {
-    unsigned n = c->nbatch;
+    unsigned n = c->post.nbatch;
     size_t len = sizeof(struct vfio_user_write_multi) +
                  n * sizeof(struct vfio_user_write_multi_entry);
     uint16_t id;
@@ -164,13 +166,13 @@ int vuc_post_flush_batch(struct vuc_client *c)
     if (n == 0) {
         return 0;
     }
-    c->nbatch = 0;
+    c->post.nbatch = 0;
     uint8_t *msg = post_start(c, len, &id);
     if (msg == NULL) {
         return -ENOMEM;
     }
-    ssize_t pl =
-        vuc_wire_enc_write_multi(msg + VFIO_USER_HDR_SIZE, len, c->batch, n);
+    ssize_t pl = vuc_wire_enc_write_multi(msg + VFIO_USER_HDR_SIZE, len,
+                                          c->post.batch, n);
     if (pl < 0) {
         return vuc_fail(c, (int)pl, "cannot encode REGION_WRITE_MULTI");
     }
@@ -179,9 +181,9 @@ int vuc_post_flush_batch(struct vuc_client *c)
                         (uint32_t)(VFIO_USER_HDR_SIZE + pl),
                         VFIO_USER_F_TYPE_COMMAND | VFIO_USER_F_NO_REPLY, 0);
     remember(c, id, VFIO_USER_REGION_WRITE_MULTI, 0, 0, n);
-    c->pstats.posted += n - 1; /* remember() counted the message as one */
-    c->pstats.multi_msgs++;
-    c->pstats.multi_writes += n;
+    c->post.stats.posted += n - 1; /* remember() counted the message as one */
+    c->post.stats.multi_msgs++;
+    c->post.stats.multi_writes += n;
     return vuc_chan_commit(&c->main, VFIO_USER_HDR_SIZE + (size_t)pl, NULL, 0);
 }
 
@@ -191,7 +193,7 @@ int vuc_doorbell_find(const struct vuc_client *c, uint32_t index,
     const struct vuc_region *reg = &c->regions[index];
     uint64_t value = 0;
 
-    if (c->posting == VUC_POSTING_STRICT || len > 8) {
+    if (c->post.policy == VUC_POSTING_STRICT || len > 8) {
         return -1;
     }
     memcpy(&value, data, len);
@@ -221,19 +223,20 @@ int vuc_post_write(struct vuc_client *c, uint32_t index, uint64_t offset,
                             vuc_region_name(index), (unsigned long long)offset,
                             strerror(errno));
         }
-        c->pstats.doorbells++;
+        c->post.stats.doorbells++;
         return 0;
     }
     if (len <= VFIO_USER_MULTI_DATA && c->caps.write_multiple &&
         vuc_chan_tx_pending(&c->main) > 0) {
         /* The socket is busy: ride along with the next batch. */
-        if (c->nbatch == VFIO_USER_MULTI_MAX) {
+        if (c->post.nbatch == VFIO_USER_MULTI_MAX) {
             int rc = vuc_post_flush_batch(c);
             if (rc < 0) {
                 return rc;
             }
         }
-        struct vfio_user_write_multi_entry *e = &c->batch[c->nbatch++];
+        struct vfio_user_write_multi_entry *e =
+            &c->post.batch[c->post.nbatch++];
         memset(e, 0, sizeof(*e));
         e->offset = offset;
         e->region = index;
@@ -278,19 +281,19 @@ struct vuc_fence_op {
 /* Fences come from a pool: a fenced policy may fence on every access. */
 static struct vuc_fence_op *fence_get(struct vuc_client *c)
 {
-    struct vuc_fence_op *op = c->free_fences;
+    struct vuc_fence_op *op = c->post.free_fences;
     if (op != NULL) {
-        c->free_fences = op->next_free;
+        c->post.free_fences = op->next_free;
         return op;
     }
     return malloc(sizeof(*op));
 }
 
-void vuc_fence_pool_release(struct vuc_client *c)
+static void fence_pool_release(struct vuc_client *c)
 {
-    while (c->free_fences != NULL) {
-        struct vuc_fence_op *op = c->free_fences;
-        c->free_fences = op->next_free;
+    while (c->post.free_fences != NULL) {
+        struct vuc_fence_op *op = c->post.free_fences;
+        c->post.free_fences = op->next_free;
         free(op);
     }
 }
@@ -298,18 +301,18 @@ void vuc_fence_pool_release(struct vuc_client *c)
 /* What a fence reports: the first posted failure since the last one. */
 static int fence_result(struct vuc_client *c, int rc)
 {
-    if (rc == 0 && c->posted_err != 0) {
-        rc = c->posted_err;
-        vuc_fail(c, rc, "%s", c->posted_errtext);
-        c->posted_err = 0;
+    if (rc == 0 && c->post.err != 0) {
+        rc = c->post.err;
+        vuc_fail(c, rc, "%s", c->post.errtext);
+        c->post.err = 0;
     }
     return rc;
 }
 
 static void fence_put(struct vuc_client *c, struct vuc_fence_op *op)
 {
-    op->next_free = c->free_fences;
-    c->free_fences = op;
+    op->next_free = c->post.free_fences;
+    c->post.free_fences = op;
 }
 
 static void fence_finish(struct vuc_client *c, struct vuc_fence_op *op, int rc)
@@ -329,12 +332,12 @@ static void fence_reply(struct vuc_client *c, struct vuc_req *req,
     /* Any reply, even an error one, means the earlier messages were
      * processed ("Command Concurrency"); conn.c has counted them. */
     if (r->hdr != NULL) {
-        c->pstats.fences++;
+        c->post.stats.fences++;
     }
     int rc = r->hdr != NULL ? 0 : r->err;
-    if (rc < 0 && c->posted_seq != c->fenced_seq) {
+    if (rc < 0 && c->noreply_sent != c->post.fenced_seq) {
         vuc_fail(c, rc, "fence: %llu posted writes were not confirmed: %s",
-                 (unsigned long long)(c->posted_seq - c->fenced_seq),
+                 (unsigned long long)(c->noreply_sent - c->post.fenced_seq),
                  strerror(-rc));
     }
     fence_finish(c, op, rc);
@@ -359,8 +362,8 @@ int vuc_fence_then(struct vuc_client *c, int timeout_ms, vuc_done_cb fn,
     }
     op->fn = fn;
     op->arg = arg;
-    op->target = c->posted_seq;
-    if (c->posted_seq == c->fenced_seq) {
+    op->target = c->noreply_sent;
+    if (c->noreply_sent == c->post.fenced_seq) {
         /* Nothing outstanding: no round trip. */
         op->deferred.fn = fence_deferred;
         vuc_defer(c, &op->deferred);
@@ -396,10 +399,11 @@ int vuc_fence_async(struct vuc_client *client, int timeout_ms, vuc_done_cb cb,
         return vuc_fail(c, -EINVAL, "fence: needs a callback");
     }
     if (!c->connected && vuc_posted_pending(c)) {
-        return vuc_fail(c, -ENOTCONN,
-                        "fence: the connection was lost with %llu posted "
-                        "writes unconfirmed",
-                        (unsigned long long)(c->posted_seq - c->fenced_seq));
+        return vuc_fail(
+            c, -ENOTCONN,
+            "fence: the connection was lost with %llu posted "
+            "writes unconfirmed",
+            (unsigned long long)(c->noreply_sent - c->post.fenced_seq));
     }
     return vuc_fence_then(c, timeout_ms, cb, arg);
 }
@@ -415,28 +419,28 @@ int vuc_set_posting(struct vuc_client *client, enum vuc_posting policy)
     }
     /* Writes posted under the old policy must not be overtaken under a
      * stricter one. */
-    if (policy < c->posting && c->connected && vuc_posted_pending(c) &&
+    if (policy < c->post.policy && c->connected && vuc_posted_pending(c) &&
         c->depth == 0) {
         int rc = vuc_fence(c);
         if (rc < 0) {
             return rc;
         }
     }
-    c->posting = policy;
+    c->post.policy = policy;
     return 0;
 }
 
-void vuc_posting_conn_lost(struct vuc_client *c)
+static void posting_conn_lost(struct vuc_client *c)
 {
-    c->nbatch = 0;
-    if (c->posted_seq != c->fenced_seq) {
+    c->post.nbatch = 0;
+    if (c->noreply_sent != c->post.fenced_seq) {
         vuc_log(c, VUC_LOG_WARNING,
                 "%llu posted writes were not confirmed before the "
                 "connection ended",
-                (unsigned long long)(c->posted_seq - c->fenced_seq));
+                (unsigned long long)(c->noreply_sent - c->post.fenced_seq));
     }
-    if (c->posted_err != 0) {
-        vuc_log(c, VUC_LOG_WARNING, "%s", c->posted_errtext);
+    if (c->post.err != 0) {
+        vuc_log(c, VUC_LOG_WARNING, "%s", c->post.errtext);
     }
 }
 
@@ -452,3 +456,19 @@ vuc_region_ioeventfds(const struct vuc_client *client, uint32_t index,
     *n = client->regions[index].niofds;
     return client->regions[index].ioev;
 }
+
+static void posting_replied(struct vuc_client *c, uint64_t noreply)
+{
+    if (noreply > c->post.fenced_seq) {
+        c->post.fenced_seq = noreply;
+    }
+}
+
+const struct vuc_feature vuc_posting_feature = {
+    .name = "posting",
+    .before_send = vuc_post_flush_batch,
+    .replied = posting_replied,
+    .stray_reply = posted_reply,
+    .conn_lost = posting_conn_lost,
+    .release = fence_pool_release,
+};

@@ -14,6 +14,9 @@
 #include <string.h>
 
 #include "client.h"
+#include "discover.h"
+#include "irq.h"
+#include "reconnect.h"
 
 /* The old connection's view of the device: what vuc_get_*_info() showed,
  * and the vectors with their eventfds (not read while held). */
@@ -49,7 +52,7 @@ int vuc_held_take(struct vuc_client *c)
     return 0;
 }
 
-void vuc_held_free(struct vuc_client *c)
+static void held_free(struct vuc_client *c)
 {
     struct vuc_held *h = c->held;
 
@@ -145,3 +148,8 @@ int vuc_held_return(struct vuc_client *c)
     c->held = NULL;
     return 0;
 }
+
+const struct vuc_feature vuc_reconnect_feature = {
+    .name = "reconnect",
+    .release = held_free,
+};

@@ -17,6 +17,10 @@
 #include <event2/event.h>
 
 #include "client.h"
+#include "conn.h"
+#include "irq.h"
+#include "posting.h"
+#include "region.h"
 #include "wire.h"
 
 struct vuc_io_op {
@@ -41,9 +45,9 @@ struct vuc_io_op {
 
 static struct vuc_io_op *op_get(struct vuc_client *c, vuc_done_cb cb, void *arg)
 {
-    struct vuc_io_op *op = c->free_ops;
+    struct vuc_io_op *op = c->region.free_ops;
     if (op != NULL) {
-        c->free_ops = op->next_free;
+        c->region.free_ops = op->next_free;
     } else if ((op = malloc(sizeof(*op))) == NULL) {
         return NULL;
     }
@@ -62,8 +66,8 @@ static void op_put(struct vuc_client *c, struct vuc_io_op *op)
         free(op->buf);
     }
     op->buf = NULL;
-    op->next_free = c->free_ops;
-    c->free_ops = op;
+    op->next_free = c->region.free_ops;
+    c->region.free_ops = op;
 }
 
 /* Complete an op: recycle it first, so the callback may start another. */
@@ -95,11 +99,11 @@ static void op_defer(struct vuc_client *c, struct vuc_io_op *op)
     vuc_defer(c, &op->deferred);
 }
 
-void vuc_io_ops_release(struct vuc_client *c)
+static void io_ops_release(struct vuc_client *c)
 {
-    while (c->free_ops != NULL) {
-        struct vuc_io_op *op = c->free_ops;
-        c->free_ops = op->next_free;
+    while (c->region.free_ops != NULL) {
+        struct vuc_io_op *op = c->region.free_ops;
+        c->region.free_ops = op->next_free;
         free(op);
     }
 }
@@ -485,7 +489,7 @@ static int region_io(struct vuc_client *c, bool write, uint32_t index,
     /* Under the fenced policy, anything that reaches the device other than
      * through the socket waits until earlier posted writes are processed:
      * a mapped access, and a doorbell's eventfd. */
-    if (c->posting == VUC_POSTING_FENCED && vuc_posted_pending(c) &&
+    if (c->post.policy == VUC_POSTING_FENCED && vuc_posted_pending(c) &&
         (mapped != NULL ||
          (post && vuc_doorbell_find(c, index, offset, buf, len) >= 0))) {
         return fence_first(c, op, write, index, offset, buf, len, mapped,
@@ -621,3 +625,8 @@ int vuc_device_reset_async(struct vuc_client *client, int timeout_ms,
     }
     return rc;
 }
+
+const struct vuc_feature vuc_region_feature = {
+    .name = "region",
+    .release = io_ops_release,
+};

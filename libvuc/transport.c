@@ -45,8 +45,8 @@ static void chan_fail(struct vuc_chan *ch, int err, const char *fmt, ...)
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     vuc_chan_shutdown(ch);
-    if (ch->on_err != NULL) {
-        ch->on_err(ch, err, text, ch->arg);
+    if (ch->ops->err != NULL) {
+        ch->ops->err(ch, err, text, ch->arg);
     }
 }
 
@@ -165,7 +165,10 @@ static void rx_parse(struct vuc_chan *ch)
         const uint8_t *payload = ch->ibuf + ch->ihead + VFIO_USER_HDR_SIZE;
         size_t len = hdr.msg_size - VFIO_USER_HDR_SIZE;
         ch->ihead += hdr.msg_size;
-        ch->on_msg(ch, &hdr, payload, len, fds, nfds, ch->arg);
+        if (ch->trace != NULL) {
+            ch->trace(ch, false, &hdr, payload, len, nfds, ch->arg);
+        }
+        ch->ops->msg(ch, &hdr, payload, len, fds, nfds, ch->arg);
     }
     if (ch->ihead == ch->itail) {
         ch->rx_base += ch->itail;
@@ -275,7 +278,7 @@ static void rx_read(struct vuc_chan *ch)
 static void rx_event(evutil_socket_t fd, short what, void *arg)
 {
     struct vuc_chan *ch = arg;
-    vuc_chan_hold_fn hold = ch->hold;
+    vuc_chan_hold_fn hold = ch->ops->hold;
     void *owner = ch->arg;
 
     hold(owner, true);
@@ -378,12 +381,12 @@ static int tx_flush(struct vuc_chan *ch)
 static void tx_event(evutil_socket_t fd, short what, void *arg)
 {
     struct vuc_chan *ch = arg;
-    vuc_chan_hold_fn hold = ch->hold;
+    vuc_chan_hold_fn hold = ch->ops->hold;
     void *owner = ch->arg;
 
     hold(owner, true);
-    if (ch->on_writable != NULL && vuc_chan_is_open(ch)) {
-        ch->on_writable(owner);
+    if (ch->ops->writable != NULL && vuc_chan_is_open(ch)) {
+        ch->ops->writable(owner);
     }
     int rc = vuc_chan_is_open(ch) ? tx_flush(ch) : 0;
     if (rc < 0) {
@@ -448,6 +451,13 @@ int vuc_chan_commit(struct vuc_chan *ch, size_t size, int *fds, unsigned nfds)
         m->n = nfds;
         memcpy(m->fds, fds, nfds * sizeof(int));
     }
+    if (ch->trace != NULL && vuc_chan_is_open(ch) &&
+        size >= VFIO_USER_HDR_SIZE) {
+        const uint8_t *msg = ch->obuf + ch->otail;
+        ch->trace(ch, true, (const struct vfio_user_header *)msg,
+                  msg + VFIO_USER_HDR_SIZE, size - VFIO_USER_HDR_SIZE, nfds,
+                  ch->arg);
+    }
     ch->otail += size;
 
     if (!vuc_chan_is_open(ch)) {
@@ -468,8 +478,9 @@ int vuc_chan_commit_data(struct vuc_chan *ch, size_t head_len, const void *data,
 {
     uint8_t *head = vuc_chan_reserved(ch);
 
+    /* Traced, the message is gathered in the queue so it is seen whole. */
     if (vuc_chan_is_open(ch) && ch->ohead == ch->otail && data_len > 0 &&
-        !ch->corked) {
+        !ch->corked && ch->trace == NULL) {
         struct iovec iov[2] = {{head, head_len}, {(void *)data, data_len}};
         struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
         ssize_t n;
@@ -515,17 +526,14 @@ int vuc_chan_commit_data(struct vuc_chan *ch, size_t head_len, const void *data,
 
 int vuc_chan_open(struct vuc_chan *ch, struct event_base *base, int fd,
                   size_t max_msg_size, unsigned max_rx_fds,
-                  vuc_chan_msg_fn on_msg, vuc_chan_err_fn on_err,
-                  vuc_chan_hold_fn hold, void *arg)
+                  const struct vuc_chan_ops *ops, void *arg)
 {
     memset(ch, 0, sizeof(*ch));
     ch->fd = -1;
     ch->base = base;
     ch->max_msg_size = max_msg_size;
     ch->max_rx_fds = max_rx_fds > VUC_SCM_MAX_FD ? VUC_SCM_MAX_FD : max_rx_fds;
-    ch->on_msg = on_msg;
-    ch->on_err = on_err;
-    ch->hold = hold;
+    ch->ops = ops;
     ch->arg = arg;
 
     if (evutil_make_socket_nonblocking(fd) < 0 ||

@@ -49,6 +49,22 @@ typedef void (*vuc_chan_err_fn)(struct vuc_chan *ch, int err, const char *text,
  */
 typedef void (*vuc_chan_hold_fn)(void *arg, bool hold);
 
+/* Sees each message as it is queued (tx) or framed, when set (tracing). */
+typedef void (*vuc_chan_trace_fn)(struct vuc_chan *ch, bool tx,
+                                  const struct vfio_user_header *hdr,
+                                  const uint8_t *payload, size_t len,
+                                  unsigned nfds, void *arg);
+
+/** What a channel calls in its owner, given once at open (as libevent's
+ * backends and Linux drivers are called through a const ops table). */
+struct vuc_chan_ops {
+    vuc_chan_msg_fn msg;
+    vuc_chan_err_fn err;
+    vuc_chan_hold_fn hold;
+    /** Optional: the socket can take more, before queued bytes go out. */
+    void (*writable)(void *arg);
+};
+
 struct vuc_chan_rx_fds {
     uint64_t start, end; /* stream positions of the recvmsg that brought them */
     unsigned n;
@@ -85,10 +101,8 @@ struct vuc_chan {
     struct vuc_chan_tx_mark *marks; /* ring of pending fd-carrying messages */
     unsigned marks_head, marks_count, marks_cap;
 
-    vuc_chan_msg_fn on_msg;
-    vuc_chan_err_fn on_err;
-    vuc_chan_hold_fn hold;
-    void (*on_writable)(void *arg); /* before queued bytes go out */
+    const struct vuc_chan_ops *ops;
+    vuc_chan_trace_fn trace; /* set after open, or NULL */
     void *arg;
 
     /* While received messages are dispatched, what their handlers send is
@@ -98,11 +112,11 @@ struct vuc_chan {
 };
 
 /** Set up a channel on a connected stream socket, which it then owns (even
- * on failure). max_rx_fds bounds the fds accepted per message. */
+ * on failure). max_rx_fds bounds the fds accepted per message. ops (which
+ * must outlive the channel) is called with arg. */
 int vuc_chan_open(struct vuc_chan *ch, struct event_base *base, int fd,
                   size_t max_msg_size, unsigned max_rx_fds,
-                  vuc_chan_msg_fn on_msg, vuc_chan_err_fn on_err,
-                  vuc_chan_hold_fn hold, void *arg);
+                  const struct vuc_chan_ops *ops, void *arg);
 
 /** Close the socket and every queued fd, stop events; keep buffers so that a
  * caller still iterating over them stays safe. Idempotent. */

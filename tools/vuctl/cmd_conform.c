@@ -15,6 +15,7 @@
 
 #include "cmds.h"
 #include "conform.h"
+#include "conn.h"
 #include "vuctl.h"
 
 #define MAX_ARGS 64
@@ -77,7 +78,7 @@ static int run_json(int argc, char **argv)
     return status;
 }
 
-int vuctl_cmd_conform(struct vuctl *v, int argc, char **argv)
+static int cmd_conform(struct vuctl *v, int argc, char **argv)
 {
     char *args[MAX_ARGS + 3];
     char *label = NULL, *path = NULL;
@@ -139,3 +140,29 @@ int vuctl_cmd_conform(struct vuctl *v, int argc, char **argv)
                           "the server could not be reached");
     }
 }
+
+static const struct vuctl_cmd conform_cmds[] = {
+    {
+        .name = "conform",
+        .args = "[OPTIONS] [SOCKET | --fd N | --spawn CMD]",
+        .summary = "check the server against the vfio-user specification",
+        .help = "Run the conformance suite (as vuc-conform does; see\n"
+                "vuc-conform(1)) against the server vuctl is connected to by\n"
+                "a socket path, or the one given. vuctl closes its own\n"
+                "connection for the run and connects again after: DMA maps,\n"
+                "enabled interrupts and the posting policy start afresh.\n"
+                "OPTIONS: --only GLOB, --skip GLOB, --timeout MS, --list,\n"
+                "--tap, --table, --json, --junit FILE. It fails when a MUST\n"
+                "check fails. In JSON the suite's document is \"result\".\n",
+        .example = "conform\nconform --only dma.* --junit dma.xml\n"
+                   "conform --spawn \"vuc-testdev --socket-path={}\"\n",
+        .fn = cmd_conform,
+        .min_args = 0,
+        .max_args = VUCTL_ANY_ARGS,
+        .words = "--only --skip --timeout --list --tap --table --json "
+                 "--junit --fd --spawn",
+    },
+};
+
+const struct vuctl_cmd_table vuctl_conform_table = {
+    conform_cmds, sizeof(conform_cmds) / sizeof(conform_cmds[0])};
