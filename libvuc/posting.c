@@ -389,6 +389,12 @@ int vuc_fence_then(struct vuc_client *c, int timeout_ms, vuc_done_cb fn,
     return rc;
 }
 
+bool vuc_fence_idle(struct vuc_client *c)
+{
+    vuc_begin(c);
+    return !vuc_posted_pending(c);
+}
+
 int vuc_fence_async(struct vuc_client *client, int timeout_ms, vuc_done_cb cb,
                     void *arg)
 {
