@@ -31,6 +31,12 @@ static int sync_run(struct vuc_client *c, int started, struct sync_wait *w)
         return started;
     }
     while (!w->done) {
+        /* An operation done inside the call (a posted write, an access
+         * through a mapping) waits only for the deferred queue, which the
+         * loop would run next: run it without polling first. */
+        if (vuc_defer_run(c)) {
+            continue;
+        }
         /* EVLOOP_ONCE blocks for the next event; every operation in flight
          * has its socket (or deferred event) registered, so one comes. */
         int rc = event_base_loop(base, EVLOOP_ONCE);

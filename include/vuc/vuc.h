@@ -439,7 +439,9 @@ int vuc_device_reset_async(struct vuc_client *client, int timeout_ms,
  *
  * When the server offers write_multiple, posted writes of up to 8 bytes
  * that queue up behind a busy socket travel together in
- * REGION_WRITE_MULTI; a write on an idle socket is never held back. When
+ * REGION_WRITE_MULTI; so do those issued inside one of libvuc's callbacks,
+ * and those issued while the client is corked (see vuc_cork()). A blocking
+ * caller's write on an idle socket outside the loop is never held back. When
  * the server gives ioeventfds (GET_REGION_IO_FDS), a posted write that
  * matches one is delivered by signalling it: the doorbell fast path.
  */
@@ -471,6 +473,42 @@ int vuc_posted_safe(struct vuc_client *client, uint32_t index, uint64_t offset,
  */
 int vuc_fence_async(struct vuc_client *client, int timeout_ms, vuc_done_cb cb,
                     void *arg);
+
+/**
+ * Hold small posted writes back so that they travel together: until the
+ * matching vuc_uncork(), posted writes of up to 8 bytes collect into
+ * REGION_WRITE_MULTI messages of up to 200 writes (QEMU's limit, which
+ * libvfio-user also accepts). A batch leaves when it is full, at the
+ * outermost vuc_uncork(), and before any message that must be ordered after
+ * it: a read, a fence, a write that is not posted, a DMA map or unmap, any
+ * other request, a doorbell, and before vuc_irq_wait() waits. Nothing is
+ * sent later than that, and the order of writes is kept.
+ *
+ * Without cork, posted writes issued inside one of libvuc's callbacks (a
+ * completion, an interrupt or disconnect callback) are batched the same way
+ * and leave together when control returns to the event loop, as a
+ * bufferevent flushes; a blocking caller's write leaves at once. libvuc
+ * cannot tell the caller's own event callbacks from code outside the loop,
+ * so writes issued there leave at once too, unless corked.
+ *
+ * Corking changes when writes leave, never which writes are posted: that is
+ * the posting policy's (vuc_set_posting()). It has no effect when the
+ * server does not offer write_multiple. Calls nest; the cork outlives a
+ * lost connection and a reconnect (held writes that were not sent when the
+ * connection ended are logged, as unconfirmed posted writes are).
+ * @param client the client.
+ * @return 0, or -EOVERFLOW when nested UINT_MAX deep.
+ */
+int vuc_cork(struct vuc_client *client);
+
+/**
+ * End one vuc_cork(); the outermost sends what was held.
+ * @param client the client.
+ * @return 0; -EINVAL when the client is not corked; -ENOMEM or -ENOTCONN
+ *         when the held writes could not be sent (the next fence reports
+ *         the same loss, since those writes were posted).
+ */
+int vuc_uncork(struct vuc_client *client);
 
 /** Posting statistics, for tools and benchmarks. */
 struct vuc_posting_stats {
