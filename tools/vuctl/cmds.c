@@ -883,6 +883,32 @@ const struct vuctl_cmd vuctl_cmds[] = {
         .max_args = 0,
     },
     {
+        .name = "cork",
+        .args = "",
+        .summary = "hold small posted writes to send them together",
+        .help = "Until the matching uncork, posted writes of up to 8 bytes\n"
+                "collect into REGION_WRITE_MULTI messages of up to 200\n"
+                "writes. A batch leaves when full, at uncork, and before\n"
+                "anything that must come after it (a read, a fence, a write\n"
+                "that is not posted, a DMA map, an irq wait). Corks nest.\n",
+        .example = "set posting posted; cork; poke BAR0 0x10 1; "
+                   "poke BAR0 0x14 2; uncork\n",
+        .fn = vuctl_cmd_cork,
+        .min_args = 0,
+        .max_args = 0,
+    },
+    {
+        .name = "uncork",
+        .args = "",
+        .summary = "send the posted writes held since cork",
+        .help = "End one cork; the outermost sends the writes it held. Fails\n"
+                "when the client is not corked.\n",
+        .example = "cork; poke BAR0 0x10 1; uncork; fence\n",
+        .fn = vuctl_cmd_uncork,
+        .min_args = 0,
+        .max_args = 0,
+    },
+    {
         .name = "posted-safe",
         .args = "REGION OFFSET LEN",
         .summary = "let writes to a range be posted under every policy",

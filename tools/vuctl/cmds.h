@@ -195,6 +195,9 @@ int vuctl_cmd_cfg(struct vuctl *v, int argc, char **argv);
 /* cmd_dev.c */
 int vuctl_cmd_reset(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_fence(struct vuctl *v, int argc, char **argv);
+/* cmd_batch.c */
+int vuctl_cmd_cork(struct vuctl *v, int argc, char **argv);
+int vuctl_cmd_uncork(struct vuctl *v, int argc, char **argv);
 int vuctl_cmd_posted_safe(struct vuctl *v, int argc, char **argv);
 /* `set posting MODE` (argv[2] is the mode). */
 int vuctl_set_posting(struct vuctl *v, const char *mode);
