@@ -39,6 +39,7 @@ static const struct vuc_options default_options = {
     .max_msg_fds = DEFAULT_MAX_MSG_FDS,
     .max_data_xfer_size = VFIO_USER_DEFAULT_MAX_DATA_XFER_SIZE,
     .auto_mmap = true,
+    .dma_pool_bytes = VUC_DMA_POOL_DEFAULT_BYTES,
     .twin_socket = true,
     .irq_auto_unmask = true,
     .log_level = VUC_LOG_WARNING,
@@ -106,6 +107,12 @@ int vuc_options_set_auto_mmap(struct vuc_options *opts, bool on)
 int vuc_options_set_dma_noshare(struct vuc_options *opts, bool on)
 {
     opts->dma_noshare = on;
+    return 0;
+}
+
+int vuc_options_set_dma_pool(struct vuc_options *opts, size_t max_bytes)
+{
+    opts->dma_pool_bytes = max_bytes;
     return 0;
 }
 

@@ -24,6 +24,7 @@
 
 struct vuc_options {
     bool dma_noshare;
+    size_t dma_pool_bytes; /* 0: no pool */
     bool twin_socket;
     bool irq_auto_unmask;
     int timeout_ms;

@@ -34,6 +34,8 @@ struct vuc_dma_map {
     enum map_state state;
     struct vuc_deferred deferred; /* a local unmap's completion */
     bool owns_memory; /* vaddr/fd were made by libvuc and are released here */
+    /* A server of an earlier connection had its fd: never pooled. */
+    bool outlived_conn;
     size_t mapped_len;
     uint64_t *dirty; /* one bit per DIRTY_PAGE written by DMA_WRITE */
     /* The map or unmap in flight. */

@@ -144,6 +144,28 @@ int vuc_options_set_auto_mmap(struct vuc_options *opts, bool on);
  */
 int vuc_options_set_dma_noshare(struct vuc_options *opts, bool on);
 
+/** The default bound of vuc_options_set_dma_pool(): 16 MiB. */
+#define VUC_DMA_POOL_DEFAULT_BYTES ((size_t)16 << 20)
+
+/**
+ * Bound the pool of DMA memory kept for reuse (default
+ * VUC_DMA_POOL_DEFAULT_BYTES; 0 disables it). The memory of a
+ * vuc_dma_alloc() map that was unmapped is kept, up to this many bytes and
+ * eight pieces, the oldest dropped first, so that the next allocation of
+ * the same size and kind needs no new memfd or mapping. It is scrubbed when
+ * reused (a new map always reads zeros). Memory whose fd a server received
+ * serves only maps that share their fd, on the same connection, and is
+ * released when the connection ends; maps made with VUC_DMA_NOSHARE never
+ * get memory a server could still hold. Pooled memory counts against the
+ * process's memory (and, for VUC_DMA_HUGETLB, its huge pages) until
+ * reused or the client is freed. The fd and address of an unmapped map must
+ * not be used: they may belong to a later map.
+ * @param opts the options.
+ * @param max_bytes the largest total size kept, 0 for none.
+ * @return 0.
+ */
+int vuc_options_set_dma_pool(struct vuc_options *opts, size_t max_bytes);
+
 /**
  * Ask for twin-socket mode (default true): server-to-client commands then
  * travel on a socket of their own. Falls back to one socket when the server
