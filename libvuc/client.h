@@ -131,6 +131,8 @@ struct vuc_client {
     /* vuc_cork() depth: while above 0, features hold batches until the
      * outermost vuc_uncork() (or until ordering needs them sent). */
     unsigned corked;
+    /* vuc_set_busy_poll(): how long a blocking call spins before it sleeps. */
+    unsigned busy_poll_us;
 
     /* Re-entrancy: vuc_client_free() inside a callback is deferred until
      * the outermost library frame returns. */

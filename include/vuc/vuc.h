@@ -988,6 +988,29 @@ int vuc_mig_load(struct vuc_client *client, int fd);
 /* Each runs the client's event base until the matching asynchronous call
  * completes, and returns its result. Do not call them from a callback. */
 
+/** The largest vuc_set_busy_poll() time: one second. */
+#define VUC_BUSY_POLL_MAX_US 1000000u
+
+/**
+ * Let blocking calls busy-poll (off by default): before a blocking call
+ * sleeps in the event loop for a reply, it spins on the connection's
+ * sockets with non-blocking receives for up to usec microseconds, and
+ * handles the reply at once if it comes within that time. Where waking a
+ * sleeping thread on another CPU is slow (tens of microseconds on many
+ * VMs), this cuts a synchronous round trip to what the server takes.
+ *
+ * Cost: the calling thread keeps its CPU 100% busy for up to usec per
+ * wait, even when the reply is late, and a server on the same CPU is then
+ * kept from running until the spin ends or the scheduler preempts it: use
+ * it only with client and server on different CPUs, and a time near the
+ * server's usual reply time (tens of microseconds). Asynchronous calls and
+ * vuc_irq_wait() never spin.
+ * @param client the client.
+ * @param usec the longest spin per wait, 0 to turn it off.
+ * @return 0, or -EINVAL above VUC_BUSY_POLL_MAX_US.
+ */
+int vuc_set_busy_poll(struct vuc_client *client, unsigned usec);
+
 /** Connect, negotiate and discover. @see vuc_connect_path_async() */
 int vuc_connect_path(struct vuc_client *client, const char *path);
 
