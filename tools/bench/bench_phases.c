@@ -190,8 +190,9 @@ static void ratio_target(struct bctx *b, const char *id, const char *label,
 struct sync_arg {
     uint32_t region;
     uint64_t offset;
-    unsigned n, batch;
-    struct series s[4]; /* libvuc latency, batches; baseline the same */
+    unsigned n, batch, busy_us;
+    /* libvuc latency, batches; baseline the same; libvuc busy polling */
+    struct series s[5];
 };
 
 static int sync_lib(struct bctx *b, struct vuc_client *c, void *arg, char *why)
@@ -213,7 +214,21 @@ static int sync_lib(struct bctx *b, struct vuc_client *c, void *arg, char *why)
             continue;
         op_clock_tick(&k);
     }
-    return 0;
+    if (a->busy_us == 0)
+        return 0;
+    /* The same reads, spinning on the socket before sleeping. */
+    if ((rc = vuc_set_busy_poll(c, a->busy_us)) < 0)
+        return lib_err(c, rc, why, "busy poll");
+    for (unsigned i = 0; i < warm + a->n; i++) {
+        uint64_t t0 = now_ns();
+        rc = vuc_region_read(c, a->region, a->offset, &v, 4);
+        if (rc < 0)
+            break;
+        if (i >= warm)
+            series_add(&a->s[4], (double)(now_ns() - t0));
+    }
+    vuc_set_busy_poll(c, 0);
+    return rc < 0 ? lib_err(c, rc, why, "read, busy polling") : 0;
 }
 
 static int sync_wire(struct bctx *b, struct bw *w, void *arg, char *why)
@@ -248,9 +263,10 @@ void phase_read(struct bctx *b)
         .offset = b->o.read_offset,
         .n = b->iterations,
         .batch = b->iterations < SYNC_BATCH ? b->iterations : SYNC_BATCH,
+        .busy_us = b->o.busy_poll_us,
     };
     char where[64] = "";
-    struct row *rows[2];
+    struct row *rows[3];
 
     if (a.region != VUC_BENCH_REGION_AUTO)
         snprintf(where, sizeof(where), " %s+0x%llx", vuc_region_name(a.region),
@@ -259,22 +275,36 @@ void phase_read(struct bctx *b)
                       "read 4 B%s, sync: latency", where);
     rows[1] = row_new(b, "read.sync.rate", "ops/s", true, "wire",
                       "read 4 B%s, sync: rate", where);
+    rows[2] = row_new(b, "read.sync.busypoll", "us", false, "wire",
+                      "read 4 B%s, sync, busy poll %u us: latency", where,
+                      a.busy_us);
     if (a.region == VUC_BENCH_REGION_AUTO) {
         char why[WHY_LEN];
 
         snprintf(why, sizeof(why), "skipped: %.180s", b->read_note);
-        skip_rows(rows, 2, why);
+        skip_rows(rows, 3, why);
         return;
     }
-    if (!reserve_all(b, rows, 2, a.s, 4, (size_t)b->rounds * a.n))
+    if (a.busy_us == 0)
+        skip_rows(&rows[2], 1, "skipped: busy polling not asked for");
+    if (!reserve_all(b, rows, 3, a.s, 5, (size_t)b->rounds * a.n))
         goto out;
-    run_rounds(b, rows, 2, sync_wire, sync_lib, &a);
+    run_rounds(b, rows, 3, sync_wire, sync_lib, &a);
     side_latency(&rows[0]->lib, &a.s[0]);
     side_rate(&rows[1]->lib, &a.s[1], a.batch, 1);
     side_latency(&rows[0]->base, &a.s[2]);
     side_rate(&rows[1]->base, &a.s[3], a.batch, 1);
+    if (a.busy_us > 0) {
+        side_latency(&rows[2]->lib, &a.s[4]);
+        side_latency(&rows[2]->base, &a.s[2]);
+        if (rows[2]->lib.state == SIDE_OK)
+            snprintf(rows[2]->lib.note, WHY_LEN,
+                     "libvuc spins up to %u us per wait (a CPU kept busy); "
+                     "baseline: the blocking client, which sleeps in recv",
+                     a.busy_us);
+    }
 out:
-    free_all(a.s, 4);
+    free_all(a.s, 5);
 }
 
 /* ---- Writes -----------------------------------------------------------------

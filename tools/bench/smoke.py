@@ -21,7 +21,7 @@ import time
 
 # Every measurement vuc-bench reports, by id.
 IDS = [
-    "read.sync.latency", "read.sync.rate",
+    "read.sync.latency", "read.sync.rate", "read.sync.busypoll",
     "pipeline.1", "pipeline.8", "pipeline.64",
     "write.sync.latency", "write.sync.rate", "write.confirmed.latency",
     "write.posted.rate", "write.multi.rate", "write.corked.rate",
@@ -250,7 +250,8 @@ def main():
             check(False, f"--fd run printed invalid JSON: {e}")
         else:
             results, alloc = check_doc(doc, "fd", False)
-            ids = ["read.sync.latency", "read.sync.rate"] + WRITE_IDS + [
+            ids = ["read.sync.latency", "read.sync.rate",
+                   "read.sync.busypoll"] + WRITE_IDS + [
                 "irq.fire.latency", "irq.vs_eventfd"]
             check_results(results, ids, "fd", False, alloc)
             check(set(results) == set(ids),
