@@ -18,6 +18,7 @@
 #include "conn.h"
 #include "feature.h"
 #include "transport.h"
+#include "trace_hook.h"
 #include "wire.h"
 
 enum {
@@ -564,6 +565,7 @@ int vuc_conn_open(struct vuc_client *c, int fd)
         return vuc_fail(c, rc, "cannot set up the socket: %s", strerror(-rc));
     }
     c->chan_open = true;
+    vuc_trace_attach(c, &c->main);
     return 0;
 }
 
@@ -578,6 +580,7 @@ int vuc_conn_open_twin(struct vuc_client *c, int fd)
                         strerror(-rc));
     }
     c->twin_open = true;
+    vuc_trace_attach(c, &c->twin);
     return 0;
 }
 
