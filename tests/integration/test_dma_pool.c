@@ -22,16 +22,22 @@
 
 #define SIZE (64u * 1024u)
 
-/* Allocate a map of SIZE bytes and return its memfd's inode. */
-static ino_t alloc_ino(struct vuc_client *c, unsigned flags,
-                       struct vuc_dma_map **m)
+/* Allocate a map of size bytes and return its memfd's inode. */
+static ino_t alloc_ino_of(struct vuc_client *c, size_t size, unsigned flags,
+                          struct vuc_dma_map **m)
 {
     struct stat st;
-    assert_int_equal(vuc_dma_alloc(c, SIZE, VUC_IOVA_ANY,
+    assert_int_equal(vuc_dma_alloc(c, size, VUC_IOVA_ANY,
                                    VUC_DMA_READ | VUC_DMA_WRITE | flags, m),
                      0);
     assert_int_equal(fstat(vuc_dma_fd(*m), &st), 0);
     return st.st_ino;
+}
+
+static ino_t alloc_ino(struct vuc_client *c, unsigned flags,
+                       struct vuc_dma_map **m)
+{
+    return alloc_ino_of(c, SIZE, flags, m);
 }
 
 static struct vuc_client *pool_client(struct fx *f, size_t bound)
@@ -46,21 +52,21 @@ static struct vuc_client *pool_client(struct fx *f, size_t bound)
     return c;
 }
 
-static void test_reused_memory_is_scrubbed(void **state)
+/* Small pieces are cleared in place, larger ones by a punched hole. */
+static void check_scrubbed(struct fx *f, size_t size)
 {
-    struct fx *f = *state;
     struct vuc_dma_map *m;
-    dev_start(f, NULL);
-    f->c = client_new(f, true, 0);
-    connect_ok(f, f->c);
 
-    ino_t ino = alloc_ino(f->c, 0, &m);
-    memset(vuc_dma_vaddr(m), 0xa5, SIZE);
+    ino_t ino = alloc_ino_of(f->c, size, 0, &m);
+    memset(vuc_dma_vaddr(m), 0xa5, size);
     assert_int_equal(vuc_dma_unmap(f->c, m), 0);
-    assert_int_equal(alloc_ino(f->c, 0, &m), ino);
+    assert_int_equal(alloc_ino_of(f->c, size, 0, &m), ino);
     const uint8_t *p = vuc_dma_vaddr(m);
-    for (size_t i = 0; i < SIZE; i++) {
-        assert_int_equal(p[i], 0);
+    for (size_t i = 0; i < size; i++) {
+        if (p[i] != 0) {
+            fail_msg("byte %zu of a reused %zu-byte piece is 0x%x", i, size,
+                     p[i]);
+        }
     }
     /* The server sees the same zeros through its own mapping. */
     uint8_t back[16] = {1};
@@ -68,6 +74,18 @@ static void test_reused_memory_is_scrubbed(void **state)
                      0);
     assert_int_equal(back[0], 0);
     assert_int_equal(vuc_dma_unmap(f->c, m), 0);
+}
+
+static void test_reused_memory_is_scrubbed(void **state)
+{
+    struct fx *f = *state;
+    dev_start(f, NULL);
+    f->c = client_new(f, true, 0);
+    connect_ok(f, f->c);
+
+    check_scrubbed(f, 4096);
+    check_scrubbed(f, SIZE);
+    check_scrubbed(f, 1024 * 1024);
 }
 
 static void test_shared_memory_serves_no_noshare_map(void **state)
