@@ -40,24 +40,6 @@ static struct vuc_posting_stats stats(struct vuc_client *c)
     return s;
 }
 
-static uint32_t log_count(struct vuc_client *c)
-{
-    uint32_t n;
-    assert_int_equal(vuc_region_read(c, BAR1, TESTDEV_LOG_COUNT, &n, 4), 0);
-    return n;
-}
-
-static uint64_t log_value(struct vuc_client *c, uint32_t count, uint32_t age)
-{
-    uint32_t i = TESTDEV_LOG_NEWEST(count - age);
-    uint64_t v;
-    assert_int_equal(vuc_region_read(c, BAR1,
-                                     TESTDEV_LOG_ENTRY(i) + TESTDEV_LOG_E_VALUE,
-                                     &v, 8),
-                     0);
-    return v;
-}
-
 /* Blocking posted writes of 1000 + i to the scratch registers. */
 static void write_run(struct vuc_client *c, uint32_t n)
 {

@@ -36,26 +36,6 @@ static struct vuc_client *open_client(struct fx *f, enum vuc_posting p)
     return c;
 }
 
-/* The log through the mapping: its count, and entry value by age (0 is
- * the newest). */
-static uint32_t log_count(struct vuc_client *c)
-{
-    uint32_t n;
-    assert_int_equal(vuc_region_read(c, BAR1, TESTDEV_LOG_COUNT, &n, 4), 0);
-    return n;
-}
-
-static uint64_t log_value(struct vuc_client *c, uint32_t count, uint32_t age)
-{
-    uint32_t i = TESTDEV_LOG_NEWEST(count - age);
-    uint64_t v;
-    assert_int_equal(vuc_region_read(c, BAR1,
-                                     TESTDEV_LOG_ENTRY(i) + TESTDEV_LOG_E_VALUE,
-                                     &v, 8),
-                     0);
-    return v;
-}
-
 static int wdone_count;
 
 static void wdone(struct vuc_client *c, int result, void *arg)
