@@ -4,6 +4,7 @@
  * completions.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ static const struct vuc_options default_options = {
     .max_msg_fds = DEFAULT_MAX_MSG_FDS,
     .max_data_xfer_size = VFIO_USER_DEFAULT_MAX_DATA_XFER_SIZE,
     .auto_mmap = true,
+    .dma_pool_bytes = VUC_DMA_POOL_DEFAULT_BYTES,
     .twin_socket = true,
     .irq_auto_unmask = true,
     .log_level = VUC_LOG_WARNING,
@@ -105,6 +107,12 @@ int vuc_options_set_auto_mmap(struct vuc_options *opts, bool on)
 int vuc_options_set_dma_noshare(struct vuc_options *opts, bool on)
 {
     opts->dma_noshare = on;
+    return 0;
+}
+
+int vuc_options_set_dma_pool(struct vuc_options *opts, size_t max_bytes)
+{
+    opts->dma_pool_bytes = max_bytes;
     return 0;
 }
 
@@ -204,10 +212,11 @@ void vuc_defer_cancel_all(struct vuc_client *c, int err)
     }
 }
 
-static void defer_event(evutil_socket_t fd, short what, void *arg)
+bool vuc_defer_run(struct vuc_client *c)
 {
-    struct vuc_client *c = arg;
-
+    if (c->deferred_head == NULL) {
+        return false;
+    }
     vuc_enter(c);
     /* Work deferred by these callbacks waits for the next round. */
     struct vuc_deferred *d = c->deferred_head;
@@ -218,7 +227,13 @@ static void defer_event(evutil_socket_t fd, short what, void *arg)
         d->fn(c, d, c->free_requested ? -ECANCELED : 0);
         d = next;
     }
-    vuc_leave(c);
+    vuc_leave(c); /* may free c */
+    return true;
+}
+
+static void defer_event(evutil_socket_t fd, short what, void *arg)
+{
+    vuc_defer_run(arg);
 }
 
 struct vuc_client *vuc_client_new(struct event_base *base,
@@ -277,9 +292,39 @@ void vuc_enter(struct vuc_client *c)
 
 void vuc_leave(struct vuc_client *c)
 {
+    if (c->depth == 1 && !c->free_requested) {
+        /* Control returns to the loop: what callbacks held back leaves
+         * together. Still inside, so a failure cannot free c under us; it
+         * is kept for the next fence by the feature that failed. */
+        vuc_features_flush(c, VUC_FLUSH_DISPATCH);
+    }
     if (--c->depth == 0 && c->free_requested) {
         client_destroy(c);
     }
+}
+
+int vuc_cork(struct vuc_client *client)
+{
+    vuc_begin(client);
+    if (client->corked == UINT_MAX) {
+        return vuc_fail(client, -EOVERFLOW, "cork: nested too deep");
+    }
+    client->corked++;
+    return 0;
+}
+
+int vuc_uncork(struct vuc_client *client)
+{
+    struct vuc_client *c = client;
+
+    vuc_begin(c);
+    if (c->corked == 0) {
+        return vuc_fail(c, -EINVAL, "uncork: the client is not corked");
+    }
+    if (--c->corked > 0) {
+        return 0;
+    }
+    return vuc_features_flush(c, VUC_FLUSH_UNCORK);
 }
 
 void vuc_set_disconnect_cb(struct vuc_client *client, vuc_disconnect_cb cb,

@@ -24,6 +24,7 @@
 
 struct vuc_options {
     bool dma_noshare;
+    size_t dma_pool_bytes; /* 0: no pool */
     bool twin_socket;
     bool irq_auto_unmask;
     int timeout_ms;
@@ -129,6 +130,12 @@ struct vuc_client {
     struct vuc_deferred *deferred_head, *deferred_tail;
     struct event *defer_ev;
 
+    /* vuc_cork() depth: while above 0, features hold batches until the
+     * outermost vuc_uncork() (or until ordering needs them sent). */
+    unsigned corked;
+    /* vuc_set_busy_poll(): how long a blocking call spins before it sleeps. */
+    unsigned busy_poll_us;
+
     /* Re-entrancy: vuc_client_free() inside a callback is deferred until
      * the outermost library frame returns. */
     unsigned depth;
@@ -165,6 +172,20 @@ int vuc_timeout_ms(const struct vuc_client *c, int timeout_ms);
 
 /* Queue d to run on the next loop iteration. */
 void vuc_defer(struct vuc_client *c, struct vuc_deferred *d);
+/* Run what is queued now, as the next loop iteration would (for a blocking
+ * call whose operation completed inside the call); false if nothing was. */
+bool vuc_defer_run(struct vuc_client *c);
+
+/* May a feature hold a message back until control returns to the event
+ * loop? Inside libvuc's callbacks, where the outermost vuc_leave() flushes
+ * (VUC_FLUSH_DISPATCH). A caller's own event callbacks cannot be told from
+ * a caller outside the loop (libevent 2.1's event_base_get_running_event()
+ * dereferences NULL outside a callback), so their messages leave at once
+ * unless the caller corks. */
+static inline bool vuc_dispatch_hold(const struct vuc_client *c)
+{
+    return c->depth > 0;
+}
 /* Run every queued d with err (client freed). */
 void vuc_defer_cancel_all(struct vuc_client *c, int err);
 

@@ -514,7 +514,7 @@ static void on_chan_err(struct vuc_chan *ch, int err, const char *text,
  * now, ahead of anything queued after them. */
 static void on_writable(void *arg)
 {
-    vuc_features_before_send(arg);
+    vuc_features_flush(arg, VUC_FLUSH_WRITABLE);
 }
 
 static void on_hold(void *arg, bool hold)

@@ -361,6 +361,14 @@ int vuc_dma_alloc_async(struct vuc_client *client, size_t size, uint64_t iova,
          * the size was rounded and the IOVA aligned for 2 MiB. */
         mfd |= MFD_HUGETLB | MFD_HUGE_2MB;
     }
+    void *pooled;
+    bool share = !(flags & VUC_DMA_NOSHARE) && !c->opts.dma_noshare;
+    if (vuc_dma_pool_take(c, rounded, flags & VUC_DMA_HUGETLB, share, &m->fd,
+                          &pooled)) {
+        m->vaddr = pooled;
+        m->mapped_len = rounded;
+        return map_start(c, m, timeout_ms, cb, arg);
+    }
     m->fd = memfd_create("vuc-dma", mfd);
     if (m->fd < 0 && errno == EINVAL && (flags & VUC_DMA_HUGETLB)) {
         rc = vuc_fail(c, -ENOTSUP,
@@ -461,6 +469,14 @@ static void unmap_finish(struct vuc_client *c, struct vuc_dma_map *m, int rc,
     m->unmap_bitmap = NULL;
     if (released) {
         table_remove(c, m);
+        /* The memory of an allocation may serve the next one. */
+        if (m->owns_memory && m->vaddr != NULL && !m->outlived_conn &&
+            vuc_dma_pool_give(c, m->fd, m->vaddr, m->mapped_len,
+                              m->flags & VUC_DMA_HUGETLB,
+                              !(m->flags & VUC_DMA_NOSHARE))) {
+            m->fd = -1;
+            m->vaddr = NULL;
+        }
         map_release(m);
     } else if (m->state == MAP_UNMAPPING) {
         m->state = MAP_ACTIVE; /* the server still has it */
@@ -737,8 +753,10 @@ int vuc_dma_restore(struct vuc_client *c, vuc_done_cb done, void *arg)
 
 static void dma_conn_lost(struct vuc_client *c)
 {
+    vuc_dma_pool_drop_shared(c);
     /* The server dropped them all; what remains is only our memory. */
     for (unsigned i = 0; i < c->dma.n; i++) {
+        c->dma.maps[i]->outlived_conn = true;
         if (c->dma.maps[i]->state == MAP_ACTIVE) {
             c->dma.maps[i]->state = MAP_LOCAL;
         }
@@ -753,6 +771,7 @@ static void dma_release_all(struct vuc_client *c)
     free(c->dma.maps);
     c->dma.maps = NULL;
     c->dma.n = c->dma.cap = 0;
+    vuc_dma_pool_release(c);
 }
 
 const struct vuc_feature vuc_dma_feature = {

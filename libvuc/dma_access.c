@@ -72,8 +72,9 @@ int vuc_dma_msg_dirty(struct vuc_client *client, const struct vuc_dma_map *map,
     }
     memcpy(bitmap, map->dirty, need * sizeof(uint64_t));
     memset(bitmap + need, 0, (words - need) * sizeof(uint64_t));
-    if (clear) {
+    if (clear && map->dirty_any) {
         memset(map->dirty, 0, need * sizeof(uint64_t));
+        ((struct vuc_dma_map *)map)->dirty_any = false;
     }
     return 0;
 }
@@ -82,7 +83,10 @@ void vuc_dma_msg_dirty_clear(struct vuc_client *c)
 {
     for (unsigned i = 0; i < c->dma.n; i++) {
         struct vuc_dma_map *m = c->dma.maps[i];
-        memset(m->dirty, 0, (m->size / DIRTY_PAGE + 63) / 64 * 8);
+        if (m->dirty_any) {
+            memset(m->dirty, 0, (m->size / DIRTY_PAGE + 63) / 64 * 8);
+            m->dirty_any = false;
+        }
     }
 }
 
@@ -115,8 +119,11 @@ void vuc_dma_msg_dirty_merge(struct vuc_client *c, uint64_t iova,
         struct vuc_dma_map *m = c->dma.maps[i];
         uint64_t lo = m->iova > iova ? m->iova : iova;
         uint64_t hi = m->iova + m->size < end ? m->iova + m->size : end;
-        if (lo >= hi) {
+        if (lo >= hi || !m->dirty_any) {
             continue;
+        }
+        if (lo == m->iova && hi == m->iova + m->size) {
+            m->dirty_any = false; /* every bit is taken below */
         }
         /* A word at a time, skipping empty ones: a 64 GiB map is 16 M
          * pages, and most of them are clean. */
@@ -172,6 +179,7 @@ static void dma_reply(struct vuc_client *c, struct vuc_chan *ch,
 static void mark_dirty(struct vuc_dma_map *m, uint64_t off, uint64_t count)
 {
     uint64_t first = off / DIRTY_PAGE, last = (off + count - 1) / DIRTY_PAGE;
+    m->dirty_any = true;
     for (uint64_t p = first; p <= last; p++) {
         m->dirty[p / 64] |= 1ull << (p % 64);
     }

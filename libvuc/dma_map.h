@@ -34,8 +34,13 @@ struct vuc_dma_map {
     enum map_state state;
     struct vuc_deferred deferred; /* a local unmap's completion */
     bool owns_memory; /* vaddr/fd were made by libvuc and are released here */
+    /* A server of an earlier connection had its fd: never pooled. */
+    bool outlived_conn;
     size_t mapped_len;
     uint64_t *dirty; /* one bit per DIRTY_PAGE written by DMA_WRITE */
+    /* False when no bit of dirty is set: a dirty report of a large clean
+     * map then need not scan it. */
+    bool dirty_any;
     /* The map or unmap in flight. */
     vuc_dma_map_cb map_cb;
     vuc_done_cb unmap_cb;

@@ -26,6 +26,14 @@ typedef void (*vuc_serve_fn)(struct vuc_client *c, struct vuc_chan *ch,
                              const uint8_t *payload, size_t len, int *fds,
                              unsigned nfds);
 
+/* Why messages that features hold back for batching may leave now. */
+enum vuc_flush_point {
+    VUC_FLUSH_WRITABLE, /* the socket drained and can take more */
+    VUC_FLUSH_DISPATCH, /* control returns to the event loop */
+    VUC_FLUSH_UNCORK,   /* the caller's outermost vuc_uncork() */
+    VUC_FLUSH_WAIT,     /* a blocking call waits for the device */
+};
+
 /* Every hook is optional (NULL). */
 struct vuc_feature {
     const char *name;
@@ -33,6 +41,10 @@ struct vuc_feature {
      * more: messages the feature holds back go out first, in the order they
      * were issued. 0, or a negative errno with the error text set. */
     int (*before_send)(struct vuc_client *c);
+    /* A flush point: what the feature holds back to batch leaves now, unless
+     * the caller corked the client and why allows holding on. 0, or a
+     * negative errno with the error text set. */
+    int (*flush)(struct vuc_client *c, enum vuc_flush_point why);
     /* The server answered a request queued after the first `noreply`
      * No_reply messages of the connection, so it processed them ("Command
      * Concurrency"). */
@@ -56,6 +68,7 @@ struct vuc_feature {
 };
 
 int vuc_features_before_send(struct vuc_client *c);
+int vuc_features_flush(struct vuc_client *c, enum vuc_flush_point why);
 void vuc_features_replied(struct vuc_client *c, uint64_t noreply);
 bool vuc_features_stray_reply(struct vuc_client *c,
                               const struct vfio_user_header *hdr);

@@ -35,6 +35,23 @@ int vuc_features_before_send(struct vuc_client *c)
     return 0;
 }
 
+int vuc_features_flush(struct vuc_client *c, enum vuc_flush_point why)
+{
+    int rc = 0;
+
+    /* Every feature flushes even when one fails: each one's messages are
+     * its own, and a failure is reported by the first. */
+    for (size_t i = 0; i < NFEATURES; i++) {
+        if (features[i]->flush != NULL) {
+            int err = features[i]->flush(c, why);
+            if (err < 0 && rc == 0) {
+                rc = err;
+            }
+        }
+    }
+    return rc;
+}
+
 void vuc_features_replied(struct vuc_client *c, uint64_t noreply)
 {
     for (size_t i = 0; i < NFEATURES; i++) {

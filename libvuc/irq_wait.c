@@ -47,6 +47,12 @@ int vuc_irq_wait(struct vuc_client *client, uint32_t index, uint32_t vector,
     if (vuc_irq_take_unseen(c, index, vector, ev)) {
         return 0;
     }
+    /* Writes held back to batch (corked ones too) may be what makes the
+     * device interrupt: they leave before the wait. */
+    int rc = vuc_features_flush(c, VUC_FLUSH_WAIT);
+    if (rc < 0) {
+        return rc;
+    }
     if (timeout_ms > 0) {
         struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
         timer = evtimer_new(c->base, wait_timeout, &expired);
@@ -57,7 +63,6 @@ int vuc_irq_wait(struct vuc_client *client, uint32_t index, uint32_t vector,
             return vuc_fail(c, -ENOMEM, "irq wait: out of memory");
         }
     }
-    int rc = 0;
     while (!vuc_irq_take_unseen(c, index, vector, ev)) {
         if (expired) {
             rc = vuc_fail(c, -ETIMEDOUT, "irq wait: no interrupt within %d ms",

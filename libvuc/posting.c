@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Posted writes: which writes may be posted under each policy, sending them
- * with No_reply (alone, batched into REGION_WRITE_MULTI behind a busy
- * socket, or through an ioeventfd), fences, and what a posted write's
- * failure turns into.
+ * with No_reply (alone, batched into REGION_WRITE_MULTI, or through an
+ * ioeventfd), fences, and what a posted write's failure turns into.
+ *
+ * Small posted writes wait in one batch when the socket is busy, while the
+ * client is corked, or when issued inside a turn of the event loop. The
+ * batch leaves before any other message (before_send), when full, and at
+ * the flush points of feature.h: uncork, the end of the loop turn, the
+ * socket draining, a blocking wait.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -139,21 +144,35 @@ static bool posted_reply(struct vuc_client *c,
 
 /* One No_reply message whose payload the caller writes. */
 static uint8_t *post_start(struct vuc_client *c, size_t payload_len,
-                           uint16_t *id)
+                           uint16_t *id, int *rc)
 {
     if (!c->chan_open || !vuc_chan_is_open(&c->main)) {
-        vuc_fail(c, -ENOTCONN, "posted write: not connected");
+        *rc = vuc_fail(c, -ENOTCONN, "posted write: not connected");
         return NULL;
     }
     if (vuc_conn_free_id(c, id) < 0) {
-        vuc_fail(c, -EBUSY, "posted write: every message id is in use");
+        *rc = vuc_fail(c, -EBUSY, "posted write: every message id is in use");
         return NULL;
     }
     uint8_t *msg = vuc_chan_reserve(&c->main, VFIO_USER_HDR_SIZE + payload_len);
     if (msg == NULL) {
-        vuc_fail(c, -ENOMEM, "posted write: out of memory");
+        *rc = vuc_fail(c, -ENOMEM, "posted write: out of memory");
     }
     return msg;
+}
+
+/* The n writes of a batch that could not be sent were posted, so their
+ * callers were told they succeeded: the next fence reports the loss. */
+static int batch_lost(struct vuc_client *c, unsigned n, int err)
+{
+    if (c->post.err == 0) {
+        c->post.err = err;
+        snprintf(c->post.errtext, sizeof(c->post.errtext),
+                 "%u posted writes held for REGION_WRITE_MULTI were not "
+                 "sent: %s",
+                 n, strerror(-err));
+    }
+    return vuc_fail(c, err, "%s", c->post.errtext);
 }
 
 int vuc_post_flush_batch(struct vuc_client *c)
@@ -167,14 +186,15 @@ int vuc_post_flush_batch(struct vuc_client *c)
         return 0;
     }
     c->post.nbatch = 0;
-    uint8_t *msg = post_start(c, len, &id);
+    int rc = 0;
+    uint8_t *msg = post_start(c, len, &id, &rc);
     if (msg == NULL) {
-        return -ENOMEM;
+        return batch_lost(c, n, rc);
     }
     ssize_t pl = vuc_wire_enc_write_multi(msg + VFIO_USER_HDR_SIZE, len,
                                           c->post.batch, n);
     if (pl < 0) {
-        return vuc_fail(c, (int)pl, "cannot encode REGION_WRITE_MULTI");
+        return batch_lost(c, n, (int)pl);
     }
     vuc_wire_put_header((struct vfio_user_header *)msg, id,
                         VFIO_USER_REGION_WRITE_MULTI,
@@ -184,7 +204,25 @@ int vuc_post_flush_batch(struct vuc_client *c)
     c->post.stats.posted += n - 1; /* remember() counted the message as one */
     c->post.stats.multi_msgs++;
     c->post.stats.multi_writes += n;
-    return vuc_chan_commit(&c->main, VFIO_USER_HDR_SIZE + (size_t)pl, NULL, 0);
+    rc = vuc_chan_commit(&c->main, VFIO_USER_HDR_SIZE + (size_t)pl, NULL, 0);
+    return rc < 0 ? batch_lost(c, n, rc) : 0;
+}
+
+static int posting_flush(struct vuc_client *c, enum vuc_flush_point why)
+{
+    if (c->post.nbatch == 0) {
+        return 0;
+    }
+    if ((why == VUC_FLUSH_WRITABLE || why == VUC_FLUSH_DISPATCH) &&
+        c->corked > 0) {
+        return 0; /* the caller's uncork sends it */
+    }
+    if (why == VUC_FLUSH_DISPATCH && vuc_chan_tx_pending(&c->main) > 0) {
+        /* Behind a busy socket it would only wait in the queue: keep
+         * filling it until the socket drains (VUC_FLUSH_WRITABLE). */
+        return 0;
+    }
+    return vuc_post_flush_batch(c);
 }
 
 int vuc_doorbell_find(const struct vuc_client *c, uint32_t index,
@@ -215,6 +253,11 @@ int vuc_post_write(struct vuc_client *c, uint32_t index, uint64_t offset,
      * has just been established (fenced, by the caller of this function). */
     int bell = vuc_doorbell_find(c, index, offset, data, len);
     if (bell >= 0) {
+        /* Writes issued before it leave first, whatever held them. */
+        int rc = vuc_post_flush_batch(c);
+        if (rc < 0) {
+            return rc;
+        }
         /* KVM's ioeventfd semantics: the write itself is the event. */
         uint64_t one = 1;
         if (write(c->regions[index].ioev_fd[bell], &one, sizeof(one)) !=
@@ -226,15 +269,12 @@ int vuc_post_write(struct vuc_client *c, uint32_t index, uint64_t offset,
         c->post.stats.doorbells++;
         return 0;
     }
+    /* Batch when the socket is busy (ride along with the next batch), the
+     * caller corked, or the write was issued inside a loop turn (the turn's
+     * end sends it); a blocking caller's lone write leaves at once. */
     if (len <= VFIO_USER_MULTI_DATA && c->caps.write_multiple &&
-        vuc_chan_tx_pending(&c->main) > 0) {
-        /* The socket is busy: ride along with the next batch. */
-        if (c->post.nbatch == VFIO_USER_MULTI_MAX) {
-            int rc = vuc_post_flush_batch(c);
-            if (rc < 0) {
-                return rc;
-            }
-        }
+        (c->post.nbatch > 0 || c->corked > 0 ||
+         vuc_chan_tx_pending(&c->main) > 0 || vuc_dispatch_hold(c))) {
         struct vfio_user_write_multi_entry *e =
             &c->post.batch[c->post.nbatch++];
         memset(e, 0, sizeof(*e));
@@ -242,7 +282,9 @@ int vuc_post_write(struct vuc_client *c, uint32_t index, uint64_t offset,
         e->region = index;
         e->count = (uint32_t)len;
         memcpy(e->data, data, len);
-        return 0;
+        /* A full batch gains nothing by waiting. */
+        return c->post.nbatch == VFIO_USER_MULTI_MAX ? vuc_post_flush_batch(c)
+                                                     : 0;
     }
     int rc = vuc_post_flush_batch(c);
     for (size_t done = 0; rc == 0 && done < len;) {
@@ -250,9 +292,9 @@ int vuc_post_write(struct vuc_client *c, uint32_t index, uint64_t offset,
             len - done > c->xfer_chunk ? c->xfer_chunk : (uint32_t)(len - done);
         size_t plen = sizeof(struct vfio_user_region_access);
         uint16_t id;
-        uint8_t *msg = post_start(c, plen + n, &id);
+        uint8_t *msg = post_start(c, plen + n, &id, &rc);
         if (msg == NULL) {
-            return -ENOMEM;
+            return rc;
         }
         vuc_wire_enc_region_read(msg + VFIO_USER_HDR_SIZE, plen, index,
                                  offset + done, n); /* the same 16-byte head */
@@ -389,6 +431,12 @@ int vuc_fence_then(struct vuc_client *c, int timeout_ms, vuc_done_cb fn,
     return rc;
 }
 
+bool vuc_fence_idle(struct vuc_client *c)
+{
+    vuc_begin(c);
+    return !vuc_posted_pending(c);
+}
+
 int vuc_fence_async(struct vuc_client *client, int timeout_ms, vuc_done_cb cb,
                     void *arg)
 {
@@ -397,6 +445,11 @@ int vuc_fence_async(struct vuc_client *client, int timeout_ms, vuc_done_cb cb,
     vuc_begin(c);
     if (cb == NULL) {
         return vuc_fail(c, -EINVAL, "fence: needs a callback");
+    }
+    if (!c->connected && vuc_posted_pending(c) &&
+        c->noreply_sent == c->post.fenced_seq) {
+        /* Only a failure to report (held writes the loss dropped). */
+        return fence_result(c, 0);
     }
     if (!c->connected && vuc_posted_pending(c)) {
         return vuc_fail(
@@ -432,7 +485,20 @@ int vuc_set_posting(struct vuc_client *client, enum vuc_posting policy)
 
 static void posting_conn_lost(struct vuc_client *c)
 {
-    c->post.nbatch = 0;
+    if (c->post.nbatch > 0) {
+        /* Posted, so reported as done: the next fence says they were not. */
+        char text[sizeof(c->post.errtext)];
+        snprintf(text, sizeof(text),
+                 "%u posted writes held for REGION_WRITE_MULTI were not sent "
+                 "before the connection ended",
+                 c->post.nbatch);
+        vuc_log(c, VUC_LOG_WARNING, "%s", text);
+        if (c->post.err == 0) {
+            c->post.err = -ENOTCONN;
+            memcpy(c->post.errtext, text, sizeof(text));
+        }
+        c->post.nbatch = 0;
+    }
     if (c->noreply_sent != c->post.fenced_seq) {
         vuc_log(c, VUC_LOG_WARNING,
                 "%llu posted writes were not confirmed before the "
@@ -467,6 +533,7 @@ static void posting_replied(struct vuc_client *c, uint64_t noreply)
 const struct vuc_feature vuc_posting_feature = {
     .name = "posting",
     .before_send = vuc_post_flush_batch,
+    .flush = posting_flush,
     .replied = posting_replied,
     .stray_reply = posted_reply,
     .conn_lost = posting_conn_lost,

@@ -66,6 +66,9 @@ int vuc_doorbell_find(const struct vuc_client *c, uint32_t index,
                       uint64_t offset, const uint8_t *data, size_t len);
 /* Send the batch of small posted writes as one REGION_WRITE_MULTI. */
 int vuc_post_flush_batch(struct vuc_client *c);
+/* A fence would have nothing to confirm and no failure to report: the
+ * blocking fence returns 0 at once, without a loop turn. */
+bool vuc_fence_idle(struct vuc_client *c);
 /* Fence, then fn(c, rc, arg) from the loop (at once-deferred when nothing
  * is outstanding). Returns 0 or -errno (fn not called). */
 int vuc_fence_then(struct vuc_client *c, int timeout_ms, vuc_done_cb fn,

@@ -5,10 +5,12 @@
  * second implementation of any operation.
  */
 #include <errno.h>
+#include <time.h>
 
 #include <event2/event.h>
 
 #include "client.h"
+#include "transport.h"
 
 struct sync_wait {
     bool done;
@@ -23,6 +25,41 @@ static void sync_done(struct vuc_client *c, int result, void *arg)
     w->result = result;
 }
 
+int vuc_set_busy_poll(struct vuc_client *client, unsigned usec)
+{
+    vuc_begin(client);
+    if (usec > VUC_BUSY_POLL_MAX_US) {
+        return vuc_fail(client, -EINVAL,
+                        "busy poll: %u us is longer than the %u allowed", usec,
+                        VUC_BUSY_POLL_MAX_US);
+    }
+    client->busy_poll_us = usec;
+    return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Spin for up to busy_poll_us until a socket has something for the loop to
+ * dispatch: true then, false when the time ran out (the loop may sleep). */
+static bool busy_poll(struct vuc_client *c)
+{
+    uint64_t end = mono_ns() + (uint64_t)c->busy_poll_us * 1000u;
+
+    do {
+        if (vuc_chan_rx_ready(&c->main) ||
+            (c->twin_open && vuc_chan_rx_ready(&c->twin))) {
+            return true;
+        }
+    } while (mono_ns() < end);
+    return false;
+}
+
 static int sync_run(struct vuc_client *c, int started, struct sync_wait *w)
 {
     struct event_base *base = c->base;
@@ -30,10 +67,27 @@ static int sync_run(struct vuc_client *c, int started, struct sync_wait *w)
     if (started < 0) {
         return started;
     }
+    bool spun = false;
+
     while (!w->done) {
+        /* An operation done inside the call (a posted write, an access
+         * through a mapping) waits only for the deferred queue, which the
+         * loop would run next: run it without polling first. */
+        if (vuc_defer_run(c)) {
+            continue;
+        }
         /* EVLOOP_ONCE blocks for the next event; every operation in flight
-         * has its socket (or deferred event) registered, so one comes. */
-        int rc = event_base_loop(base, EVLOOP_ONCE);
+         * has its socket (or deferred event) registered, so one comes. A
+         * busy poll that saw the reply arrive dispatches it without
+         * sleeping. */
+        int flags = EVLOOP_ONCE;
+        /* Never two spins in a row: should the loop not consume what the
+         * spin saw, the next turn sleeps instead of spinning for ever. */
+        spun = !spun && c->busy_poll_us > 0 && c->connected && busy_poll(c);
+        if (spun) {
+            flags |= EVLOOP_NONBLOCK;
+        }
+        int rc = event_base_loop(base, flags);
         if (rc < 0) {
             return -EIO;
         }
@@ -200,6 +254,12 @@ int vuc_dma_unmap_dirty(struct vuc_client *client, struct vuc_dma_map *map,
 int vuc_fence(struct vuc_client *client)
 {
     struct sync_wait w = {0};
+
+    /* The asynchronous fence completes from the next loop turn even when it
+     * has nothing to confirm; a blocking caller need not wait for that. */
+    if (vuc_fence_idle(client)) {
+        return 0;
+    }
     return sync_run(client,
                     vuc_fence_async(client, VUC_TIMEOUT_DEFAULT, sync_done, &w),
                     &w);

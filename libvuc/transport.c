@@ -396,6 +396,18 @@ static void tx_event(evutil_socket_t fd, short what, void *arg)
     hold(owner, false); /* may free ch */
 }
 
+bool vuc_chan_rx_ready(const struct vuc_chan *ch)
+{
+    uint8_t byte;
+
+    if (!vuc_chan_is_open(ch)) {
+        return false;
+    }
+    ssize_t n = recv(ch->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n >= 0 ||
+           (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 void *vuc_chan_reserve(struct vuc_chan *ch, size_t size)
 {
     if (ch->ocap - ch->otail < size) {

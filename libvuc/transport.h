@@ -168,6 +168,14 @@ int vuc_chan_commit(struct vuc_chan *ch, size_t size, int *fds, unsigned nfds);
 int vuc_chan_commit_data(struct vuc_chan *ch, size_t head_len, const void *data,
                          size_t data_len);
 
+/**
+ * Whether the socket has something for the receive path: bytes, the peer's
+ * close or an error (a non-blocking MSG_PEEK of one byte, which consumes
+ * nothing). For callers that poll before they sleep; the bytes themselves
+ * are read by the channel's read event, as always. False when closed.
+ */
+bool vuc_chan_rx_ready(const struct vuc_chan *ch);
+
 /** Bytes waiting to be sent. */
 static inline size_t vuc_chan_tx_pending(const struct vuc_chan *ch)
 {

@@ -145,6 +145,28 @@ int vuc_options_set_auto_mmap(struct vuc_options *opts, bool on);
  */
 int vuc_options_set_dma_noshare(struct vuc_options *opts, bool on);
 
+/** The default bound of vuc_options_set_dma_pool(): 16 MiB. */
+#define VUC_DMA_POOL_DEFAULT_BYTES ((size_t)16 << 20)
+
+/**
+ * Bound the pool of DMA memory kept for reuse (default
+ * VUC_DMA_POOL_DEFAULT_BYTES; 0 disables it). The memory of a
+ * vuc_dma_alloc() map that was unmapped is kept, up to this many bytes and
+ * eight pieces, the oldest dropped first, so that the next allocation of
+ * the same size and kind needs no new memfd or mapping. It is scrubbed when
+ * reused (a new map always reads zeros). Memory whose fd a server received
+ * serves only maps that share their fd, on the same connection, and is
+ * released when the connection ends; maps made with VUC_DMA_NOSHARE never
+ * get memory a server could still hold. Pooled memory counts against the
+ * process's memory (and, for VUC_DMA_HUGETLB, its huge pages) until
+ * reused or the client is freed. The fd and address of an unmapped map must
+ * not be used: they may belong to a later map.
+ * @param opts the options.
+ * @param max_bytes the largest total size kept, 0 for none.
+ * @return 0.
+ */
+int vuc_options_set_dma_pool(struct vuc_options *opts, size_t max_bytes);
+
 /**
  * Ask for twin-socket mode (default true): server-to-client commands then
  * travel on a socket of their own. Falls back to one socket when the server
@@ -440,7 +462,9 @@ int vuc_device_reset_async(struct vuc_client *client, int timeout_ms,
  *
  * When the server offers write_multiple, posted writes of up to 8 bytes
  * that queue up behind a busy socket travel together in
- * REGION_WRITE_MULTI; a write on an idle socket is never held back. When
+ * REGION_WRITE_MULTI; so do those issued inside one of libvuc's callbacks,
+ * and those issued while the client is corked (see vuc_cork()). A blocking
+ * caller's write on an idle socket outside the loop is never held back. When
  * the server gives ioeventfds (GET_REGION_IO_FDS), a posted write that
  * matches one is delivered by signalling it: the doorbell fast path.
  */
@@ -472,6 +496,42 @@ int vuc_posted_safe(struct vuc_client *client, uint32_t index, uint64_t offset,
  */
 int vuc_fence_async(struct vuc_client *client, int timeout_ms, vuc_done_cb cb,
                     void *arg);
+
+/**
+ * Hold small posted writes back so that they travel together: until the
+ * matching vuc_uncork(), posted writes of up to 8 bytes collect into
+ * REGION_WRITE_MULTI messages of up to 200 writes (QEMU's limit, which
+ * libvfio-user also accepts). A batch leaves when it is full, at the
+ * outermost vuc_uncork(), and before any message that must be ordered after
+ * it: a read, a fence, a write that is not posted, a DMA map or unmap, any
+ * other request, a doorbell, and before vuc_irq_wait() waits. Nothing is
+ * sent later than that, and the order of writes is kept.
+ *
+ * Without cork, posted writes issued inside one of libvuc's callbacks (a
+ * completion, an interrupt or disconnect callback) are batched the same way
+ * and leave together when control returns to the event loop, as a
+ * bufferevent flushes; a blocking caller's write leaves at once. libvuc
+ * cannot tell the caller's own event callbacks from code outside the loop,
+ * so writes issued there leave at once too, unless corked.
+ *
+ * Corking changes when writes leave, never which writes are posted: that is
+ * the posting policy's (vuc_set_posting()). It has no effect when the
+ * server does not offer write_multiple. Calls nest; the cork outlives a
+ * lost connection and a reconnect (held writes that were not sent when the
+ * connection ended are logged, as unconfirmed posted writes are).
+ * @param client the client.
+ * @return 0, or -EOVERFLOW when nested UINT_MAX deep.
+ */
+int vuc_cork(struct vuc_client *client);
+
+/**
+ * End one vuc_cork(); the outermost sends what was held.
+ * @param client the client.
+ * @return 0; -EINVAL when the client is not corked; -ENOMEM or -ENOTCONN
+ *         when the held writes could not be sent (the next fence reports
+ *         the same loss, since those writes were posted).
+ */
+int vuc_uncork(struct vuc_client *client);
 
 /** Posting statistics, for tools and benchmarks. */
 struct vuc_posting_stats {
@@ -928,6 +988,29 @@ int vuc_mig_load(struct vuc_client *client, int fd);
 /* ---- Blocking layer ------------------------------------------------------ */
 /* Each runs the client's event base until the matching asynchronous call
  * completes, and returns its result. Do not call them from a callback. */
+
+/** The largest vuc_set_busy_poll() time: one second. */
+#define VUC_BUSY_POLL_MAX_US 1000000u
+
+/**
+ * Let blocking calls busy-poll (off by default): before a blocking call
+ * sleeps in the event loop for a reply, it spins on the connection's
+ * sockets with non-blocking receives for up to usec microseconds, and
+ * handles the reply at once if it comes within that time. Where waking a
+ * sleeping thread on another CPU is slow (tens of microseconds on many
+ * VMs), this cuts a synchronous round trip to what the server takes.
+ *
+ * Cost: the calling thread keeps its CPU 100% busy for up to usec per
+ * wait, even when the reply is late, and a server on the same CPU is then
+ * kept from running until the spin ends or the scheduler preempts it: use
+ * it only with client and server on different CPUs, and a time near the
+ * server's usual reply time (tens of microseconds). Asynchronous calls and
+ * vuc_irq_wait() never spin.
+ * @param client the client.
+ * @param usec the longest spin per wait, 0 to turn it off.
+ * @return 0, or -EINVAL above VUC_BUSY_POLL_MAX_US.
+ */
+int vuc_set_busy_poll(struct vuc_client *client, unsigned usec);
 
 /** Connect, negotiate and discover. @see vuc_connect_path_async() */
 int vuc_connect_path(struct vuc_client *client, const char *path);

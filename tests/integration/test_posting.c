@@ -36,26 +36,6 @@ static struct vuc_client *open_client(struct fx *f, enum vuc_posting p)
     return c;
 }
 
-/* The log through the mapping: its count, and entry value by age (0 is
- * the newest). */
-static uint32_t log_count(struct vuc_client *c)
-{
-    uint32_t n;
-    assert_int_equal(vuc_region_read(c, BAR1, TESTDEV_LOG_COUNT, &n, 4), 0);
-    return n;
-}
-
-static uint64_t log_value(struct vuc_client *c, uint32_t count, uint32_t age)
-{
-    uint32_t i = TESTDEV_LOG_NEWEST(count - age);
-    uint64_t v;
-    assert_int_equal(vuc_region_read(c, BAR1,
-                                     TESTDEV_LOG_ENTRY(i) + TESTDEV_LOG_E_VALUE,
-                                     &v, 8),
-                     0);
-    return v;
-}
-
 static int wdone_count;
 
 static void wdone(struct vuc_client *c, int result, void *arg)
@@ -223,6 +203,37 @@ static void test_failed_posted_write_at_fence(void **state)
     assert_int_equal(read32(f->c, BAR0, TESTDEV_REG_SCRATCH(1)), 2);
 }
 
+static void count_turn(evutil_socket_t fd, short what, void *arg)
+{
+    (*(int *)arg)++;
+}
+
+static void test_idle_fence_needs_no_loop_turn(void **state)
+{
+    struct fx *f = *state;
+    dev_start(f, NULL);
+    f->c = open_client(f, VUC_POSTING_POSTED);
+    int turns = 0;
+    struct event *ev = event_new(f->base, -1, 0, count_turn, &turns);
+    assert_non_null(ev);
+
+    /* An outstanding posted write: the fence waits for its reply. */
+    write32(f->c, BAR0, TESTDEV_REG_SCRATCH(0), 1);
+    event_active(ev, 0, 1);
+    assert_int_equal(vuc_fence(f->c), 0);
+    assert_int_equal(turns, 1);
+    /* Nothing outstanding: it returns before the loop runs again. */
+    event_active(ev, 0, 1);
+    assert_int_equal(vuc_fence(f->c), 0);
+    assert_int_equal(turns, 1);
+    struct vuc_posting_stats st;
+    vuc_get_posting_stats(f->c, &st);
+    assert_int_equal(st.fences, 1);
+    event_base_loop(f->base, EVLOOP_NONBLOCK);
+    assert_int_equal(turns, 2);
+    event_free(ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +245,7 @@ int main(void)
         T(test_write_multi_keeps_order),
         T(test_doorbell_runs_the_engine),
         T(test_failed_posted_write_at_fence),
+        T(test_idle_fence_needs_no_loop_turn),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

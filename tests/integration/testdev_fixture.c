@@ -157,3 +157,23 @@ uint32_t dma_job(struct vuc_client *c, uint64_t src, uint64_t dst, uint32_t len,
                 st == TESTDEV_DMA_STATUS_ERROR);
     return read32(c, bar0, TESTDEV_REG_DMA_ERRNO);
 }
+
+uint32_t log_count(struct vuc_client *c)
+{
+    uint32_t n;
+    assert_int_equal(vuc_region_read(c, VFIO_USER_PCI_BAR1_REGION_INDEX,
+                                     TESTDEV_LOG_COUNT, &n, 4),
+                     0);
+    return n;
+}
+
+uint64_t log_value(struct vuc_client *c, uint32_t count, uint32_t age)
+{
+    uint32_t i = TESTDEV_LOG_NEWEST(count - age);
+    uint64_t v;
+    assert_int_equal(vuc_region_read(c, VFIO_USER_PCI_BAR1_REGION_INDEX,
+                                     TESTDEV_LOG_ENTRY(i) + TESTDEV_LOG_E_VALUE,
+                                     &v, 8),
+                     0);
+    return v;
+}

@@ -44,6 +44,11 @@ void connect_ok(struct fx *f, struct vuc_client *c);
 uint32_t read32(struct vuc_client *c, uint32_t region, uint64_t off);
 void write32(struct vuc_client *c, uint32_t region, uint64_t off, uint32_t v);
 
+/* vuc-testdev's write log in BAR1 (read through the mapping when there is
+ * one): its count, and an entry's value by age (0 is the newest). */
+uint32_t log_count(struct vuc_client *c);
+uint64_t log_value(struct vuc_client *c, uint32_t count, uint32_t age);
+
 /* Run one job of vuc-testdev's DMA engine and wait for it: the status
  * read is answered only after the job, and while it waits libvuc serves
  * the engine's DMA messages. Returns DMA_ERRNO (0 on success). */

@@ -37,6 +37,7 @@ void vuc_bench_opts_init(struct vuc_bench_opts *opts)
         .read_region = VUC_BENCH_REGION_AUTO,
         .write_region = VUC_BENCH_REGION_AUTO,
         .bulk_region = VUC_BENCH_REGION_AUTO,
+        .busy_poll_us = 100,
     };
 }
 

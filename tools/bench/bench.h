@@ -62,6 +62,11 @@ struct vuc_bench_opts {
      * when a region is given here, as no register is safe to write blindly. */
     uint32_t write_region;
     uint64_t write_offset;
+    /** The read phase also times synchronous reads with libvuc's busy
+     * polling (vuc_set_busy_poll()) of this many microseconds, beside the
+     * same blocking baseline; default 100, 0 skips that row. Meant for
+     * client and server on different CPUs. */
+    unsigned busy_poll_us;
     /** Bulk reads and writes: default BAR1 offset 0 of vuc-testdev. On
      * another server bulk runs only when a region is given. Transfers
      * larger than the region from the offset are made of region-sized

@@ -363,8 +363,8 @@ void phase_map(struct bctx *b)
     side_rate(&rows[1]->base, &a.s[3], a.batch, 1);
     if (rows[0]->lib.state == SIDE_OK)
         snprintf(rows[0]->lib.note, WHY_LEN,
-                 "libvuc: memfd + seals + mmap + DMA_MAP with its fd; "
-                 "baseline: DMA_MAP of one reused memfd");
+                 "libvuc: dma alloc (a pooled memfd, scrubbed) + DMA_MAP "
+                 "with its fd; baseline: DMA_MAP of one reused memfd");
 out:
     free_all(a.s, 4);
 }

@@ -13,8 +13,9 @@
 struct sync_arg {
     uint32_t region;
     uint64_t offset;
-    unsigned n, batch;
-    struct series s[4]; /* libvuc latency, batches; baseline the same */
+    unsigned n, batch, busy_us;
+    /* libvuc latency, batches; baseline the same; libvuc busy polling */
+    struct series s[5];
 };
 
 static int sync_lib(struct bctx *b, struct vuc_client *c, void *arg, char *why)
@@ -36,7 +37,21 @@ static int sync_lib(struct bctx *b, struct vuc_client *c, void *arg, char *why)
             continue;
         op_clock_tick(&k);
     }
-    return 0;
+    if (a->busy_us == 0)
+        return 0;
+    /* The same reads, spinning on the socket before sleeping. */
+    if ((rc = vuc_set_busy_poll(c, a->busy_us)) < 0)
+        return lib_err(c, rc, why, "busy poll");
+    for (unsigned i = 0; i < warm + a->n; i++) {
+        uint64_t t0 = now_ns();
+        rc = vuc_region_read(c, a->region, a->offset, &v, 4);
+        if (rc < 0)
+            break;
+        if (i >= warm)
+            series_add(&a->s[4], (double)(now_ns() - t0));
+    }
+    vuc_set_busy_poll(c, 0);
+    return rc < 0 ? lib_err(c, rc, why, "read, busy polling") : 0;
 }
 
 static int sync_wire(struct bctx *b, struct bw *w, void *arg, char *why)
@@ -71,9 +86,10 @@ void phase_read(struct bctx *b)
         .offset = b->o.read_offset,
         .n = b->iterations,
         .batch = b->iterations < SYNC_BATCH ? b->iterations : SYNC_BATCH,
+        .busy_us = b->o.busy_poll_us,
     };
     char where[64] = "";
-    struct row *rows[2];
+    struct row *rows[3];
 
     if (a.region != VUC_BENCH_REGION_AUTO)
         snprintf(where, sizeof(where), " %s+0x%llx", vuc_region_name(a.region),
@@ -82,22 +98,36 @@ void phase_read(struct bctx *b)
                       "read 4 B%s, sync: latency", where);
     rows[1] = row_new(b, "read.sync.rate", "ops/s", true, "wire",
                       "read 4 B%s, sync: rate", where);
+    rows[2] =
+        row_new(b, "read.sync.busypoll", "us", false, "wire",
+                "read 4 B%s, sync, busy poll %u us: latency", where, a.busy_us);
     if (a.region == VUC_BENCH_REGION_AUTO) {
         char why[WHY_LEN];
 
         snprintf(why, sizeof(why), "skipped: %.180s", b->read_note);
-        skip_rows(rows, 2, why);
+        skip_rows(rows, 3, why);
         return;
     }
-    if (!reserve_all(b, rows, 2, a.s, 4, (size_t)b->rounds * a.n))
+    if (a.busy_us == 0)
+        skip_rows(&rows[2], 1, "skipped: busy polling not asked for");
+    if (!reserve_all(b, rows, 3, a.s, 5, (size_t)b->rounds * a.n))
         goto out;
-    run_rounds(b, rows, 2, sync_wire, sync_lib, &a);
+    run_rounds(b, rows, 3, sync_wire, sync_lib, &a);
     side_latency(&rows[0]->lib, &a.s[0]);
     side_rate(&rows[1]->lib, &a.s[1], a.batch, 1);
     side_latency(&rows[0]->base, &a.s[2]);
     side_rate(&rows[1]->base, &a.s[3], a.batch, 1);
+    if (a.busy_us > 0) {
+        side_latency(&rows[2]->lib, &a.s[4]);
+        side_latency(&rows[2]->base, &a.s[2]);
+        if (rows[2]->lib.state == SIDE_OK)
+            snprintf(rows[2]->lib.note, WHY_LEN,
+                     "libvuc spins up to %u us per wait (a CPU kept busy); "
+                     "baseline: the blocking client, which sleeps in recv",
+                     a.busy_us);
+    }
 out:
-    free_all(a.s, 4);
+    free_all(a.s, 5);
 }
 
 /* ---- Writes -----------------------------------------------------------------
@@ -116,6 +146,7 @@ enum {
     W_CONF,  /* write + fence, per op */
     W_BURST, /* policy posted: a burst of writes and a fence */
     W_MULTI, /* baseline only: the burst as REGION_WRITE_MULTI */
+    W_CORK,  /* policy posted, corked: the burst and a fence */
     W_N,
 };
 
@@ -129,6 +160,7 @@ struct write_arg {
     unsigned n, batch, burst;
     struct series lib[W_N], base[W_N];
     struct vuc_posting_stats burst_stats; /* libvuc's, over every burst */
+    struct vuc_posting_stats cork_stats;  /* and every corked one */
 };
 
 static int fence(struct vuc_client *c, char *why)
@@ -211,6 +243,27 @@ static int write_lib(struct bctx *b, struct vuc_client *c, void *arg, char *why)
         if (k > 0) { /* the first burst warms up */
             series_add(&a->lib[W_BURST], (double)(now_ns() - t0));
             stats_add(&a->burst_stats, &s0, &s1);
+        }
+    }
+    /* The same bursts corked: the caller says they belong together. */
+    for (unsigned k = 0; k <= WRITE_BURSTS && rc == 0; k++) {
+        uint64_t t0 = now_ns();
+
+        vuc_get_posting_stats(c, &s0);
+        rc = vuc_cork(c);
+        for (unsigned i = 0; i < a->burst && rc == 0; i++) {
+            rc = vuc_region_write(c, a->region, a->offset, &i, 4);
+            if (rc < 0)
+                lib_err(c, rc, why, "corked posted write");
+        }
+        if (rc == 0 && (rc = vuc_uncork(c)) < 0)
+            lib_err(c, rc, why, "uncork");
+        if (rc == 0)
+            rc = fence(c, why);
+        vuc_get_posting_stats(c, &s1);
+        if (k > 0) {
+            series_add(&a->lib[W_CORK], (double)(now_ns() - t0));
+            stats_add(&a->cork_stats, &s0, &s1);
         }
     }
     if (vuc_set_posting(c, prev) < 0 && rc == 0)
@@ -306,7 +359,7 @@ void phase_write(struct bctx *b)
 {
     static const char *const ids[W_N] = {
         "write.sync.latency", "write.sync.rate",  "write.confirmed.latency",
-        "write.posted.rate",  "write.multi.rate",
+        "write.posted.rate",  "write.multi.rate", "write.corked.rate",
     };
     struct write_arg a = {
         .region = b->o.write_region,
@@ -337,6 +390,8 @@ void phase_write(struct bctx *b)
                 "write 4 B, policy posted, %u + fence: rate", a.burst);
     rows[W_MULTI] = row_new(b, ids[W_MULTI], "ops/s", true, "wire",
                             "same burst vs REGION_WRITE_MULTI on the wire");
+    rows[W_CORK] = row_new(b, ids[W_CORK], "ops/s", true, "wire",
+                           "same burst corked vs REGION_WRITE_MULTI");
     if (!ok) {
         char why[WHY_LEN];
 
@@ -354,30 +409,35 @@ void phase_write(struct bctx *b)
                  "skipped: libvuc does not post writes to %s under any "
                  "policy (PCI non-posted)",
                  vuc_region_name(a.region));
-        skip_rows(&rows[W_BURST], 2, why);
+        skip_rows(&rows[W_BURST], 3, why);
     }
     for (unsigned k = 0; k < W_N; k++) {
-        size_t n = k == W_BURST || k == W_MULTI
+        size_t n = k == W_BURST || k == W_MULTI || k == W_CORK
                        ? (size_t)b->rounds * WRITE_BURSTS
                        : (size_t)b->rounds * a.n;
         if (!reserve_all(b, rows, W_N, &a.lib[k], 1, n) ||
             !reserve_all(b, rows, W_N, &a.base[k], 1, n))
             goto out;
     }
-    if (a.postable && !b->srv.caps.write_multiple)
+    if (a.postable && !b->srv.caps.write_multiple) {
         side_note(&rows[W_MULTI]->base, SIDE_SKIPPED,
                   "skipped: the server does not offer write_multiple");
+        side_note(&rows[W_CORK]->base, SIDE_SKIPPED,
+                  "skipped: the server does not offer write_multiple");
+    }
     run_rounds(b, rows, W_N, write_wire, write_lib, &a);
     side_latency(&rows[W_LAT]->lib, &a.lib[W_LAT]);
     side_rate(&rows[W_RATE]->lib, &a.lib[W_RATE], a.batch, 1);
     side_latency(&rows[W_CONF]->lib, &a.lib[W_CONF]);
     side_rate(&rows[W_BURST]->lib, &a.lib[W_BURST], a.burst, 1);
     side_rate(&rows[W_MULTI]->lib, &a.lib[W_BURST], a.burst, 1);
+    side_rate(&rows[W_CORK]->lib, &a.lib[W_CORK], a.burst, 1);
     side_latency(&rows[W_LAT]->base, &a.base[W_LAT]);
     side_rate(&rows[W_RATE]->base, &a.base[W_RATE], a.batch, 1);
     side_latency(&rows[W_CONF]->base, &a.base[W_CONF]);
     side_rate(&rows[W_BURST]->base, &a.base[W_BURST], a.burst, 1);
     side_rate(&rows[W_MULTI]->base, &a.base[W_MULTI], a.burst, 1);
+    side_rate(&rows[W_CORK]->base, &a.base[W_MULTI], a.burst, 1);
     if (rows[W_BURST]->lib.state == SIDE_OK) {
         const struct vuc_posting_stats *s = &a.burst_stats;
 
@@ -387,6 +447,16 @@ void phase_write(struct bctx *b)
             "REGION_WRITE_MULTI; %llu fences",
             (unsigned long long)s->posted, (unsigned long long)s->multi_writes,
             (unsigned long long)s->multi_msgs, (unsigned long long)s->fences);
+    }
+    if (rows[W_CORK]->lib.state == SIDE_OK) {
+        const struct vuc_posting_stats *s = &a.cork_stats;
+
+        snprintf(rows[W_CORK]->lib.note, WHY_LEN,
+                 "corked: %llu writes posted, %llu of them in %llu "
+                 "REGION_WRITE_MULTI",
+                 (unsigned long long)s->posted,
+                 (unsigned long long)s->multi_writes,
+                 (unsigned long long)s->multi_msgs);
     }
 out:
     free_all(a.lib, W_N);

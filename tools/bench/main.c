@@ -49,6 +49,12 @@ static void usage(FILE *out)
             "  --bulk-region R        region of bulk transfers (default "
             "vuc-testdev's BAR1)\n"
             "  --bulk-offset OFF\n"
+            "  --busy-poll US         also time sync reads with libvuc's busy "
+            "polling\n"
+            "                         of US microseconds (default 100, 0: "
+            "skip); meant\n"
+            "                         for client and server on different "
+            "CPUs\n"
             "  --fd N                 use a connected socket instead of "
             "SOCKET\n"
             "                         (no blocking-client baselines then)\n"
@@ -112,6 +118,7 @@ enum {
     OPT_BULK_REGION,
     OPT_BULK_OFFSET,
     OPT_FD,
+    OPT_BUSY_POLL,
 };
 
 int main(int argc, char **argv)
@@ -129,6 +136,7 @@ int main(int argc, char **argv)
         {"bulk-region", required_argument, NULL, OPT_BULK_REGION},
         {"bulk-offset", required_argument, NULL, OPT_BULK_OFFSET},
         {"fd", required_argument, NULL, OPT_FD},
+        {"busy-poll", required_argument, NULL, OPT_BUSY_POLL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -152,6 +160,10 @@ int main(int argc, char **argv)
             o.rounds = (unsigned)parse_u64("rounds", optarg, 1000);
             if (o.rounds == 0)
                 usage_error("--rounds: must be at least 1");
+            break;
+        case OPT_BUSY_POLL:
+            o.busy_poll_us =
+                (unsigned)parse_u64("busy-poll", optarg, VUC_BUSY_POLL_MAX_US);
             break;
         case OPT_ITERATIONS:
             o.iterations = (unsigned)parse_u64("iterations", optarg, 10000000);

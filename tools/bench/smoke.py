@@ -21,10 +21,10 @@ import time
 
 # Every measurement vuc-bench reports, by id.
 IDS = [
-    "read.sync.latency", "read.sync.rate",
+    "read.sync.latency", "read.sync.rate", "read.sync.busypoll",
     "pipeline.1", "pipeline.8", "pipeline.64",
     "write.sync.latency", "write.sync.rate", "write.confirmed.latency",
-    "write.posted.rate", "write.multi.rate",
+    "write.posted.rate", "write.multi.rate", "write.corked.rate",
     "bulk.read.4k", "bulk.write.4k", "bulk.read.64k", "bulk.write.64k",
     "bulk.read.1m", "bulk.write.1m",
     "dma.msg.4k", "dma.memcpy.4k", "dma.msg.1m", "dma.memcpy.1m",
@@ -41,8 +41,8 @@ DIRTY_IDS = [i for i in IDS if i.startswith("dirty.")]
 MIG_IDS = [i for i in IDS if i.startswith("mig.")]
 # Need the allocation counter, which sanitizer builds do not have.
 ALLOC = {i for i in IDS if i.startswith("alloc.")}
-# Its baseline needs write_multiple, which a server may refuse.
-MAY_SKIP_BASE = {"write.multi.rate"}
+# Their baseline needs write_multiple, which a server may refuse.
+MAY_SKIP_BASE = {"write.multi.rate", "write.corked.rate"}
 
 failures = []
 
@@ -250,7 +250,8 @@ def main():
             check(False, f"--fd run printed invalid JSON: {e}")
         else:
             results, alloc = check_doc(doc, "fd", False)
-            ids = ["read.sync.latency", "read.sync.rate"] + WRITE_IDS + [
+            ids = ["read.sync.latency", "read.sync.rate",
+                   "read.sync.busypoll"] + WRITE_IDS + [
                 "irq.fire.latency", "irq.vs_eventfd"]
             check_results(results, ids, "fd", False, alloc)
             check(set(results) == set(ids),
