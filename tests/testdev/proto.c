@@ -39,6 +39,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "rx.h"
 #include "testdev.h"
 
 /* Large enough for any REGION_WRITE we may accept (payload header plus
@@ -148,7 +149,7 @@ static void collect_fds(struct td_msg *m, const struct msghdr *mh)
         m->fds_lost = true;
 }
 
-static void rx_init(struct td_rx *rx, int fd)
+void td_rx_init(struct td_rx *rx, int fd)
 {
     rx->fd = fd;
     rx->got = 0;
@@ -159,7 +160,7 @@ static void rx_init(struct td_rx *rx, int fd)
     rx->m.fds_lost = false;
 }
 
-static void rx_fini(struct td_rx *rx)
+void td_rx_fini(struct td_rx *rx)
 {
     td_msg_release(&rx->m);
     rx->got = 0;
@@ -167,7 +168,7 @@ static void rx_fini(struct td_rx *rx)
 }
 
 /* Hand the message rx has assembled over to @p m; rx starts the next. */
-static void rx_take(struct td_rx *rx, struct td_msg *m)
+void td_rx_take(struct td_rx *rx, struct td_msg *m)
 {
     m->hdr = rx->m.hdr;
     m->data = rx->m.data;
@@ -175,7 +176,7 @@ static void rx_take(struct td_rx *rx, struct td_msg *m)
     m->nfds = rx->m.nfds;
     memcpy(m->fds, rx->m.fds, rx->m.nfds * sizeof(int));
     m->fds_lost = rx->m.fds_lost;
-    rx_init(rx, rx->fd);
+    td_rx_init(rx, rx->fd);
 }
 
 static uint32_t frame_max(const struct testdev *td)
@@ -187,21 +188,15 @@ static uint32_t frame_max(const struct testdev *td)
     return VFIO_USER_HDR_SIZE + sizeof(struct vfio_user_region_access) + data;
 }
 
-enum rx_result {
-    RX_AGAIN, /* nothing more to read for now */
-    RX_MSG,   /* a whole message is in rx->m */
-    RX_EOF,   /* the peer closed between messages */
-};
-
 /*
  * Read what the socket has of the message under way, without blocking,
  * collecting fds from every piece (a client may split a message over
  * several sendmsg() calls). Reads never go past the message's end, so fds
  * always arrive with the message they were sent with.
- * @return an enum rx_result, or a negative errno when the connection must
+ * @return an enum td_rx_result, or a negative errno when the connection must
  * end (the reason is logged unless the client merely left).
  */
-static int rx_step(const struct testdev *td, struct td_rx *rx)
+int td_rx_step(const struct testdev *td, struct td_rx *rx)
 {
     union {
         char buf[CMSG_SPACE(TD_FDS_CAP * sizeof(int))];
@@ -226,7 +221,7 @@ static int rx_step(const struct testdev *td, struct td_rx *rx)
             iov.iov_base = m->data + (rx->got - VFIO_USER_HDR_SIZE);
             iov.iov_len = m->hdr.msg_size - rx->got;
         } else {
-            return RX_MSG;
+            return TD_RX_MSG;
         }
 
         n = recvmsg(rx->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
@@ -236,7 +231,7 @@ static int rx_step(const struct testdev *td, struct td_rx *rx)
             if (err == EINTR)
                 continue;
             if (err == EAGAIN || err == EWOULDBLOCK)
-                return RX_AGAIN;
+                return TD_RX_AGAIN;
             /* A reset between messages is just an abrupt disconnection. */
             if (err != ECONNRESET || rx->got >= VFIO_USER_HDR_SIZE)
                 td_log("receive: %s", strerror(err));
@@ -247,7 +242,7 @@ static int rx_step(const struct testdev *td, struct td_rx *rx)
                 td_log("id %u %s: client left in the middle of the message",
                        m->hdr.msg_id, td_cmd_name(m->hdr.cmd));
             /* Inside the header it is an abrupt disconnection too. */
-            return rx->got ? -ECONNRESET : RX_EOF;
+            return rx->got ? -ECONNRESET : TD_RX_EOF;
         }
         collect_fds(m, &mh);
         rx->got += (size_t)n;
@@ -293,7 +288,7 @@ struct td_qmsg {
 };
 
 /* Takes @p m's payload and fds, or leaves them in @p m on failure. */
-static int queue_push(struct td_conn *c, struct td_msg *m)
+int td_queue_push(struct td_conn *c, struct td_msg *m)
 {
     struct td_qmsg *q;
 
@@ -338,7 +333,7 @@ static int queue_push(struct td_conn *c, struct td_msg *m)
     return 0;
 }
 
-static bool queue_pop(struct td_conn *c, struct td_msg *m)
+bool td_queue_pop(struct td_conn *c, struct td_msg *m)
 {
     struct td_qmsg *q = c->queue_head;
 
@@ -361,11 +356,11 @@ static bool queue_pop(struct td_conn *c, struct td_msg *m)
     return true;
 }
 
-static void queue_clear(struct td_conn *c)
+void td_queue_clear(struct td_conn *c)
 {
     static struct td_msg m; /* 1 KiB of fd slots */
 
-    while (queue_pop(c, &m))
+    while (td_queue_pop(c, &m))
         td_msg_release(&m);
 }
 
@@ -556,7 +551,7 @@ static int request_incoming(struct testdev *td, struct request *rq, bool twin,
             return -EPROTO;
         }
         /* Handled in order once the job is over. */
-        if (queue_push(c, m) < 0) {
+        if (td_queue_push(c, m) < 0) {
             td_msg_release(m);
             return -EPROTO;
         }
@@ -635,17 +630,17 @@ int proto_request(struct testdev *td, uint16_t cmd, const struct iovec *iov,
         /* Drain what has come in; once the outcome is known, the rest
          * waits for the serve loop (or the next request). */
         while (!(rq.sent && rq.done)) {
-            rc = rx_step(td, rx);
-            if (rc == RX_AGAIN)
+            rc = td_rx_step(td, rx);
+            if (rc == TD_RX_AGAIN)
                 break;
-            if (rc == RX_EOF) {
+            if (rc == TD_RX_EOF) {
                 td_debug("client left while id %u %s was under way",
                          rq.hdr.msg_id, td_cmd_name(cmd));
                 return -ECONNRESET;
             }
             if (rc < 0)
                 return rc == -ENOMEM ? rc : -ECONNRESET;
-            rx_take(rx, &m);
+            td_rx_take(rx, &m);
             rc = request_incoming(td, &rq, twin, &m);
             if (rc < 0)
                 return rc;
@@ -801,7 +796,7 @@ static int next_msg(struct testdev *td, struct td_msg *m)
 {
     struct td_conn *c = &td->conn;
 
-    if (queue_pop(c, m))
+    if (td_queue_pop(c, m))
         return 1;
     /* Events first, so a client that never pauses cannot starve them. */
     if (events_ready(td))
@@ -809,13 +804,13 @@ static int next_msg(struct testdev *td, struct td_msg *m)
     for (;;) {
         struct pollfd pfd[TD_POLL_MAX];
         nfds_t n = 1, i;
-        int rc = rx_step(td, &c->rx);
+        int rc = td_rx_step(td, &c->rx);
 
-        if (rc == RX_MSG) {
-            rx_take(&c->rx, m);
+        if (rc == TD_RX_MSG) {
+            td_rx_take(&c->rx, m);
             return 1;
         }
-        if (rc == RX_EOF || rc < 0)
+        if (rc == TD_RX_EOF || rc < 0)
             return 0;
         pfd[0] = (struct pollfd){.fd = c->fd, .events = POLLIN};
         for (i = 0; i < TD_MAX_IOEVENTFDS; i++)
@@ -945,8 +940,8 @@ int proto_serve(struct testdev *td, int fd)
     };
     for (i = 0; i < TD_MAX_IOEVENTFDS; i++)
         c->iofd[i] = -1;
-    rx_init(&c->rx, fd);
-    rx_init(&c->twin_rx, -1);
+    td_rx_init(&c->rx, fd);
+    td_rx_init(&c->twin_rx, -1);
     td->dma.limit = td->opt.max_dma_maps;
 
     do {
@@ -956,11 +951,11 @@ int proto_serve(struct testdev *td, int fd)
     /* "Client Disconnection": the client's memory and interrupt fds go,
      * the device state stays. The test hooks belong to the connection that
      * armed them and must not surprise the next client. */
-    queue_clear(c);
-    rx_fini(&c->rx);
+    td_queue_clear(c);
+    td_rx_fini(&c->rx);
     if (c->twin_rx.fd >= 0)
         close(c->twin_rx.fd);
-    rx_fini(&c->twin_rx);
+    td_rx_fini(&c->twin_rx);
     if (!td_quirk(TD_QUIRK_KEEP_MAPS_ON_DISCONNECT))
         dma_release_all(&td->dma);
     irq_release_all(&td->irqs);
