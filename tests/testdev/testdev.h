@@ -8,8 +8,11 @@
  * The core:
  *   main.c     options, sockets, the accept loop, signals, waiting
  *   personality.c  the list of personalities, --device and their options
- *   proto.c    framing (recvmsg/sendmsg with SCM_RIGHTS), dispatch, the
- *              serve loop and its events (ioeventfds, watched fds, timers)
+ *   proto.c    sending (sendmsg with SCM_RIGHTS), requests to the client,
+ *              dispatch, the serve loop and its events (ioeventfds, watched
+ *              fds, timers)
+ *   rx.c       receiving (recvmsg with SCM_RIGHTS) one message at a time,
+ *              and the client commands a DMA job holds back (rx.h)
  *   events.c   fds a personality watches and its timers
  *   version.c  VFIO_USER_VERSION and capability negotiation (jansson)
  *   device.c   regions, device info, region info, REGION_READ/WRITE(_MULTI),
