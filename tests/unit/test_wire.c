@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of the wire codec (libvuc/wire.c).
+ * Unit tests of the wire codec (libvuc/wire*.c).
+ *
+ * One file of 2,000 lines, on purpose: each golden vector below is written
+ * once and shared by the encoder tests, the decoder tests and the
+ * randomised robustness test, which mutates every reply vector; split by
+ * message family, the families' files would have to export some fifty
+ * vectors whose sizes the tests take with sizeof.
  *
  * Every expected byte string below was written by hand from the tables of
  * the specification (reference/vfio-user.rst, and the 0.9.1 text for the
