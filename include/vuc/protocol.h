@@ -213,7 +213,8 @@ struct vfio_user_region_info {
 #define VFIO_USER_REGION_INFO_FLAG_CAPS (1u << 3)  /**< capabilities follow */
 /** @} */
 
-/** "VFIO cap header format": starts each region info capability. */
+/** The header that starts each region info capability ("VFIO cap header
+ * format"). */
 struct vfio_user_info_cap_header {
     uint16_t id;      /**< VFIO_USER_REGION_INFO_CAP_* */
     uint16_t version; /**< capability version */
