@@ -44,7 +44,7 @@ def help_options(text):
     """{long option: takes a value} from the help's option lines."""
     opts = {}
     for line in text.splitlines():
-        if not re.match(r"^ +-", line):
+        if not re.match(r"^ {1,8}-", line):
             continue
         spec = re.split(r"\s{2,}", line.strip())[0]
         takes = re.search(r"[= ][A-Z]", spec) is not None
