@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/* Longer than the tree's ~800 lines: it is the whole API with its reference
+ * documentation (every parameter and return value), one section per
+ * subsystem. */
 /**
  * @file vuc/vuc.h
  * libvuc: a vfio-user client library.
