@@ -72,20 +72,27 @@ check_installed() {
     vuctl --spawn 'vuc-testdev --socket-path={}' -c 'info' >"$tmp/info.out"
     grep -q '^device flags .* 9 regions, 5 irqs$' "$tmp/info.out" ||
         { cat "$tmp/info.out"; echo "vuctl info: unexpected output"; return 1; }
-    for prog in vuctl vuc-testdev vuc-bench; do
+    # Every program the packages hold has its man page and --version;
+    # bash-completion finds the completion of each that ships one (vuctl
+    # and vuc-bench must) by the program's name.
+    local progs
+    progs=$(dpkg -L vuctl vuc-testdev | sed -n 's|^/usr/bin/||p')
+    for prog in $progs; do
         "$prog" --version | grep -q "^$prog $version (libvuc $version, " ||
             { echo "$prog --version does not say $version"; return 1; }
         man -w "$prog" >/dev/null
-    done
-    man -w 3 vuc_connect_path_async vuc_vuc.h vfio_user_header >/dev/null
-    # bash-completion finds each program's completion by its name.
-    for prog in vuctl vuc-bench vuc-testdev; do
+        local comp=/usr/share/bash-completion/completions/$prog
+        [ -e "$comp" ] || case $prog in
+        vuctl | vuc-bench) echo "$prog has no bash completion"; return 1 ;;
+        *) continue ;;
+        esac
         # (The loader returns 124: "loaded, try again".)
         bash -c 'source /usr/share/bash-completion/bash_completion
                  _completion_loader "$1"; complete -p "$1"' _ "$prog" |
             grep -q "_vuc_complete $prog\$" ||
             { echo "bash-completion does not complete $prog"; return 1; }
     done
+    man -w 3 vuc_connect_path_async vuc_vuc.h vfio_user_header >/dev/null
     echo "-- the async example against the installed library"
     [ "$(pkg-config --modversion libvuc)" = "$version" ]
     local ex=/usr/share/doc/libvuc-dev/examples
