@@ -21,4 +21,18 @@ struct test_log {
 };
 void test_log_line(void *arg, enum vuc_log_level level, const char *msg);
 
+/* Skip the current cmocka test because the machine lacks hardware or
+ * kernel support it needs (huge pages, a byte order), printing the line
+ * "vuc-skip: hardware: REASON" that tools/check-skips.py looks for. That is
+ * the only skip CI accepts: a test that needs a program or a library from a
+ * package fails without it (tools/setup-debian.sh installs them all), and
+ * a skip that prints no such line fails CI too. Use inside a test function
+ * of a file that includes cmocka.h. */
+#define VUC_SKIP_HARDWARE(...)                                                 \
+    do {                                                                       \
+        print_message("vuc-skip: hardware: " __VA_ARGS__);                     \
+        print_message("\n");                                                   \
+        skip();                                                                \
+    } while (0)
+
 #endif /* VUC_TEST_SUPPORT_H */

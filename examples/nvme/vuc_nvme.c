@@ -25,6 +25,8 @@
 
 #include <event2/event.h>
 
+#include <vuc/vuc.h>
+
 #include "vuc_nvme.h"
 
 static const char *prog = "vuc-nvme";
@@ -38,8 +40,23 @@ static void usage(FILE *f)
             "       %s [OPTIONS] SOCKET verify\n"
             "       %s [OPTIONS] SOCKET perf --qd N --bs SIZE "
             "--rw read|write|randread --seconds S [--json]\n"
-            "options: --queues N  --qdepth N  --poll  --intx  --noshare  "
-            "--timeout MS  -v\n",
+            "\n"
+            "Options:\n"
+            "  --queues N       I/O queue pairs (default 1)\n"
+            "  --qdepth N       entries per queue (default 64)\n"
+            "  --poll           poll for completions, no interrupts\n"
+            "  --intx           INTx even where MSI-X exists\n"
+            "  --noshare        no fd with DMA maps: DMA by messages only\n"
+            "  --timeout MS     abort a command after MS (default 5000)\n"
+            "  -v               also print libvuc's warnings\n"
+            "  -o FILE          read: the blocks to FILE, not stdout\n"
+            "  --json           identify, perf: JSON output\n"
+            "  --qd N           perf: I/Os in flight (default 1)\n"
+            "  --bs SIZE        perf: bytes per I/O (default 4k)\n"
+            "  --rw MODE        perf: read, write or randread (default)\n"
+            "  --seconds S      perf: how long (default 1)\n"
+            "  -h, --help       print this help and exit\n"
+            "  -V, --version    print the version and exit\n",
             prog, prog, prog, prog, prog);
 }
 
@@ -225,6 +242,7 @@ int main(int argc, char **argv)
         {"rw", required_argument, NULL, OPT_RW},
         {"seconds", required_argument, NULL, OPT_SECONDS},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     struct nvme_drv_opts dopts = {.nr_queues = 1, .qdepth = 64};
@@ -234,7 +252,7 @@ int main(int argc, char **argv)
     bool json = false;
     int ch;
 
-    while ((ch = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:vhV", longopts, NULL)) != -1) {
         uint64_t v;
         int bad = 0;
         switch (ch) {
@@ -304,6 +322,12 @@ int main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
+            return 0;
+        case 'V':
+            /* Released with the library it is built from. */
+            printf("%s %d.%d.%d (libvuc %s, vfio-user %d.%d)\n", prog,
+                   VUC_VERSION_MAJOR, VUC_VERSION_MINOR, VUC_VERSION_PATCH,
+                   vuc_version(), VUC_PROTO_MAJOR, VUC_PROTO_MINOR);
             return 0;
         default:
             usage(stderr);

@@ -25,6 +25,8 @@
 
 #include <linux/virtio_net.h>
 
+#include <vuc/vuc.h>
+
 #include "commands.h"
 
 static const char usage[] =
@@ -44,7 +46,9 @@ static const char usage[] =
     "  --noshare       DMA memory without fds (message-based DMA)\n"
     "  --timeout MS    request and buffer timeout (default 5000)\n"
     "  --queue-size N  queue entries, a power of two (default: the\n"
-    "                  device's maximum, at most 256)\n";
+    "                  device's maximum, at most 256)\n"
+    "  -h, --help      print this help and exit\n"
+    "  -V, --version   print the version and exit\n";
 
 static int parse_uint(const char *s, const char *what, uint64_t max,
                       uint64_t *out)
@@ -127,6 +131,7 @@ int main(int argc, char **argv)
         {"seconds", required_argument, NULL, OPT_SECONDS},
         {"size", required_argument, NULL, OPT_SIZE},
         {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     struct vnet_config cfg = {.timeout_ms = 5000};
@@ -140,7 +145,7 @@ int main(int argc, char **argv)
     uint64_t v;
     int opt;
 
-    while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "o:hV", longopts, NULL)) != -1) {
         if (opt >= 0 && opt <= OPT_HELP) {
             given[opt] = true;
         }
@@ -217,6 +222,12 @@ int main(int argc, char **argv)
         case 'h':
         case OPT_HELP:
             fputs(usage, stdout);
+            return 0;
+        case 'V':
+            /* Released with the library it is built from. */
+            printf("vuc-vnet %d.%d.%d (libvuc %s, vfio-user %d.%d)\n",
+                   VUC_VERSION_MAJOR, VUC_VERSION_MINOR, VUC_VERSION_PATCH,
+                   vuc_version(), VUC_PROTO_MAJOR, VUC_PROTO_MINOR);
             return 0;
         default:
             fputs(usage, stderr);

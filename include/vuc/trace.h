@@ -38,7 +38,7 @@ enum vuc_trace_dir {
 
 /** One message, as seen on the socket. */
 struct vuc_trace_msg {
-    enum vuc_trace_dir dir;
+    enum vuc_trace_dir dir; /**< who sent it */
     /** On the twin socket (the server's requests in twin-socket mode). */
     bool twin;
     /** The header as it travelled; msg_size may disagree with len when a
@@ -46,7 +46,7 @@ struct vuc_trace_msg {
     const struct vfio_user_header *hdr;
     /** What follows the header: len bytes, borrowed for the call. */
     const uint8_t *payload;
-    size_t len;
+    size_t len; /**< bytes at payload */
     /** How many fds travelled with the message (SCM_RIGHTS). */
     unsigned nfds;
     /** When it was sent or received: CLOCK_MONOTONIC nanoseconds. */
@@ -55,9 +55,9 @@ struct vuc_trace_msg {
 
 /**
  * Receives every message a client sends (once it is queued on the socket)
- * and receives (once it is whole, before the client acts on it). Called from
- * inside the library: it must not call the client. Must not keep msg or what
- * it points to.
+ * and receives (once it is whole, before the client acts on it), with the
+ * arg given when it was set. Called from inside the library: it must not
+ * call the client. Must not keep msg or what it points to.
  */
 typedef void (*vuc_trace_fn)(void *arg, const struct vuc_trace_msg *msg);
 
@@ -65,7 +65,9 @@ typedef void (*vuc_trace_fn)(void *arg, const struct vuc_trace_msg *msg);
  * Set the trace callback of clients made with these options (default none).
  * Unset, tracing costs nothing; set, it costs one clock read and the call per
  * message, and allocates nothing.
+ * @param opts the options to change.
  * @param fn the callback, or NULL for none.
+ * @param arg passed to fn.
  * @return 0.
  */
 int vuc_options_set_trace(struct vuc_options *opts, vuc_trace_fn fn, void *arg);
@@ -73,6 +75,9 @@ int vuc_options_set_trace(struct vuc_options *opts, vuc_trace_fn fn, void *arg);
 /**
  * Set or clear (fn NULL) the trace callback of a client, connected or not;
  * it applies from the next message on, on both sockets.
+ * @param client the client.
+ * @param fn the callback, or NULL for none.
+ * @param arg passed to fn.
  * @return 0.
  */
 int vuc_set_trace(struct vuc_client *client, vuc_trace_fn fn, void *arg);
@@ -95,11 +100,17 @@ struct vuc_tracer;
  */
 struct vuc_tracer *vuc_tracer_new(unsigned flags);
 
-/** Free a formatter. NULL is ignored. */
+/**
+ * Free a formatter.
+ * @param tracer the formatter, or NULL (ignored).
+ */
 void vuc_tracer_free(struct vuc_tracer *tracer);
 
-/** Forget every request awaiting its reply: the conversation starts again
- * (a new connection, message ids reused). */
+/**
+ * Forget every request awaiting its reply: the conversation starts again
+ * (a new connection, message ids reused).
+ * @param tracer the formatter.
+ */
 void vuc_tracer_reset(struct vuc_tracer *tracer);
 
 /**
@@ -110,8 +121,11 @@ void vuc_tracer_reset(struct vuc_tracer *tracer);
  * by its first bytes and length; a message the codec refuses is shown as
  * malformed with the reason. Any input is safe: nothing is read outside
  * msg->payload[0, len).
+ * @param tracer the conversation's formatter.
+ * @param msg the message.
  * @param buf receives the NUL-terminated line, cut at cap - 1 bytes (a cut
  *        JSON line is not valid JSON: give 4096 bytes, which always fit).
+ * @param cap the size of buf.
  * @return the length of the whole line (as snprintf), or -EINVAL for a
  *         NULL tracer, msg, or header.
  */

@@ -259,8 +259,7 @@ static void test_hugetlb_dma(void **state)
     struct vuc_dma_map *src, *dst;
 
     if (huge_pages_available() < 2) {
-        print_message("skipped: fewer than 2 free 2 MiB huge pages\n");
-        skip();
+        VUC_SKIP_HARDWARE("fewer than 2 free 2 MiB huge pages");
     }
     dev_start(f, NULL);
     f->c = open_client(f, true);
@@ -313,12 +312,10 @@ static void test_hugetlb_shortage(void **state)
     long avail = huge_pages_available();
 
     if (avail < 0) {
-        print_message("skipped: the kernel has no 2 MiB huge page pool\n");
-        skip();
+        VUC_SKIP_HARDWARE("the kernel has no 2 MiB huge page pool");
     }
     if (read_long("/proc/sys/vm/nr_overcommit_hugepages") != 0) {
-        print_message("skipped: huge page overcommit is on\n");
-        skip();
+        VUC_SKIP_HARDWARE("huge page overcommit is on");
     }
     dev_start(f, NULL);
     f->c = open_client(f, true);

@@ -202,6 +202,7 @@ static void usage(FILE *out)
             "                           purpose (repeatable; see below)\n"
             "  -v, --verbose            log every message handled\n"
             "  -h, --help               show this help\n"
+            "  -V, --version            print the version and exit\n"
             "\n"
             "Devices and their own options:\n",
             td_personality_default()->name, TESTDEV_DEFAULT_MAX_DATA_XFER_SIZE,
@@ -310,7 +311,7 @@ enum {
     OPT_PERSONALITY, /* + the index in the personality's options[] */
 };
 
-#define NUM_CORE_OPTS 19u /* longopts of the core, the terminator aside */
+#define NUM_CORE_OPTS 20u /* longopts of the core, the terminator aside */
 
 static void parse_options(int argc, char **argv, struct testdev *td)
 {
@@ -335,11 +336,12 @@ static void parse_options(int argc, char **argv, struct testdev *td)
         {"device", required_argument, NULL, OPT_DEVICE},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
     };
     struct td_options *opt = &td->opt;
     const struct td_personality *pers = find_device(argc, argv);
     struct option *longopts;
-    bool device_seen = false;
+    bool device_seen = false, show_version = false;
     size_t i;
     int c;
 
@@ -366,7 +368,7 @@ static void parse_options(int argc, char **argv, struct testdev *td)
         .max_dma_maps = TESTDEV_DEFAULT_MAX_DMA_MAPS,
     };
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":vhV", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_SOCKET_PATH:
             if (opt->socket_path)
@@ -447,6 +449,9 @@ static void parse_options(int argc, char **argv, struct testdev *td)
         case 'h':
             usage(stdout);
             exit(0);
+        case 'V':
+            show_version = true;
+            break;
         case ':':
             usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
@@ -462,6 +467,13 @@ static void parse_options(int argc, char **argv, struct testdev *td)
     free(longopts);
     if (optind < argc)
         usage_error("unexpected argument '%s'", argv[optind]);
+    if (show_version) {
+        /* After the loop, so that --minor shows in the version served. The
+         * server links no libvuc; it is released from the same sources. */
+        printf("vuc-testdev %s (libvuc %s, vfio-user 0.%u)\n",
+               VUC_TESTDEV_VERSION, VUC_TESTDEV_VERSION, opt->minor);
+        exit(0);
+    }
     if (!opt->socket_path && opt->fd < 0)
         usage_error("one of --socket-path or --fd is required");
     if (opt->socket_path && opt->fd >= 0)

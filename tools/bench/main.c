@@ -59,6 +59,7 @@ static void usage(FILE *out)
             "SOCKET\n"
             "                         (no blocking-client baselines then)\n"
             "  -h, --help             show this help\n"
+            "  -V, --version          print the version and exit\n"
             "\n"
             "R is a number or a name (BAR0..BAR5, ROM, CONFIG, VGA). Nothing "
             "is written\n"
@@ -138,6 +139,7 @@ int main(int argc, char **argv)
         {"fd", required_argument, NULL, OPT_FD},
         {"busy-poll", required_argument, NULL, OPT_BUSY_POLL},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     struct vuc_bench_opts o;
@@ -148,7 +150,7 @@ int main(int argc, char **argv)
 
     vuc_bench_opts_init(&o);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_JSON:
             json = true;
@@ -200,6 +202,14 @@ int main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
+            return 0;
+        case 'V':
+            /* The program is released with the library it is built from. */
+            printf("vuc-bench %d.%d.%d (libvuc %s, API %d.%d.%d, "
+                   "vfio-user %d.%d)\n",
+                   VUC_VERSION_MAJOR, VUC_VERSION_MINOR, VUC_VERSION_PATCH,
+                   vuc_version(), VUC_VERSION_MAJOR, VUC_VERSION_MINOR,
+                   VUC_VERSION_PATCH, VUC_PROTO_MAJOR, VUC_PROTO_MINOR);
             return 0;
         case ':':
             usage_error("option '%s' needs a value", argv[optind - 1]);

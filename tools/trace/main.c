@@ -227,8 +227,9 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf("vuc-trace %s (libvuc %s)\n", VUC_TRACE_VERSION,
-                   vuc_version());
+            printf("vuc-trace %s (libvuc %s, vfio-user %d.%d)\n",
+                   VUC_TRACE_VERSION, vuc_version(), VUC_PROTO_MAJOR,
+                   VUC_PROTO_MINOR);
             return 0;
         case ':':
             fprintf(stderr, "vuc-trace: option '%s' needs an argument\n",
