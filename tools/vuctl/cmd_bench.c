@@ -101,8 +101,8 @@ static int run_json(struct vuctl *v, const char *path,
 static int cmd_bench(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_bench_opts o;
-    bool connected = false, noshare = v->noshare, twin = v->twin;
-    char *label = NULL, *path = NULL;
+    bool connected = false;
+    struct vuctl_away away = {0};
     int rc, result = 0;
 
     vuc_bench_opts_init(&o);
@@ -115,28 +115,18 @@ static int cmd_bench(struct vuctl *v, int argc, char **argv)
      * blocking baseline client; a server that serves one client at a time
      * would never answer them while vuctl holds its own, so that one is
      * closed for the run and made again after. */
-    if (!connected && v->sock) {
-        label = strdup(v->path);
-        path = strdup(v->sock);
-        if (!label || !path) {
-            free(label);
-            free(path);
-            return vuctl_fail(v, VUCTL_FAIL, ENOMEM, "out of memory");
-        }
-        vuctl_disconnect(v);
-    }
+    if (!connected && (rc = vuctl_step_away(v, &away)))
+        return rc;
     fflush(stdout);
     if (v->json)
-        rc = run_json(v, path, &o, &result);
+        rc = run_json(v, away.path, &o, &result);
     else
-        result =
-            vuc_bench_run(path ? NULL : v->client, path, -1, &o, stdout, false);
+        result = vuc_bench_run(away.path ? NULL : v->client, away.path, -1, &o,
+                               stdout, false);
     fflush(stdout);
-    if (path) {
-        int status = vuctl_connect_quiet(v, label, path, noshare, twin);
+    if (away.path) {
+        int status = vuctl_come_back(v, &away);
 
-        free(label);
-        free(path);
         if (status != VUCTL_OK)
             return status;
     } else if (!o.phases || o.phases & VUC_BENCH_IRQ) {

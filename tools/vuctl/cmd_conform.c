@@ -81,7 +81,7 @@ static int run_json(int argc, char **argv)
 static int cmd_conform(struct vuctl *v, int argc, char **argv)
 {
     char *args[MAX_ARGS + 3];
-    char *label = NULL, *path = NULL;
+    struct vuctl_away away = {0};
     bool target, format;
     int n = 0, status, rc = VUCTL_OK;
 
@@ -105,25 +105,15 @@ static int cmd_conform(struct vuctl *v, int argc, char **argv)
             return vuctl_fail(v, VUCTL_USAGE, EINVAL,
                               "conform needs a server: connect by a socket "
                               "path, or give SOCKET, --fd N or --spawn CMD");
-        label = strdup(v->path);
-        path = strdup(v->sock);
-        if (!label || !path) {
-            free(label);
-            free(path);
-            return vuctl_fail(v, VUCTL_FAIL, ENOMEM, "out of memory");
-        }
-        args[n++] = path;
-        vuctl_disconnect(v);
+        if ((rc = vuctl_step_away(v, &away)))
+            return rc;
+        args[n++] = away.path;
     }
     args[n] = NULL;
     fflush(stdout);
     status = v->json ? run_json(n, args) : vuc_conform_main(n, args);
     fflush(stdout);
-    if (path) {
-        rc = vuctl_connect_quiet(v, label, path, v->noshare, v->twin);
-        free(label);
-        free(path);
-    }
+    rc = vuctl_come_back(v, &away);
     if (status < 0)
         return vuctl_fail(v, VUCTL_FAIL, -status,
                           "cannot capture the report: %s", strerror(-status));

@@ -29,6 +29,35 @@ void vuctl_disconnect(struct vuctl *v)
     v->sock = NULL;
 }
 
+int vuctl_step_away(struct vuctl *v, struct vuctl_away *a)
+{
+    *a = (struct vuctl_away){.noshare = v->noshare, .twin = v->twin};
+    if (!v->sock)
+        return VUCTL_OK;
+    a->label = strdup(v->path);
+    a->path = strdup(v->sock);
+    if (!a->label || !a->path) {
+        free(a->label);
+        free(a->path);
+        *a = (struct vuctl_away){0};
+        return vuctl_fail(v, VUCTL_FAIL, ENOMEM, "out of memory");
+    }
+    vuctl_disconnect(v);
+    return VUCTL_OK;
+}
+
+int vuctl_come_back(struct vuctl *v, struct vuctl_away *a)
+{
+    int status = VUCTL_OK;
+
+    if (a->label)
+        status = vuctl_connect_quiet(v, a->label, a->path, a->noshare, a->twin);
+    free(a->label);
+    free(a->path);
+    *a = (struct vuctl_away){0};
+    return status;
+}
+
 static int connect_client(struct vuctl *v, const char *label, const char *path,
                           int fd, bool noshare, bool twin, bool *refused)
 {

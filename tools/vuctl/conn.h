@@ -26,4 +26,22 @@ int vuctl_connect_quiet(struct vuctl *v, const char *label, const char *path,
 /* Free the client and what vuctl mapped for it. */
 void vuctl_disconnect(struct vuctl *v);
 
+/* A connection let go of for the length of a command whose module makes
+ * connections of its own (bench, conform): a server that serves one client
+ * at a time would never answer them while vuctl holds its own. */
+struct vuctl_away {
+    char *label; /* NULL: nothing was let go of */
+    char *path;
+    bool noshare, twin;
+};
+
+/* Close the session's connection, keeping in a how to make it again; a
+ * session connected by fd has none to keep and is left alone (a->label
+ * stays NULL). Returns VUCTL_OK, or a failure with the connection kept. */
+int vuctl_step_away(struct vuctl *v, struct vuctl_away *a);
+
+/* Connect again as before vuctl_step_away() and forget a. Returns
+ * VUCTL_OK (also when nothing was let go of) or the connect's failure. */
+int vuctl_come_back(struct vuctl *v, struct vuctl_away *a);
+
 #endif /* VUCTL_CONN_H */
