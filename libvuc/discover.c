@@ -311,6 +311,8 @@ static void bars_reply(struct vuc_client *c, struct vuc_req *req,
             /* Bit 0 set is I/O space; the upper half of a 64-bit BAR is
              * a region of size 0 and never written. */
             c->post.bar_mem[i] = !(bar & 1) && c->regions[i].info.size > 0;
+            /* Bit 3 of a memory BAR: prefetchable (PCI 3.0, 6.2.5.1). */
+            c->wc.bar_prefetch[i] = c->post.bar_mem[i] && (bar & 8);
         }
     }
     discovery_step_done(c);
@@ -615,6 +617,7 @@ void vuc_discovery_clear(struct vuc_client *c)
     vuc_regions_release(c);
     vuc_irq_release_all(c);
     memset(c->post.bar_mem, 0, sizeof(c->post.bar_mem));
+    memset(c->wc.bar_prefetch, 0, sizeof(c->wc.bar_prefetch));
     c->mig.probed = false;
     free(c->regions);
     free(c->irqs);

@@ -96,7 +96,7 @@ bool vuc_may_post(const struct vuc_client *c, uint32_t index, uint64_t offset,
 bool vuc_posted_pending(const struct vuc_client *c)
 {
     return c->noreply_sent != c->post.fenced_seq || c->post.nbatch > 0 ||
-           c->post.err != 0;
+           c->post.err != 0 || vuc_wc_pending(&c->wc);
 }
 
 /* ---- Remembering posted writes ------------------------------------------ */
@@ -394,7 +394,11 @@ static void fence_deferred(struct vuc_client *c, struct vuc_deferred *d,
 int vuc_fence_then(struct vuc_client *c, int timeout_ms, vuc_done_cb fn,
                    void *arg)
 {
-    int rc = vuc_post_flush_batch(c);
+    /* Combined writes first: they join or follow the batch. */
+    int rc = vuc_wc_flush(c);
+    if (rc == 0) {
+        rc = vuc_post_flush_batch(c);
+    }
     if (rc < 0) {
         return rc;
     }

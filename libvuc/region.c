@@ -485,6 +485,25 @@ static int region_io(struct vuc_client *c, bool write, uint32_t index,
     }
 
     void *mapped = vuc_region_ptr(c, index, offset, len);
+    /* A combining write joins the buffer; anything else leaves it behind
+     * only once the buffer went out: a mapping or a doorbell would
+     * overtake it, and a read must see it. */
+    bool combine = write && mapped == NULL && vuc_wc_applies(c, index) &&
+                   vuc_doorbell_find(c, index, offset, buf, len) < 0;
+    if (combine) {
+        rc = vuc_wc_write(c, index, offset, buf, len);
+        if (rc < 0) {
+            op_put(c, op);
+            return rc;
+        }
+        op_defer(c, op);
+        return 0;
+    }
+    rc = vuc_wc_flush(c);
+    if (rc < 0) {
+        op_put(c, op);
+        return rc;
+    }
     bool post = write && mapped == NULL && vuc_may_post(c, index, offset, len);
     /* Under the fenced policy, anything that reaches the device other than
      * through the socket waits until earlier posted writes are processed:
