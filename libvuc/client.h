@@ -124,6 +124,8 @@ struct vuc_client {
     /* Each feature's state, in place, so that using it allocates nothing. */
     struct vuc_posting_state post;
     struct vuc_wc_state wc;
+    /* A region info reply had flag bits libvuc does not know: said once. */
+    bool region_flags_logged;
     struct vuc_mig_state mig;
     struct vuc_dirty_state dirty;
     struct vuc_dma_state dma;

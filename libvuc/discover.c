@@ -217,6 +217,19 @@ static void region_info_reply(struct vuc_client *c, struct vuc_req *req,
         }
         return; /* still outstanding */
     }
+    /* Flags are output-only and grow (a write-combining hint was proposed
+     * for vfio's): bits we do not know are reported, not refused. */
+    uint32_t unknown = info.flags & ~(VFIO_USER_REGION_INFO_FLAG_READ |
+                                      VFIO_USER_REGION_INFO_FLAG_WRITE |
+                                      VFIO_USER_REGION_INFO_FLAG_MMAP |
+                                      VFIO_USER_REGION_INFO_FLAG_CAPS);
+    if (unknown != 0 && !c->region_flags_logged) {
+        c->region_flags_logged = true;
+        vuc_log(c, VUC_LOG_INFO,
+                "DEVICE_GET_REGION_INFO for %s: flags 0x%x are unknown to "
+                "libvuc and ignored (logged once per client)",
+                vuc_region_name(index), unknown);
+    }
     struct vuc_region *reg = &c->regions[index];
     reg->info = info;
     if (info.has_fd) {
