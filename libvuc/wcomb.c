@@ -14,6 +14,7 @@
 
 #include "client.h"
 #include "posting.h"
+#include "wire.h"
 #include "wcomb.h"
 
 bool vuc_wc_merge(struct vuc_wc_buf *b, uint32_t limit, uint32_t index,
@@ -73,6 +74,53 @@ bool vuc_write_combines(const struct vuc_client *client, uint32_t index)
     return vuc_wc_applies(client, index);
 }
 
+/* Each write was reported done when it joined: the next fence reports the
+ * loss of len bytes at the buffer's place. */
+static void wc_lost(struct vuc_client *c, uint32_t len, int rc)
+{
+    const struct vuc_wc_buf *b = &c->wc.buf;
+
+    if (c->post.err == 0) {
+        c->post.err = rc;
+        snprintf(c->post.errtext, sizeof(c->post.errtext),
+                 "combined posted writes of %u bytes to %s+0x%llx were not "
+                 "sent: %s",
+                 len, vuc_region_name(b->index), (unsigned long long)b->offset,
+                 strerror(-rc));
+    }
+}
+
+struct vuc_req *vuc_wc_send_acked(struct vuc_client *c, int timeout_ms,
+                                  vuc_req_fn fn, void *op, int *rc)
+{
+    struct vuc_wc_buf *b = &c->wc.buf;
+    uint32_t len = b->len;
+    size_t plen = sizeof(struct vfio_user_region_access) + len;
+    void *payload;
+
+    /* Emptied first, so that before_send does not post it; the data stays
+     * put until it is copied below. */
+    b->len = 0;
+    c->wc.stats.flushes++;
+    struct vuc_req *req =
+        vuc_req_start(c, VFIO_USER_REGION_WRITE, plen, &payload, rc);
+    if (req == NULL) {
+        wc_lost(c, len, *rc);
+        return NULL;
+    }
+    vuc_wire_enc_region_write(payload, plen, b->index, b->offset, b->data, len);
+    req->op = op;
+    req->index = b->index;
+    req->offset = b->offset;
+    req->count = len;
+    *rc = vuc_req_submit(c, req, plen, timeout_ms, fn, NULL, 0);
+    if (*rc < 0) {
+        wc_lost(c, len, *rc);
+        return NULL;
+    }
+    return req;
+}
+
 int vuc_wc_flush(struct vuc_client *c)
 {
     struct vuc_wc_buf *b = &c->wc.buf;
@@ -86,15 +134,8 @@ int vuc_wc_flush(struct vuc_client *c)
     b->len = 0;
     c->wc.stats.flushes++;
     int rc = vuc_post_write(c, b->index, b->offset, b->data, len);
-    if (rc < 0 && c->post.err == 0) {
-        /* Each write was reported done when it joined: the next fence
-         * reports the loss. */
-        c->post.err = rc;
-        snprintf(c->post.errtext, sizeof(c->post.errtext),
-                 "combined posted writes of %u bytes to %s+0x%llx were not "
-                 "sent: %s",
-                 len, vuc_region_name(b->index), (unsigned long long)b->offset,
-                 strerror(-rc));
+    if (rc < 0) {
+        wc_lost(c, len, rc);
     }
     return rc;
 }

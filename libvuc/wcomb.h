@@ -12,6 +12,7 @@
 
 #include <vuc/vuc.h>
 
+#include "conn.h"
 #include "feature.h"
 
 struct vuc_client;
@@ -53,6 +54,12 @@ int vuc_wc_write(struct vuc_client *c, uint32_t index, uint64_t offset,
                  const uint8_t *data, size_t len);
 /* Send what is held as one posted REGION_WRITE; 0 or -errno. */
 int vuc_wc_flush(struct vuc_client *c);
+/* Send what is held as a REGION_WRITE that awaits its reply, fn(c, req,
+ * reply) with req->op = op (req's index, offset and count say what was
+ * written): the fence's one message. NULL with *rc set when not sent (then
+ * the loss is reported at the next fence). */
+struct vuc_req *vuc_wc_send_acked(struct vuc_client *c, int timeout_ms,
+                                  vuc_req_fn fn, void *op, int *rc);
 /* Bytes held for combining. */
 static inline bool vuc_wc_pending(const struct vuc_wc_state *s)
 {

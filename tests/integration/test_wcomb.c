@@ -171,6 +171,14 @@ static void test_strict_and_caller_choice(void **state)
     assert_int_equal(vuc_fence(f->c), 0);
     assert_int_equal(log_count(f->c), bar0_before + 1);
     assert_int_equal(read32(f->c, BAR0, TESTDEV_REG_SCRATCH(1)), 6);
+    /* A combined write the device refuses fails the fence that sends it,
+     * naming it; the next fence has nothing to report. */
+    write32(f->c, BAR0, TESTDEV_REG_REJECT - 4, 7);
+    write32(f->c, BAR0, TESTDEV_REG_REJECT, 8);
+    assert_int_equal(vuc_fence(f->c), -EIO);
+    assert_non_null(strstr(vuc_strerror(f->c), "combined posted writes of 8 "
+                                               "bytes to BAR0+0x34 failed"));
+    assert_int_equal(vuc_fence(f->c), 0);
     /* Off again, and bad arguments. */
     assert_int_equal(
         vuc_set_write_combining(f->c, VUC_WC_ALL_REGIONS, VUC_WC_DEFAULT), 0);
