@@ -6,7 +6,8 @@
  * BAR. The buffer leaves before any other message (before_send), at the
  * flush points of feature.h, and when a write cannot join it. Leaving, it
  * goes through vuc_post_write(), so a small buffer may still ride in a
- * REGION_WRITE_MULTI batch, after the writes issued before it.
+ * REGION_WRITE_MULTI batch, after the writes issued before it; at a fence
+ * it is the fence's message instead (vuc_wc_send_acked()).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -494,7 +494,9 @@ int vuc_posted_safe(struct vuc_client *client, uint32_t index, uint64_t offset,
  * Posted writes to a combinable region merge in one buffer per client when
  * they are contiguous or overlap (the last value written to a byte wins),
  * and the buffer leaves as one posted REGION_WRITE (or joins a
- * REGION_WRITE_MULTI batch when it is small). It leaves before anything
+ * REGION_WRITE_MULTI batch when it is small); at a fence it leaves as the
+ * fence's own message, a REGION_WRITE awaiting its reply, whose failure
+ * the fence reports. It leaves before anything
  * ordered after it: any other message (a read, a fence, a DMA map or
  * unmap, an access to another region), an access through a mapping or a
  * doorbell, an interrupt wait, vuc_uncork(), the end of a turn of the
