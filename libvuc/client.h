@@ -21,6 +21,7 @@
 #include "posting.h"
 #include "region.h"
 #include "transport.h"
+#include "wcomb.h"
 
 struct vuc_options {
     bool dma_noshare;
@@ -122,6 +123,9 @@ struct vuc_client {
 
     /* Each feature's state, in place, so that using it allocates nothing. */
     struct vuc_posting_state post;
+    struct vuc_wc_state wc;
+    /* A region info reply had flag bits libvuc does not know: said once. */
+    bool region_flags_logged;
     struct vuc_mig_state mig;
     struct vuc_dirty_state dirty;
     struct vuc_dma_state dma;
@@ -133,6 +137,9 @@ struct vuc_client {
     /* vuc_cork() depth: while above 0, features hold batches until the
      * outermost vuc_uncork() (or until ordering needs them sent). */
     unsigned corked;
+    /* The current loop turn completed a blocking call (sync.c): its end
+     * returns to that call's caller, not to the loop. */
+    bool sync_turn;
     /* vuc_set_busy_poll(): how long a blocking call spins before it sleeps. */
     unsigned busy_poll_us;
 

@@ -217,6 +217,19 @@ static void region_info_reply(struct vuc_client *c, struct vuc_req *req,
         }
         return; /* still outstanding */
     }
+    /* Flags are output-only and grow (a write-combining hint was proposed
+     * for vfio's): bits we do not know are reported, not refused. */
+    uint32_t unknown = info.flags & ~(VFIO_USER_REGION_INFO_FLAG_READ |
+                                      VFIO_USER_REGION_INFO_FLAG_WRITE |
+                                      VFIO_USER_REGION_INFO_FLAG_MMAP |
+                                      VFIO_USER_REGION_INFO_FLAG_CAPS);
+    if (unknown != 0 && !c->region_flags_logged) {
+        c->region_flags_logged = true;
+        vuc_log(c, VUC_LOG_INFO,
+                "DEVICE_GET_REGION_INFO for %s: flags 0x%x are unknown to "
+                "libvuc and ignored (logged once per client)",
+                vuc_region_name(index), unknown);
+    }
     struct vuc_region *reg = &c->regions[index];
     reg->info = info;
     if (info.has_fd) {
@@ -311,6 +324,8 @@ static void bars_reply(struct vuc_client *c, struct vuc_req *req,
             /* Bit 0 set is I/O space; the upper half of a 64-bit BAR is
              * a region of size 0 and never written. */
             c->post.bar_mem[i] = !(bar & 1) && c->regions[i].info.size > 0;
+            /* Bit 3 of a memory BAR: prefetchable (PCI 3.0, 6.2.5.1). */
+            c->wc.bar_prefetch[i] = c->post.bar_mem[i] && (bar & 8);
         }
     }
     discovery_step_done(c);
@@ -615,6 +630,7 @@ void vuc_discovery_clear(struct vuc_client *c)
     vuc_regions_release(c);
     vuc_irq_release_all(c);
     memset(c->post.bar_mem, 0, sizeof(c->post.bar_mem));
+    memset(c->wc.bar_prefetch, 0, sizeof(c->wc.bar_prefetch));
     c->mig.probed = false;
     free(c->regions);
     free(c->irqs);

@@ -10,14 +10,16 @@
 #include "posting.h"
 #include "reconnect.h"
 #include "region.h"
+#include "wcomb.h"
 
 /* The order is the order of every hook, so that of teardown as well:
  * discovery lets go of the regions before the DMA maps go, and pooled
- * operations are freed last. */
+ * operations are freed last. Combined writes leave before the
+ * REGION_WRITE_MULTI batch they may join. */
 static const struct vuc_feature *const features[] = {
     &vuc_discover_feature,  &vuc_reconnect_feature, &vuc_dma_feature,
-    &vuc_dma_serve_feature, &vuc_region_feature,    &vuc_posting_feature,
-    &vuc_dirty_feature,
+    &vuc_dma_serve_feature, &vuc_region_feature,    &vuc_wcomb_feature,
+    &vuc_posting_feature,   &vuc_dirty_feature,
 };
 
 #define NFEATURES (sizeof(features) / sizeof(features[0]))

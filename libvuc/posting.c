@@ -96,7 +96,7 @@ bool vuc_may_post(const struct vuc_client *c, uint32_t index, uint64_t offset,
 bool vuc_posted_pending(const struct vuc_client *c)
 {
     return c->noreply_sent != c->post.fenced_seq || c->post.nbatch > 0 ||
-           c->post.err != 0;
+           c->post.err != 0 || vuc_wc_pending(&c->wc);
 }
 
 /* ---- Remembering posted writes ------------------------------------------ */
@@ -315,6 +315,7 @@ int vuc_post_write(struct vuc_client *c, uint32_t index, uint64_t offset,
 struct vuc_fence_op {
     struct vuc_deferred deferred; /* first: found from it */
     struct vuc_fence_op *next_free;
+    bool combined; /* the fence's message is the combined writes */
     uint64_t target;
     vuc_done_cb fn;
     void *arg;
@@ -377,6 +378,20 @@ static void fence_reply(struct vuc_client *c, struct vuc_req *req,
         c->post.stats.fences++;
     }
     int rc = r->hdr != NULL ? 0 : r->err;
+    struct vuc_wire_err err;
+    if (op->combined && r->hdr != NULL && r->err < 0) {
+        /* Processed, but failed: reported as a posted write's failure. */
+        rc = vuc_fail(c, r->err,
+                      "combined posted writes of %u bytes to %s+0x%llx "
+                      "failed: %s",
+                      req->count, vuc_region_name(req->index),
+                      (unsigned long long)req->offset, strerror(-r->err));
+    } else if (op->combined && r->hdr != NULL &&
+               (rc = vuc_wire_dec_region_write_reply(
+                    r->payload, r->len, r->nfds, req->index, req->offset,
+                    req->count, &err)) < 0) {
+        vuc_fail(c, rc, "%s", err.text);
+    }
     if (rc < 0 && c->noreply_sent != c->post.fenced_seq) {
         vuc_fail(c, rc, "fence: %llu posted writes were not confirmed: %s",
                  (unsigned long long)(c->noreply_sent - c->post.fenced_seq),
@@ -394,7 +409,7 @@ static void fence_deferred(struct vuc_client *c, struct vuc_deferred *d,
 int vuc_fence_then(struct vuc_client *c, int timeout_ms, vuc_done_cb fn,
                    void *arg)
 {
-    int rc = vuc_post_flush_batch(c);
+    int rc = vuc_post_flush_batch(c); /* issued before the combined writes */
     if (rc < 0) {
         return rc;
     }
@@ -405,6 +420,17 @@ int vuc_fence_then(struct vuc_client *c, int timeout_ms, vuc_done_cb fn,
     op->fn = fn;
     op->arg = arg;
     op->target = c->noreply_sent;
+    op->combined = vuc_wc_pending(&c->wc);
+    if (op->combined) {
+        /* The combined writes, sent awaiting their reply, are the fence:
+         * that reply confirms them and everything before them ("Command
+         * Concurrency"), one message where a posted write and a read
+         * would be two. */
+        if (vuc_wc_send_acked(c, timeout_ms, fence_reply, op, &rc) == NULL) {
+            fence_put(c, op);
+        }
+        return rc;
+    }
     if (c->noreply_sent == c->post.fenced_seq) {
         /* Nothing outstanding: no round trip. */
         op->deferred.fn = fence_deferred;

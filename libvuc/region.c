@@ -470,6 +470,18 @@ static int fence_first(struct vuc_client *c, struct vuc_io_op *op, bool write,
     return rc;
 }
 
+/* An access whose work was done inside the call (rc 0): its callback runs
+ * on the next loop iteration; else the op goes back and rc is returned. */
+static int done_at_once(struct vuc_client *c, struct vuc_io_op *op, int rc)
+{
+    if (rc < 0) {
+        op_put(c, op);
+        return rc;
+    }
+    op_defer(c, op);
+    return 0;
+}
+
 static int region_io(struct vuc_client *c, bool write, uint32_t index,
                      uint64_t offset, uint8_t *buf, size_t len, int timeout_ms,
                      vuc_done_cb cb, void *arg)
@@ -485,6 +497,19 @@ static int region_io(struct vuc_client *c, bool write, uint32_t index,
     }
 
     void *mapped = vuc_region_ptr(c, index, offset, len);
+    /* A combining write joins the buffer; anything else leaves it behind
+     * only once the buffer went out: a mapping or a doorbell would
+     * overtake it, and a read must see it. */
+    bool combine = write && mapped == NULL && vuc_wc_applies(c, index) &&
+                   vuc_doorbell_find(c, index, offset, buf, len) < 0;
+    if (combine) {
+        return done_at_once(c, op, vuc_wc_write(c, index, offset, buf, len));
+    }
+    rc = vuc_wc_flush(c);
+    if (rc < 0) {
+        op_put(c, op);
+        return rc;
+    }
     bool post = write && mapped == NULL && vuc_may_post(c, index, offset, len);
     /* Under the fenced policy, anything that reaches the device other than
      * through the socket waits until earlier posted writes are processed:
@@ -505,13 +530,7 @@ static int region_io(struct vuc_client *c, bool write, uint32_t index,
         return 0;
     }
     if (post) {
-        rc = vuc_post_write(c, index, offset, buf, len);
-        if (rc < 0) {
-            op_put(c, op);
-            return rc;
-        }
-        op_defer(c, op);
-        return 0;
+        return done_at_once(c, op, vuc_post_write(c, index, offset, buf, len));
     }
 
     size_t done = 0;

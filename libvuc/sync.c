@@ -21,6 +21,7 @@ static void sync_done(struct vuc_client *c, int result, void *arg)
 {
     struct sync_wait *w = arg;
 
+    c->sync_turn = true;
     w->done = true;
     w->result = result;
 }

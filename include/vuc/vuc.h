@@ -647,6 +647,73 @@ enum vuc_posting vuc_get_posting(const struct vuc_client *client);
 int vuc_posted_safe(struct vuc_client *client, uint32_t index, uint64_t offset,
                     uint64_t len);
 
+/* ---- Write combining ---------------------------------------------------- */
+/*
+ * Posted writes to a combinable region merge in one buffer per client when
+ * they are contiguous or overlap (the last value written to a byte wins),
+ * and the buffer leaves as one posted REGION_WRITE (or joins a
+ * REGION_WRITE_MULTI batch when it is small); at a fence it leaves as the
+ * fence's own message, a REGION_WRITE awaiting its reply, whose failure
+ * the fence reports. It leaves before anything
+ * ordered after it: any other message (a read, a fence, a DMA map or
+ * unmap, an access to another region), an access through a mapping or a
+ * doorbell, an interrupt wait, vuc_uncork(), the end of a turn of the
+ * event loop, and a write it cannot join (which then starts the next
+ * buffer). A turn that completes one of libvuc's blocking calls does not
+ * end the caller's sequence, so blocking writes keep combining until one
+ * of the other points. The buffer holds at most the limit (see
+ * vuc_set_wc_limit()) and never more than the server's max_data_xfer_size.
+ *
+ * By default, prefetchable memory BARs combine under VUC_POSTING_FENCED and
+ * VUC_POSTING_POSTED, and nothing combines under VUC_POSTING_STRICT.
+ * Config space, I/O BARs, non-prefetchable BARs and other regions combine
+ * only when the caller turns combining on for them.
+ */
+enum vuc_wc {
+    VUC_WC_DEFAULT = 0, /**< prefetchable memory BARs, not under strict */
+    VUC_WC_OFF = 1,     /**< never */
+    VUC_WC_ON = 2,      /**< always (the caller vouches for the region) */
+};
+
+/** The index that sets every region at once in vuc_set_write_combining(). */
+#define VUC_WC_ALL_REGIONS UINT32_MAX
+/** The largest combining buffer, in bytes. */
+#define VUC_WC_LIMIT_MAX 4096u
+
+/**
+ * Choose whether posted writes to a region combine.
+ * @param client the client (connected, unless index is VUC_WC_ALL_REGIONS)
+ * @param index a region index below 32, or VUC_WC_ALL_REGIONS
+ * @param mode VUC_WC_DEFAULT, VUC_WC_OFF or VUC_WC_ON
+ * @return 0; -EINVAL for an unknown mode; -ENODEV when the region does not
+ * exist; -ERANGE for an index of 32 or more. What the buffer held for a
+ * region turned off is sent first (its error is returned).
+ */
+int vuc_set_write_combining(struct vuc_client *client, uint32_t index,
+                            enum vuc_wc mode);
+
+/**
+ * Does a posted write to region index combine now (mode, policy, BAR)?
+ * @return true or false (false for a region that does not exist).
+ */
+bool vuc_write_combines(const struct vuc_client *client, uint32_t index);
+
+/**
+ * Limit the combining buffer, below the server's max_data_xfer_size.
+ * @param bytes 1 to VUC_WC_LIMIT_MAX, or 0 for VUC_WC_LIMIT_MAX
+ * @return 0, or -EINVAL for a limit above VUC_WC_LIMIT_MAX. What the buffer
+ * held is sent first (its error is returned).
+ */
+int vuc_set_wc_limit(struct vuc_client *client, uint32_t bytes);
+
+/** What write combining did since the client was made. */
+struct vuc_wc_stats {
+    uint64_t writes;  /**< posted writes that went into the buffer */
+    uint64_t flushes; /**< buffers sent (each one write) */
+};
+void vuc_get_wc_stats(const struct vuc_client *client,
+                      struct vuc_wc_stats *out);
+
 /**
  * Confirm that every write posted so far was processed.
  * @param client the client.

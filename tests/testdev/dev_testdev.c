@@ -82,6 +82,13 @@ static int tdv_init(struct testdev *td)
         .flags = RW,
         .mmap_fd = -1,
     };
+    /* BAR2 is trapped: its writes must reach the device as messages to
+     * be logged. */
+    td->regions[VFIO_USER_PCI_BAR2_REGION_INDEX] = (struct td_region){
+        .size = TESTDEV_BAR2_SIZE,
+        .flags = RW,
+        .mmap_fd = -1,
+    };
     /* BAR1 is mmap()able but for its first page, which stays trapped so
      * that a client's sparse mmap handling is exercised. */
     *bar1 = (struct td_region){
@@ -106,17 +113,14 @@ static void tdv_fini(struct testdev *td)
 
 /* ---- The write log (BAR1's last page) ------------------------------------ */
 
-static uint32_t *log_count_word(struct tdv_state *dev)
-{
-    return (uint32_t *)(void *)(dev->bar1 + TESTDEV_LOG_COUNT);
-}
-
-static void log_clear(struct tdv_state *dev)
+/* A log: BAR1's (of BAR0 writes) or BAR2's (of its own writes). */
+static void log_clear(uint8_t *bar, uint32_t *count)
 {
     /* The count first: a reader that sees 0 looks at no entry. */
-    dev->log_count = 0;
-    __atomic_store_n(log_count_word(dev), 0, __ATOMIC_RELEASE);
-    memset(dev->bar1 + TESTDEV_LOG_OFFSET, 0, TESTDEV_LOG_SIZE);
+    *count = 0;
+    __atomic_store_n((uint32_t *)(void *)(bar + TESTDEV_LOG_COUNT), 0,
+                     __ATOMIC_RELEASE);
+    memset(bar + TESTDEV_LOG_OFFSET, 0, TESTDEV_LOG_SIZE);
 }
 
 static void put_le32(uint8_t *p, uint32_t v)
@@ -130,19 +134,18 @@ static void put_le32(uint8_t *p, uint32_t v)
  * release semantics, so a client that reads the count (acquire) through
  * its mapping and then the entries never sees a half-written one.
  */
-static void log_append(struct tdv_state *dev, uint32_t off, uint32_t count,
+static void log_append(uint8_t *bar, uint32_t *n, uint32_t off, uint32_t count,
                        const uint8_t *buf)
 {
-    uint8_t *e =
-        dev->bar1 + TESTDEV_LOG_ENTRY(dev->log_count % TESTDEV_LOG_RING);
+    uint8_t *e = bar + TESTDEV_LOG_ENTRY(*n % TESTDEV_LOG_RING);
     uint8_t value[8] = {0};
 
     memcpy(value, buf, count < sizeof(value) ? count : sizeof(value));
     put_le32(e + TESTDEV_LOG_E_OFFSET, off);
     put_le32(e + TESTDEV_LOG_E_COUNT, count);
     memcpy(e + TESTDEV_LOG_E_VALUE, value, sizeof(value));
-    dev->log_count++;
-    __atomic_store_n(log_count_word(dev), htole32(dev->log_count),
+    (*n)++;
+    __atomic_store_n((uint32_t *)(void *)(bar + TESTDEV_LOG_COUNT), htole32(*n),
                      __ATOMIC_RELEASE);
 }
 
@@ -155,7 +158,8 @@ static void tdv_reset(struct testdev *td)
     dev->last_write = 0;
     dev->dmae = (struct tdv_dma_engine){.status = TESTDEV_DMA_STATUS_IDLE};
     dev->irqh = (struct tdv_irq_hooks){.select = 0};
-    log_clear(dev);
+    log_clear(dev->bar1, &dev->log_count);
+    log_clear(dev->bar2, &dev->log2_count);
 }
 
 /* ---- BAR0 registers ------------------------------------------------------ */
@@ -350,7 +354,7 @@ static void bar0_write(struct testdev *td, uint32_t off, uint32_t count,
     dev->access_count++;
     /* Logged before the side effects, so that whatever a side effect lets
      * the client observe (an interrupt) comes after the entry. */
-    log_append(dev, off, count, buf);
+    log_append(dev->bar1, &dev->log_count, off, count, buf);
 
     for (i = 0; i < NUM_SPECIAL; i++)
         if (hit[i] && special_regs[i].kind != REG_RO)
@@ -382,6 +386,8 @@ static void tdv_region_read(struct testdev *td, uint32_t index, uint64_t off,
 {
     if (index == VFIO_USER_PCI_BAR0_REGION_INDEX)
         bar0_read(tdv(td), (uint32_t)off, count, buf);
+    else if (index == VFIO_USER_PCI_BAR2_REGION_INDEX)
+        memcpy(buf, tdv(td)->bar2 + off, count);
     else /* BAR1: the same memory the client may have mmap()ed */
         memcpy(buf, tdv(td)->bar1 + off, count);
 }
@@ -389,10 +395,18 @@ static void tdv_region_read(struct testdev *td, uint32_t index, uint64_t off,
 static void tdv_region_write(struct testdev *td, uint32_t index, uint64_t off,
                              uint32_t count, const uint8_t *buf)
 {
-    if (index == VFIO_USER_PCI_BAR0_REGION_INDEX)
+    struct tdv_state *dev = tdv(td);
+
+    if (index == VFIO_USER_PCI_BAR0_REGION_INDEX) {
         bar0_write(td, (uint32_t)off, count, buf);
-    else
-        memcpy(tdv(td)->bar1 + off, buf, count);
+    } else if (index == VFIO_USER_PCI_BAR2_REGION_INDEX) {
+        /* Applied, then logged: an append overwrites the entry and count
+         * whatever the write put there. */
+        memcpy(dev->bar2 + off, buf, count);
+        log_append(dev->bar2, &dev->log2_count, (uint32_t)off, count, buf);
+    } else {
+        memcpy(dev->bar1 + off, buf, count);
+    }
 }
 
 /* ---- The doorbell ioeventfd ---------------------------------------------- */
@@ -496,7 +510,9 @@ _Static_assert(TESTDEV_CONFIG_SIZE == TD_CONFIG_SIZE, "config space size");
 _Static_assert(TESTDEV_PCI_BAR0_SIZE_MASK ==
                        (uint32_t) ~(TESTDEV_BAR0_SIZE - 1) &&
                    TESTDEV_PCI_BAR1_SIZE_MASK ==
-                       (uint32_t) ~(TESTDEV_BAR1_SIZE - 1),
+                       (uint32_t) ~(TESTDEV_BAR1_SIZE - 1) &&
+                   TESTDEV_PCI_BAR2_SIZE_MASK ==
+                       ((uint32_t) ~(TESTDEV_BAR2_SIZE - 1) | 0xcu),
                "BAR size masks in testdev_regs.h");
 
 static void tdv_pci_init(struct td_pci *pci)
@@ -511,10 +527,12 @@ static void tdv_pci_init(struct td_pci *pci)
                TESTDEV_PCI_SUBSYS_VENDOR_ID, TESTDEV_PCI_SUBSYS_ID,
                TESTDEV_PCI_INTERRUPT_PIN, TESTDEV_PCI_COMMAND_WMASK,
                TESTDEV_PCI_STATUS_W1C, TESTDEV_PCI_CAP_PTR);
-    /* Both BARs are 32-bit non-prefetchable memory; BAR2-5 and the ROM
-     * BAR are unimplemented and read as 0. */
+    /* BAR0 and BAR1 are 32-bit non-prefetchable memory, BAR2 (with BAR3)
+     * 64-bit prefetchable memory; BAR4-5 and the ROM BAR are unimplemented
+     * and read as 0. */
     pci_bar(pci, 0, TESTDEV_BAR0_SIZE, TD_BAR_MEM32);
     pci_bar(pci, 1, TESTDEV_BAR1_SIZE, TD_BAR_MEM32);
+    pci_bar(pci, 2, TESTDEV_BAR2_SIZE, TD_BAR_MEM64 | TD_BAR_PREFETCH);
 
     /* Power Management: D0 and D3hot only; no PME. */
     pci_cap(pci, pm, CAP_ID_PM, (uint8_t)msi);

@@ -40,6 +40,10 @@ struct tdv_state {
     /* Writes logged in BAR1's last page: ours, never read back from the
      * page, which the client may scribble on. */
     uint32_t log_count;
+    /* BAR2, prefetchable and trapped, and the count of its own log kept
+     * in its last page. */
+    uint8_t bar2[TESTDEV_BAR2_SIZE];
+    uint32_t log2_count;
 };
 
 static inline struct tdv_state *tdv(struct testdev *td)

@@ -21,6 +21,12 @@
  * this is the one area of its sparse mmap capability. */
 #define TESTDEV_BAR1_MMAP_OFFSET 0x1000u
 #define TESTDEV_BAR1_MMAP_SIZE (TESTDEV_BAR1_SIZE - TESTDEV_BAR1_MMAP_OFFSET)
+/* BAR2: 64-bit prefetchable memory (BAR2 and BAR3 in config space; region
+ * 3 has size 0), trapped: every write reaches the device as a message and is
+ * logged in BAR2's last page (see "BAR2 write log"). Plain memory that
+ * keeps its contents across DEVICE_RESET and a disconnection; it is not part
+ * of the migration data (a migration destination starts with it zeroed). */
+#define TESTDEV_BAR2_SIZE 0x10000u
 
 #define TESTDEV_NUM_REGIONS 9u
 #define TESTDEV_NUM_IRQS 5u
@@ -356,7 +362,13 @@
  * the entry and LOG_COUNT with the server's own values. (Until the log
  * existed this page was plain memory like the rest of BAR1.)
  */
-#define TESTDEV_LOG_OFFSET 0xf000u /* in BAR1 */
+/* BAR2 write log: the same layout at the same offset in BAR2, for every
+ * BAR2 write the device applies (a REGION_WRITE, each BAR2 entry of a
+ * REGION_WRITE_MULTI), with offsets in BAR2. It lets a test see how a
+ * client's writes to a prefetchable BAR travelled: one entry per message
+ * (or per REGION_WRITE_MULTI entry), its count the bytes it carried.
+ * DEVICE_RESET clears it; a client reads it with REGION_READ. */
+#define TESTDEV_LOG_OFFSET 0xf000u /* in BAR1, and in BAR2 */
 #define TESTDEV_LOG_SIZE 0x1000u
 #define TESTDEV_LOG_COUNT (TESTDEV_LOG_OFFSET + 0x0u)
 #define TESTDEV_LOG_SEQ (TESTDEV_LOG_OFFSET + 0x4u)
@@ -660,6 +672,9 @@
  * plus type bits (32-bit, non-prefetchable memory). */
 #define TESTDEV_PCI_BAR0_SIZE_MASK 0xfffff000u
 #define TESTDEV_PCI_BAR1_SIZE_MASK 0xffff0000u
+/* BAR2 (low half): size mask | 64-bit (0x4) | prefetchable (0x8); BAR3 (the
+ * high half) sizes to 0xffffffff. */
+#define TESTDEV_PCI_BAR2_SIZE_MASK 0xffff000cu
 
 /* Capability list, starting at the pointer at config 0x34. */
 #define TESTDEV_PCI_CAP_PTR 0x40u

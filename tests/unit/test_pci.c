@@ -69,6 +69,9 @@ static bool child_recv(int fd, struct msg *m)
  * from cfg[] until the client hangs up. The client side stays single
  * threaded and uses the blocking helpers.
  */
+/* Region info flag bits the device sets beyond the four the spec defines. */
+static uint32_t extra_region_flags;
+
 static pid_t serve(struct fx *f, uint32_t cfg_size)
 {
     pid_t pid = fork();
@@ -109,6 +112,7 @@ static pid_t serve(struct fx *f, uint32_t cfg_size)
                 ri.flags = VFIO_USER_REGION_INFO_FLAG_READ |
                            VFIO_USER_REGION_INFO_FLAG_WRITE;
             }
+            ri.flags |= extra_region_flags;
             srv_reply(f, &m, m.hdr.cmd, 0, 0, &ri, sizeof(ri), NULL, 0);
             break;
         }
@@ -131,6 +135,7 @@ static pid_t serve(struct fx *f, uint32_t cfg_size)
 
 static int setup(void **state)
 {
+    extra_region_flags = 0;
     memset(cfg, 0, sizeof(cfg));
     put16(0, 0x1b36);
     put16(2, 0x0005);
@@ -152,6 +157,24 @@ static void connected(struct fx *f)
 {
     pump(f);
     assert_int_equal(f->result, 0);
+}
+
+/* Unknown flag bits in every region's info: the connection goes on, the
+ * regions keep the bits they know, and one log line names the others. */
+static void test_unknown_region_flags_logged_once(void **state)
+{
+    struct fx *f = *state;
+    extra_region_flags = (1u << 4) | (1u << 31);
+    pid_t pid = serve(f, 4096);
+    connected(f);
+    const struct vuc_region_info *ri = vuc_get_region_info(f->c, 0);
+    assert_non_null(ri);
+    assert_true(ri->flags & VFIO_USER_REGION_INFO_FLAG_WRITE);
+    const char *hit = strstr(f->log, "flags 0x80000010 are unknown");
+    assert_non_null(hit);
+    assert_null(strstr(hit + strlen("flags 0x80000010 are unknown"),
+                       "are unknown"));
+    finish(f, pid);
 }
 
 static void test_walk(void **state)
@@ -291,6 +314,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fx_teardown)
+        T(test_unknown_region_flags_logged_once),
         T(test_walk),
         T(test_standard_loop),
         T(test_self_loop),

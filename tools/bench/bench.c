@@ -27,6 +27,7 @@ static const struct {
     {"dma", VUC_BENCH_DMA},     {"map", VUC_BENCH_MAP},
     {"irq", VUC_BENCH_IRQ},     {"alloc", VUC_BENCH_ALLOC},
     {"dirty", VUC_BENCH_DIRTY}, {"mig", VUC_BENCH_MIG},
+    {"wc", VUC_BENCH_WC},
 };
 
 #define NPHASES (sizeof(phase_table) / sizeof(phase_table[0]))
@@ -43,7 +44,7 @@ void vuc_bench_opts_init(struct vuc_bench_opts *opts)
 
 const char *vuc_bench_phase_names(void)
 {
-    return "read,pipeline,write,bulk,dma,map,irq,dirty,mig,alloc";
+    return "read,pipeline,write,bulk,dma,map,irq,dirty,mig,wc,alloc";
 }
 
 int vuc_bench_parse_phases(const char *list, unsigned *mask, char *err,
@@ -386,6 +387,16 @@ static int probe(struct bctx *b)
         s->bulk_posted = lib_posts(c, b->o.bulk_region, b->o.bulk_offset, 1);
     if (s->testdev)
         s->bar0_posted = lib_posts(c, 0, TESTDEV_REG_SCRATCH0, 4);
+    s->prefetch_bar = UINT32_MAX;
+    for (unsigned i = 0; i <= VFIO_USER_PCI_BAR5_REGION_INDEX &&
+                         s->prefetch_bar == UINT32_MAX;
+         i++) {
+        struct vuc_pci_bar bar;
+        if (vuc_pci_bar(c, i, &bar) == 0 && bar.present && !bar.io &&
+            bar.prefetchable &&
+            (s->regions[i].flags & VFIO_USER_REGION_INFO_FLAG_WRITE))
+            s->prefetch_bar = i;
+    }
     lib_close(b, c);
     if (s->json == NULL) {
         fprintf(b->log, "vuc-bench: out of memory\n");
@@ -475,7 +486,8 @@ static const struct {
     {VUC_BENCH_WRITE, phase_write}, {VUC_BENCH_BULK, phase_bulk},
     {VUC_BENCH_DMA, phase_dma},     {VUC_BENCH_MAP, phase_map},
     {VUC_BENCH_IRQ, phase_irq},     {VUC_BENCH_DIRTY, phase_dirty},
-    {VUC_BENCH_MIG, phase_mig},     {VUC_BENCH_ALLOC, phase_alloc},
+    {VUC_BENCH_MIG, phase_mig},     {VUC_BENCH_WC, phase_wc},
+    {VUC_BENCH_ALLOC, phase_alloc},
 };
 
 static int setup_target(struct bctx *b, struct vuc_client *client,

@@ -37,7 +37,9 @@ enum vuc_bench_phase {
     VUC_BENCH_DIRTY = 1u << 8,
     /** "mig": migration save, load and raw MIG_DATA_READ */
     VUC_BENCH_MIG = 1u << 9,
-    VUC_BENCH_ALL = 0x3ffu,
+    /** "wc": 64 x 4-byte writes to a prefetchable BAR, combining on/off */
+    VUC_BENCH_WC = 1u << 10,
+    VUC_BENCH_ALL = 0x7ffu,
 };
 
 /** A region field left at this value means "the default for the server". */

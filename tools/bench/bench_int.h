@@ -110,6 +110,9 @@ struct server_info {
     /* Whether the posted policy posts writes to the write region (it never
      * does for config space and I/O BARs). */
     bool write_postable;
+    /* The first writable prefetchable memory BAR (write combining's), or
+     * UINT32_MAX. */
+    uint32_t prefetch_bar;
 };
 
 /* ---- The run ------------------------------------------------------------- */
@@ -284,6 +287,7 @@ void phase_map(struct bctx *b);      /* bench_dma.c */
 void phase_irq(struct bctx *b);      /* bench_irq.c */
 void phase_dirty(struct bctx *b);    /* bench_dirty.c */
 void phase_mig(struct bctx *b);      /* bench_mig.c */
+void phase_wc(struct bctx *b);       /* bench_wc.c */
 
 /* bench_output.c */
 int output_text(const struct bctx *b, FILE *out);

@@ -66,6 +66,31 @@ int vuctl_set_posting(struct vuctl *v, const char *mode)
     return VUCTL_OK;
 }
 
+int vuctl_set_wc(struct vuctl *v, const char *mode, const char *region)
+{
+    uint32_t index = VUC_WC_ALL_REGIONS;
+    enum vuc_wc wc;
+    int rc;
+
+    if (!strcmp(mode, "on"))
+        wc = region ? VUC_WC_ON : VUC_WC_DEFAULT;
+    else if (!strcmp(mode, "off"))
+        wc = VUC_WC_OFF;
+    else
+        return vuctl_fail(v, VUCTL_USAGE, EINVAL,
+                          "bad write combining mode '%s': expected on or off",
+                          mode);
+    if (region && (rc = vuctl_arg_region(v, region, &index)))
+        return rc;
+    if ((rc = vuctl_need_client(v, true)))
+        return rc;
+    rc = vuc_set_write_combining(v->client, index, wc);
+    if (rc < 0)
+        return vuctl_fail_lib(v, v->client, rc, "set wc");
+    out_wc(v, mode, region ? (int64_t)index : -1);
+    return VUCTL_OK;
+}
+
 static int cmd_fence(struct vuctl *v, int argc, char **argv)
 {
     int rc = vuctl_need_client(v, true);

@@ -27,6 +27,9 @@ static int cmd_set(struct vuctl *v, int argc, char **argv)
     /* `set posting MODE` has no '=': never a variable named posting. */
     if (argc == 3 && !strcmp(name, "posting") && strcmp(argv[2], "="))
         return vuctl_set_posting(v, argv[2]);
+    /* Likewise `set wc on|off [REGION]`. */
+    if ((argc == 3 || argc == 4) && !strcmp(name, "wc") && strcmp(argv[2], "="))
+        return vuctl_set_wc(v, argv[2], argc == 4 ? argv[3] : NULL);
     if (!vuctl_var_name_ok(name, strlen(name)))
         return vuctl_fail(v, VUCTL_USAGE, EINVAL,
                           "bad variable name '%s': a name is a letter or "
@@ -36,8 +39,8 @@ static int cmd_set(struct vuctl *v, int argc, char **argv)
     if (strcmp(argv[2], "="))
         return vuctl_fail(v, VUCTL_USAGE, EINVAL,
                           "expected '=' after '%s', got '%s' (usage: set "
-                          "NAME = COMMAND [ARGS...], set NAME = NUMBER, or "
-                          "set posting MODE)",
+                          "NAME = COMMAND [ARGS...], set NAME = NUMBER, "
+                          "set posting MODE or set wc on|off [REGION])",
                           name, argv[2]);
     if (argc < 4)
         return vuctl_fail(v, VUCTL_USAGE, EINVAL,
@@ -282,8 +285,10 @@ static int cmd_sleep(struct vuctl *v, int argc, char **argv)
 static const struct vuctl_cmd script_cmds[] = {
     {
         .name = "set",
-        .args = "{NAME = {COMMAND [ARGS...] | NUMBER} | posting MODE}",
-        .summary = "store a value in a variable, or set the posting policy",
+        .args = "{NAME = {COMMAND [ARGS...] | NUMBER} | posting MODE | wc "
+                "on|off [REGION]}",
+        .summary = "store a value in a variable, or set posting or write "
+                   "combining",
         .help = "Run COMMAND for the value it produces, printing nothing,\n"
                 "and store it in the variable NAME; or store NUMBER. A\n"
                 "command's help says which value it produces; one that\n"
@@ -300,12 +305,20 @@ static const struct vuctl_cmd script_cmds[] = {
                 "another way: mapped access, interrupts, DMA reads) or\n"
                 "posted (memory BAR writes are posted, and ordering is up\n"
                 "to you: see fence). A stricter policy fences first.\n"
-                "'set posting = ...' is a variable named posting.\n",
+                "'set posting = ...' is a variable named posting.\n"
+                "'set wc on|off REGION' turns write combining on or off for\n"
+                "a region: posted writes to it merge while contiguous or\n"
+                "overlapping and leave as one REGION_WRITE before anything\n"
+                "ordered after them. Without REGION, 'on' restores libvuc's\n"
+                "default (prefetchable memory BARs, under the fenced and\n"
+                "posted policies) and 'off' turns it off everywhere. info\n"
+                "shows which regions combine.\n",
         .example = "set magic = peek BAR0 0\n"
                    "set buf = dma alloc 4k\n"
                    "set n = 16\n"
                    "poke BAR0 0x10 $magic\n"
-                   "set posting fenced\n",
+                   "set posting fenced\n"
+                   "set wc on BAR2\n",
         .fn = cmd_set,
         .min_args = 2,
         .max_args = VUCTL_ANY_ARGS,

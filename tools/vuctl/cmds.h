@@ -80,5 +80,7 @@ const char *vuctl_cmd_fullname(const struct vuctl_cmd *c, char *buf,
 
 /* `set posting MODE`, in cmd_dev.c, for cmd_script.c's set. */
 int vuctl_set_posting(struct vuctl *v, const char *mode);
+/* `set wc on|off [REGION]` (region NULL: every region), in cmd_dev.c. */
+int vuctl_set_wc(struct vuctl *v, const char *mode, const char *region);
 
 #endif /* VUCTL_CMDS_H */

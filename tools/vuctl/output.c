@@ -178,6 +178,36 @@ static json_t *posting_json(struct vuctl *v)
                      json_u64(st.doorbells), "fences", json_u64(st.fences));
 }
 
+/* The regions whose posted writes combine now, and what combining did. */
+static json_t *wc_json(struct vuctl *v)
+{
+    struct vuc_wc_stats st;
+    json_t *regions = json_array();
+
+    for (uint32_t i = 0; i < vuc_get_device_info(v->client)->num_regions; i++)
+        if (vuc_write_combines(v->client, i))
+            json_array_append_new(regions, json_integer(i));
+    vuc_get_wc_stats(v->client, &st);
+    return json_pack("{s:o,s:o,s:o}", "regions", regions, "writes",
+                     json_u64(st.writes), "flushes", json_u64(st.flushes));
+}
+
+static void wc_text(struct vuctl *v)
+{
+    struct vuc_wc_stats st;
+    bool any = false;
+
+    printf("write combining    ");
+    for (uint32_t i = 0; i < vuc_get_device_info(v->client)->num_regions; i++)
+        if (vuc_write_combines(v->client, i)) {
+            printf(" %s", vuc_region_name(i));
+            any = true;
+        }
+    vuc_get_wc_stats(v->client, &st);
+    printf("%s (%" PRIu64 " writes combined into %" PRIu64 ")\n",
+           any ? "" : " none", st.writes, st.flushes);
+}
+
 static void posting_text(struct vuctl *v)
 {
     struct vuc_posting_stats st;
@@ -221,6 +251,8 @@ void out_info(struct vuctl *v)
         if (o)
             json_object_set_new(o, "posting", posting_json(v));
         if (o)
+            json_object_set_new(o, "write_combining", wc_json(v));
+        if (o)
             json_object_set_new(
                 o, "dirty",
                 json_pack("{s:s,s:o}", "mode",
@@ -261,6 +293,7 @@ void out_info(struct vuctl *v)
                           : "no (not asked for)");
     printf("dma_noshare         %s\n", v->noshare ? "yes" : "no");
     posting_text(v);
+    wc_text(v);
     if (vuc_dirty_get_mode(v->client) == VUC_DIRTY_OFF)
         printf("dirty logging       off\n");
     else

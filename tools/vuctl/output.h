@@ -72,6 +72,8 @@ void out_irq_count(struct vuctl *v, uint32_t index, uint32_t vector,
 /* A command that only did something: reset, fence, dirty stop. */
 void out_done(struct vuctl *v, const char *cmd);
 void out_posting(struct vuctl *v, int policy);
+/* `set wc`: mode "on" or "off", region -1 for every region. */
+void out_wc(struct vuctl *v, const char *mode, int64_t region);
 void out_posted_safe(struct vuctl *v, uint32_t region, uint64_t offset,
                      uint64_t len);
 void out_dirty_start(struct vuctl *v);

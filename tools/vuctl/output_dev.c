@@ -64,6 +64,13 @@ void out_posting(struct vuctl *v, int policy)
                        vuctl_posting_name(policy)));
 }
 
+void out_wc(struct vuctl *v, const char *mode, int64_t region)
+{
+    if (v->json)
+        emit(json_pack("{s:s,s:s,s:o}", "cmd", "set", "wc", mode, "region",
+                       region < 0 ? json_null() : json_integer(region)));
+}
+
 void out_posted_safe(struct vuctl *v, uint32_t region, uint64_t offset,
                      uint64_t len)
 {
