@@ -226,6 +226,45 @@ void vuc_get_wc_stats(const struct vuc_client *client, struct vuc_wc_stats *out)
     *out = client->wc.stats;
 }
 
+static void wc_kick(evutil_socket_t fd, short what, void *arg)
+{
+    struct vuc_client *c = arg;
+
+    (void)fd;
+    (void)what;
+    vuc_enter(c);
+    /* A failure is kept for the next fence (wc_lost), as every flush's. */
+    (void)vuc_wc_flush(c);
+    vuc_leave(c);
+}
+
+/*
+ * A turn that completed a blocking call keeps the buffer, so that the
+ * caller's next writes join it. But the caller may go on to wait in its
+ * own event loop, say for the interrupt these writes make the device
+ * raise: the buffer must then leave as that loop runs, or it waits for
+ * ever. Returns 0, or a flush's result when the event cannot be made.
+ */
+static int wc_hold_for_caller(struct vuc_client *c)
+{
+    if (c->wc.kick == NULL) {
+        c->wc.kick = event_new(c->base, -1, 0, wc_kick, c);
+        if (c->wc.kick == NULL) {
+            return vuc_wc_flush(c);
+        }
+    }
+    event_active(c->wc.kick, 0, 0);
+    return 0;
+}
+
+static void wc_release(struct vuc_client *c)
+{
+    if (c->wc.kick != NULL) {
+        event_free(c->wc.kick);
+        c->wc.kick = NULL;
+    }
+}
+
 static int wc_flush_point(struct vuc_client *c, enum vuc_flush_point why)
 {
     /* A turn that completed a blocking call: its caller goes on. */
@@ -240,8 +279,11 @@ static int wc_flush_point(struct vuc_client *c, enum vuc_flush_point why)
     case VUC_FLUSH_WRITABLE:
         return 0; /* a drained socket is no reason to stop combining */
     case VUC_FLUSH_DISPATCH:
-        if (c->corked > 0 || sync_turn) {
-            return 0; /* the caller's uncork, or next call, sends it */
+        if (c->corked > 0) {
+            return 0; /* the caller's uncork sends it */
+        }
+        if (sync_turn) {
+            return wc_hold_for_caller(c);
         }
         break;
     case VUC_FLUSH_UNCORK:
@@ -276,4 +318,5 @@ const struct vuc_feature vuc_wcomb_feature = {
     .before_send = vuc_wc_flush,
     .flush = wc_flush_point,
     .conn_lost = wc_conn_lost,
+    .release = wc_release,
 };

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <event2/event.h>
+
 #include <vuc/vuc.h>
 
 #include "conn.h"
@@ -36,6 +38,9 @@ struct vuc_wc_state {
     uint32_t limit;               /* vuc_set_wc_limit(); 0: the maximum */
     struct vuc_wc_stats stats;
     struct vuc_wc_buf buf; /* preallocated: no allocation per access */
+    /* Sends a buffer kept for a blocking caller when a loop runs next
+     * (made at first need, freed with the client). */
+    struct event *kick;
 };
 
 /* ---- wcomb.c ------------------------------------------------------------- */

@@ -251,6 +251,26 @@ static void test_loop_turn_and_uncork_flush(void **state)
     assert_int_equal(read32(f->c, BAR2, 0x804), 2);
 }
 
+static void test_blocking_writes_leave_when_the_callers_loop_runs(void **state)
+{
+    struct fx *f = *state;
+    f->c = open_client(f, VUC_POSTING_POSTED);
+    struct vuc_wc_stats st;
+    /* Blocking writes keep combining from one call to the next... */
+    write32(f->c, BAR2, 0x900, 1);
+    write32(f->c, BAR2, 0x904, 2);
+    vuc_get_wc_stats(f->c, &st);
+    assert_int_equal(st.flushes, 0);
+    /* ...but a caller that then waits in its own loop (for an interrupt
+     * those writes make the device raise, say) must not wait for ever:
+     * the first turn of its loop sends them. */
+    assert_int_equal(event_base_loop(f->base, EVLOOP_NONBLOCK), 0);
+    vuc_get_wc_stats(f->c, &st);
+    assert_int_equal(st.flushes, 1);
+    assert_int_equal(st.writes, 2);
+    assert_int_equal(read32(f->c, BAR2, 0x904), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +283,7 @@ int main(void)
         T(test_strict_and_caller_choice),
         T(test_size_limit_starts_a_new_buffer),
         T(test_loop_turn_and_uncork_flush),
+        T(test_blocking_writes_leave_when_the_callers_loop_runs),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
