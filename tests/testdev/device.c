@@ -1,365 +1,95 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The emulated device: its regions (BAR0 registers, BAR1 memory, config
- * space), DEVICE_GET_INFO, DEVICE_GET_REGION_INFO, REGION_READ/WRITE,
- * REGION_WRITE_MULTI, DEVICE_RESET and the log of BAR0 writes kept in
- * BAR1's last page.
+ * The device as the protocol sees it, whatever the personality: power-on
+ * and reset, DEVICE_GET_INFO, DEVICE_GET_REGION_INFO, REGION_READ/WRITE,
+ * REGION_WRITE_MULTI, DEVICE_RESET, deferred work and the test quirks.
+ * Every check a request needs is made here, before a personality's op is
+ * called, so that each device gets them right by construction.
  *
- * Reset semantics: DEVICE_RESET returns BAR0 (every register, the MSI-X
- * table and the plain memory) and config space to their power-on values,
- * like a PCI function-level reset. BAR1 keeps its contents: it stands for
- * device memory whose contents a reset does not define, clients may have it
- * mapped, and keeping it lets a test tell a reset from a reconnection. Its
- * last page is the exception: it is the write log, which a reset clears so
- * that a test can start counting from a known point.
- * DMA maps and IRQ eventfds belong to the client and are untouched, and so
- * are the INTx mask and pending state, which are part of the client's
- * interrupt setup. The DMA engine and interrupt hook registers are BAR0
- * registers and return to 0 (the engine to IDLE). The migration state
- * machine returns to RUNNING, as a VFIO device reset makes it.
+ * Reset semantics: DEVICE_RESET returns config space and the personality's
+ * state (its reset op says which) to power-on values, like a PCI
+ * function-level reset. DMA maps and IRQ eventfds belong to the client
+ * and are untouched, and so are the INTx mask and pending state, which
+ * are part of the client's interrupt setup. The migration state machine
+ * returns to RUNNING, as a VFIO device reset makes it.
  */
-#include <endian.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "testdev.h"
 
-struct region_desc {
-    uint64_t size;
-    uint32_t flags;
-};
-
-#define RW (VFIO_USER_REGION_INFO_FLAG_READ | VFIO_USER_REGION_INFO_FLAG_WRITE)
-
-/* Indexes not listed (BAR2-5, ROM, VGA) are absent: size 0, flags 0. */
-static const struct region_desc regions[VFIO_USER_PCI_NUM_REGIONS] = {
-    [VFIO_USER_PCI_BAR0_REGION_INDEX] = {TESTDEV_BAR0_SIZE, RW},
-    [VFIO_USER_PCI_BAR1_REGION_INDEX] = {TESTDEV_BAR1_SIZE, RW},
-    [VFIO_USER_PCI_CONFIG_REGION_INDEX] = {TESTDEV_CONFIG_SIZE, RW},
-};
-
-/* Full BAR1 region info: the structure and one sparse mmap capability. */
-struct bar1_info {
-    struct vfio_user_region_info info;
-    struct vfio_user_info_cap_header cap;
-    struct vfio_user_region_info_cap_sparse_mmap sparse;
-    struct vfio_user_region_sparse_mmap_area area;
-} __attribute__((packed));
-
-/* testdev_regs.h is what tests see; it must describe this device. */
-_Static_assert(TESTDEV_NUM_REGIONS == VFIO_USER_PCI_NUM_REGIONS,
-               "region count in testdev_regs.h");
-_Static_assert(TESTDEV_BAR1_MMAP_OFFSET % TD_PAGE_SIZE == 0,
-               "BAR1 sparse area must be mmap()able");
-/* The log must be visible through a client's mapping, fill its page
- * exactly and keep LOG_COUNT naturally aligned for atomic stores. */
-_Static_assert(TESTDEV_LOG_OFFSET >= TESTDEV_BAR1_MMAP_OFFSET &&
-                   TESTDEV_LOG_OFFSET + TESTDEV_LOG_SIZE == TESTDEV_BAR1_SIZE,
-               "the write log is BAR1's last mmap()able page");
-_Static_assert(TESTDEV_LOG_OFFSET % TD_PAGE_SIZE == 0 &&
-                   TESTDEV_LOG_SIZE == TD_PAGE_SIZE,
-               "the write log is one page");
-_Static_assert(TESTDEV_LOG_ENTRY(TESTDEV_LOG_RING) ==
-                   TESTDEV_LOG_OFFSET + TESTDEV_LOG_SIZE,
-               "the log's entries fill its page");
-_Static_assert(TESTDEV_LOG_COUNT % 4 == 0, "LOG_COUNT alignment");
-
-uint64_t dev_region_size(uint32_t index)
+int device_init(struct testdev *td)
 {
-    return index < VFIO_USER_PCI_NUM_REGIONS ? regions[index].size : 0;
-}
+    uint32_t i;
+    int rc;
 
-int dev_init(struct td_device *dev)
-{
-    memset(dev, 0, sizeof(*dev));
-    dev->bar1_fd =
-        memfd_create("vuc-testdev-bar1", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (dev->bar1_fd < 0) {
-        td_log("memfd_create: %s", strerror(errno));
-        return -1;
+    for (i = 0; i < VFIO_USER_PCI_NUM_IRQS; i++)
+        if (td->pers->irqs[i].count > TD_IRQ_MAX_VECTORS) {
+            td_log("device %s: %s has %u vectors, more than the %u this "
+                   "server keeps",
+                   td->pers->name, irq_name(i), td->pers->irqs[i].count,
+                   TD_IRQ_MAX_VECTORS);
+            return -EINVAL;
+        }
+    if (td->pers->nioeventfds > TD_MAX_IOEVENTFDS) {
+        td_log("device %s: %zu ioeventfds, more than the %u this server "
+               "keeps",
+               td->pers->name, td->pers->nioeventfds, TD_MAX_IOEVENTFDS);
+        return -EINVAL;
     }
-    /* Clients get this fd: sealing its size means no client can truncate
-     * it under our mapping and make us die of SIGBUS. */
-    if (ftruncate(dev->bar1_fd, TESTDEV_BAR1_SIZE) < 0 ||
-        fcntl(dev->bar1_fd, F_ADD_SEALS,
-              F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
-        td_log("preparing BAR1 memory: %s", strerror(errno));
-        close(dev->bar1_fd);
-        return -1;
-    }
-    dev->bar1 = mmap(NULL, TESTDEV_BAR1_SIZE, PROT_READ | PROT_WRITE,
-                     MAP_SHARED, dev->bar1_fd, 0);
-    if (dev->bar1 == MAP_FAILED) {
-        td_log("mapping BAR1 memory: %s", strerror(errno));
-        close(dev->bar1_fd);
-        return -1;
-    }
-    dev_reset(dev);
+    for (i = 0; i < VFIO_USER_PCI_NUM_REGIONS; i++)
+        td->regions[i] = (struct td_region){.mmap_fd = -1};
+    rc = td->pers->init(td);
+    if (rc < 0)
+        return rc;
+    td->regions[VFIO_USER_PCI_CONFIG_REGION_INDEX] = (struct td_region){
+        .size = TD_CONFIG_SIZE,
+        .flags =
+            VFIO_USER_REGION_INFO_FLAG_READ | VFIO_USER_REGION_INFO_FLAG_WRITE,
+        .mmap_fd = -1,
+    };
+    device_reset(td);
     return 0;
 }
 
-void dev_fini(struct td_device *dev)
+void device_fini(struct testdev *td)
 {
-    munmap(dev->bar1, TESTDEV_BAR1_SIZE);
-    close(dev->bar1_fd);
-    dev->bar1 = NULL;
-    dev->bar1_fd = -1;
+    if (td->pers->fini)
+        td->pers->fini(td);
 }
 
-/* ---- The write log (BAR1's last page) ------------------------------------ */
-
-static uint32_t *log_count_word(struct td_device *dev)
+void device_reset(struct testdev *td)
 {
-    return (uint32_t *)(void *)(dev->bar1 + TESTDEV_LOG_COUNT);
+    pci_reset(td);
+    td->pers->reset(td);
 }
 
-static void log_clear(struct td_device *dev)
+/* ---- Deferred work and quirks -------------------------------------------- */
+
+void td_defer(struct testdev *td, const char *what)
 {
-    /* The count first: a reader that sees 0 looks at no entry. */
-    dev->log_count = 0;
-    __atomic_store_n(log_count_word(dev), 0, __ATOMIC_RELEASE);
-    memset(dev->bar1 + TESTDEV_LOG_OFFSET, 0, TESTDEV_LOG_SIZE);
+    td->deferred = true;
+    td->deferred_what = what;
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
+int td_run_deferred(struct testdev *td)
 {
-    v = htole32(v);
-    memcpy(p, &v, sizeof(v));
+    if (!td->deferred)
+        return 0;
+    td->deferred = false;
+    return td->pers->run_deferred(td);
 }
 
-/*
- * The entry is complete before the count that publishes it is stored, with
- * release semantics, so a client that reads the count (acquire) through
- * its mapping and then the entries never sees a half-written one.
- */
-static void log_append(struct td_device *dev, uint32_t off, uint32_t count,
-                       const uint8_t *buf)
+void td_quirk_stall(struct testdev *td, uint32_t ms)
 {
-    uint8_t *e =
-        dev->bar1 + TESTDEV_LOG_ENTRY(dev->log_count % TESTDEV_LOG_RING);
-    uint8_t value[8] = {0};
-
-    memcpy(value, buf, count < sizeof(value) ? count : sizeof(value));
-    put_le32(e + TESTDEV_LOG_E_OFFSET, off);
-    put_le32(e + TESTDEV_LOG_E_COUNT, count);
-    memcpy(e + TESTDEV_LOG_E_VALUE, value, sizeof(value));
-    dev->log_count++;
-    __atomic_store_n(log_count_word(dev), htole32(dev->log_count),
-                     __ATOMIC_RELEASE);
+    td->stall_ms = ms;
 }
 
-void dev_reset(struct td_device *dev)
+void td_quirk_vanish(struct testdev *td)
 {
-    pci_init(&dev->pci);
-    memset(dev->bar0, 0, sizeof(dev->bar0));
-    dev->access_count = 0;
-    dev->last_write = 0;
-    dev->dmae = (struct td_dma_engine){.status = TESTDEV_DMA_STATUS_IDLE};
-    dev->irqh = (struct td_irq_hooks){.select = 0};
-    log_clear(dev);
-}
-
-/* ---- BAR0 registers ------------------------------------------------------ */
-
-/*
- * The registers with behaviour, in address order (a write that covers
- * several applies them in this order); every other BAR0 byte is plain
- * memory in dev->bar0. Accesses of any width and alignment are split into
- * bytes, so a register straddled by an access behaves the same as one hit
- * exactly.
- */
-enum reg_kind {
-    REG_RO, /* writes are dropped, as on hardware */
-    REG_RW, /* a partial write changes only the bytes written */
-    REG_WO, /* a command: the bytes not written count as 0 */
-};
-
-static const struct {
-    uint32_t off;
-    enum reg_kind kind;
-} special_regs[] = {
-    {TESTDEV_REG_MAGIC, REG_RO},          {TESTDEV_REG_VERSION, REG_RO},
-    {TESTDEV_REG_ACCESS_COUNT, REG_RO},   {TESTDEV_REG_LAST_WRITE, REG_RO},
-    {TESTDEV_REG_STALL_MS, REG_WO},       {TESTDEV_REG_CRASH, REG_WO},
-    {TESTDEV_REG_DMA_SRC_LO, REG_RW},     {TESTDEV_REG_DMA_SRC_HI, REG_RW},
-    {TESTDEV_REG_DMA_DST_LO, REG_RW},     {TESTDEV_REG_DMA_DST_HI, REG_RW},
-    {TESTDEV_REG_DMA_LEN, REG_RW},        {TESTDEV_REG_DMA_CTRL, REG_RW},
-    {TESTDEV_REG_DMA_STATUS, REG_RO},     {TESTDEV_REG_DMA_ERRNO, REG_RO},
-    {TESTDEV_REG_DMA_DONE_COUNT, REG_RO}, {TESTDEV_REG_DOORBELL_COUNT, REG_RO},
-    {TESTDEV_REG_IRQ_SELECT, REG_RW},     {TESTDEV_REG_IRQ_FIRE, REG_WO},
-    {TESTDEV_REG_IRQ_DELIVERED, REG_RO},
-};
-#define NUM_SPECIAL (sizeof(special_regs) / sizeof(special_regs[0]))
-
-static uint32_t special_read(const struct td_device *dev, uint32_t reg)
-{
-    switch (reg) {
-    case TESTDEV_REG_MAGIC:
-        return TESTDEV_MAGIC;
-    case TESTDEV_REG_VERSION:
-        return TESTDEV_VERSION;
-    case TESTDEV_REG_ACCESS_COUNT:
-        return dev->access_count;
-    case TESTDEV_REG_LAST_WRITE:
-        return dev->last_write;
-    case TESTDEV_REG_DMA_SRC_LO:
-        return dev->dmae.src_lo;
-    case TESTDEV_REG_DMA_SRC_HI:
-        return dev->dmae.src_hi;
-    case TESTDEV_REG_DMA_DST_LO:
-        return dev->dmae.dst_lo;
-    case TESTDEV_REG_DMA_DST_HI:
-        return dev->dmae.dst_hi;
-    case TESTDEV_REG_DMA_LEN:
-        return dev->dmae.len;
-    case TESTDEV_REG_DMA_CTRL:
-        return dev->dmae.ctrl;
-    case TESTDEV_REG_DMA_STATUS:
-        return dev->dmae.status;
-    case TESTDEV_REG_DMA_ERRNO:
-        return dev->dmae.err;
-    case TESTDEV_REG_DMA_DONE_COUNT:
-        return dev->dmae.done_count;
-    case TESTDEV_REG_DOORBELL_COUNT:
-        return dev->dmae.doorbells;
-    case TESTDEV_REG_IRQ_SELECT:
-        return dev->irqh.select;
-    case TESTDEV_REG_IRQ_FIRE:
-        return dev->irqh.fired;
-    case TESTDEV_REG_IRQ_DELIVERED:
-        return dev->irqh.delivered;
-    default:
-        return 0; /* write-only registers */
-    }
-}
-
-static void special_write(struct testdev *td, uint32_t reg, uint32_t v)
-{
-    struct td_device *dev = &td->dev;
-    struct td_dma_engine *e = &dev->dmae;
-
-    switch (reg) {
-    case TESTDEV_REG_STALL_MS:
-        dev->stall_ms = v > TESTDEV_STALL_MS_MAX ? TESTDEV_STALL_MS_MAX : v;
-        break;
-    case TESTDEV_REG_CRASH:
-        if (v == TESTDEV_CRASH_MAGIC)
-            dev->crash = true;
-        break;
-    case TESTDEV_REG_DMA_SRC_LO:
-        e->src_lo = v;
-        break;
-    case TESTDEV_REG_DMA_SRC_HI:
-        e->src_hi = v;
-        break;
-    case TESTDEV_REG_DMA_DST_LO:
-        e->dst_lo = v;
-        break;
-    case TESTDEV_REG_DMA_DST_HI:
-        e->dst_hi = v;
-        break;
-    case TESTDEV_REG_DMA_LEN:
-        e->len = v;
-        break;
-    case TESTDEV_REG_DMA_CTRL:
-        e->ctrl = v & ~TESTDEV_DMA_CTRL_START;
-        /* proto.c runs the job once this write is answered. */
-        if (v & TESTDEV_DMA_CTRL_START)
-            e->start = true;
-        break;
-    case TESTDEV_REG_IRQ_SELECT:
-        dev->irqh.select = v;
-        break;
-    case TESTDEV_REG_IRQ_FIRE:
-        /* Fired before the reply, so the client finds every signal in its
-         * eventfd as soon as the write completes. A device that migration
-         * stopped raises nothing. */
-        if (v >= 1 && v <= TESTDEV_IRQ_FIRE_MAX && mig_running(td))
-            irq_fire_n(&td->irqs, &dev->irqh, dev->irqh.select >> 16,
-                       dev->irqh.select & 0xffffu, v);
-        break;
-    default:
-        break; /* read-only */
-    }
-}
-
-static uint32_t le32(const uint8_t b[4])
-{
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-           (uint32_t)b[3] << 24;
-}
-
-static void bar0_read(struct td_device *dev, uint32_t off, uint32_t count,
-                      uint8_t *buf)
-{
-    uint32_t end = off + count;
-    size_t i;
-
-    memcpy(buf, dev->bar0 + off, count);
-    for (i = 0; i < NUM_SPECIAL; i++) {
-        uint32_t reg = special_regs[i].off;
-        uint32_t val = special_read(dev, reg);
-        uint32_t a = off > reg ? off : reg;
-        uint32_t b = end < reg + 4 ? end : reg + 4;
-
-        for (; a < b; a++)
-            buf[a - off] = (uint8_t)(val >> (8 * (a - reg)));
-    }
-    /* Counted after the read, so the read returns the count before it. */
-    dev->access_count++;
-}
-
-static int special_index(uint32_t addr)
-{
-    size_t i;
-
-    for (i = 0; i < NUM_SPECIAL; i++)
-        if (addr >= special_regs[i].off && addr < special_regs[i].off + 4)
-            return (int)i;
-    return -1;
-}
-
-void dev_bar0_write(struct testdev *td, uint32_t off, uint32_t count,
-                    const uint8_t *buf)
-{
-    struct td_device *dev = &td->dev;
-    uint8_t staged[NUM_SPECIAL][4] = {{0}};
-    bool hit[NUM_SPECIAL] = {false};
-    uint8_t first[4] = {0};
-    uint32_t i;
-
-    for (i = 0; i < count; i++) {
-        uint32_t a = off + i;
-        int s = special_index(a);
-
-        if (s < 0) {
-            dev->bar0[a] = buf[i];
-            continue;
-        }
-        if (!hit[s] && special_regs[s].kind == REG_RW) {
-            uint32_t cur = special_read(dev, special_regs[s].off);
-            unsigned int k;
-
-            for (k = 0; k < 4; k++)
-                staged[s][k] = (uint8_t)(cur >> (8 * k));
-        }
-        staged[s][a - special_regs[s].off] = buf[i];
-        hit[s] = true;
-    }
-    memcpy(first, buf, count < 4 ? count : 4);
-    dev->last_write = le32(first);
-    dev->access_count++;
-    /* Logged before the side effects, so that whatever a side effect lets
-     * the client observe (an interrupt) comes after the entry. */
-    log_append(dev, off, count, buf);
-
-    for (i = 0; i < NUM_SPECIAL; i++)
-        if (hit[i] && special_regs[i].kind != REG_RO)
-            special_write(td, special_regs[i].off, le32(staged[i]));
+    td->vanish = true;
 }
 
 /* ---- Region access ------------------------------------------------------- */
@@ -371,12 +101,12 @@ static int check_access(const struct testdev *td,
 {
     uint32_t need = write ? VFIO_USER_REGION_INFO_FLAG_WRITE
                           : VFIO_USER_REGION_INFO_FLAG_READ;
-    const struct region_desc *rd;
+    const struct td_region *rd;
 
     if (a->region >= VFIO_USER_PCI_NUM_REGIONS)
         return td_fail(EINVAL, "%s: region %u does not exist (%u regions)", cmd,
                        a->region, VFIO_USER_PCI_NUM_REGIONS);
-    rd = &regions[a->region];
+    rd = &td->regions[a->region];
     if (!(rd->flags & need))
         return td_fail(EINVAL, "%s: region %u is not %s", cmd, a->region,
                        write ? "writable" : "readable");
@@ -392,14 +122,9 @@ static int check_access(const struct testdev *td,
                        cmd, (unsigned long long)a->offset, a->count, a->region,
                        (unsigned long long)rd->size);
     /* Only after the bounds: offset + count cannot wrap here. */
-    if (write && a->region == VFIO_USER_PCI_BAR0_REGION_INDEX &&
-        a->offset < TESTDEV_REG_REJECT + 4 &&
-        a->offset + a->count > TESTDEV_REG_REJECT)
-        return td_fail(TESTDEV_REJECT_ERRNO,
-                       "%s: [0x%llx, +%u) touches the REJECT register "
-                       "(0x%x), refused on purpose",
-                       cmd, (unsigned long long)a->offset, a->count,
-                       TESTDEV_REG_REJECT);
+    if (write && a->region != VFIO_USER_PCI_CONFIG_REGION_INDEX &&
+        td->pers->write_check)
+        return td->pers->write_check((struct testdev *)td, a, cmd);
     return 0;
 }
 
@@ -408,29 +133,15 @@ static void region_access(struct testdev *td,
                           const struct vfio_user_region_access *a, uint8_t *buf,
                           bool write)
 {
-    struct td_device *dev = &td->dev;
-    uint32_t off = (uint32_t)a->offset;
-
-    switch (a->region) {
-    case VFIO_USER_PCI_BAR0_REGION_INDEX:
+    if (a->region == VFIO_USER_PCI_CONFIG_REGION_INDEX) {
         if (write)
-            dev_bar0_write(td, off, a->count, buf);
+            pci_write(&td->pci, (uint32_t)a->offset, a->count, buf);
         else
-            bar0_read(dev, off, a->count, buf);
-        break;
-    case VFIO_USER_PCI_BAR1_REGION_INDEX:
-        /* The same memory the client may have mmap()ed. */
-        if (write)
-            memcpy(dev->bar1 + off, buf, a->count);
-        else
-            memcpy(buf, dev->bar1 + off, a->count);
-        break;
-    case VFIO_USER_PCI_CONFIG_REGION_INDEX:
-        if (write)
-            pci_write(&dev->pci, off, a->count, buf);
-        else
-            pci_read(&dev->pci, off, a->count, buf);
-        break;
+            pci_read(&td->pci, (uint32_t)a->offset, a->count, buf);
+    } else if (write) {
+        td->pers->region_write(td, a->region, a->offset, a->count, buf);
+    } else {
+        td->pers->region_read(td, a->region, a->offset, a->count, buf);
     }
 }
 
@@ -478,15 +189,15 @@ int handle_region_write(struct testdev *td, struct td_msg *m,
         return err;
     region_access(td, &a, m->data + sizeof(a), true);
 
-    if (td->dev.crash) {
-        /* No reply, and so no doorbell job either: the connection ends. */
-        td->dev.crash = false;
-        td->dev.dmae.start = false;
+    if (td->vanish) {
+        /* No reply, and so no deferred work either: the connection ends. */
+        td->vanish = false;
+        td->deferred = false;
         r->vanish = true;
         return 0;
     }
-    if (td->dev.dmae.start)
-        td_note("DMA doorbell: the job runs after this reply");
+    if (td->deferred)
+        td_note("%s: runs after this reply", td->deferred_what);
     memcpy(td_reply_alloc(r, sizeof(a)), &a, sizeof(a));
     return 0;
 }
@@ -565,14 +276,15 @@ int handle_region_write_multi(struct testdev *td, struct td_msg *m,
         struct vfio_user_write_multi_entry e;
         struct vfio_user_region_access a;
 
-        /* A doorbell in an earlier entry runs its job before this one, as
-         * it would between two REGION_WRITEs; the last entry's job runs
-         * after the reply, like a REGION_WRITE's. */
-        if (td->dev.dmae.start) {
-            int rc = dmae_run(td);
+        /* Work an earlier entry deferred runs before this one, as it
+         * would between two REGION_WRITEs; the last entry's runs after the
+         * reply, like a REGION_WRITE's. */
+        if (td->deferred) {
+            int rc = td_run_deferred(td);
 
             if (rc < 0) {
-                td_note("the DMA job of entry %llu broke the connection; "
+                td_note("the deferred work of entry %llu broke the "
+                        "connection; "
                         "entries %llu.. not applied",
                         (unsigned long long)(i - 1), (unsigned long long)i);
                 r->vanish = true;
@@ -588,9 +300,9 @@ int handle_region_write_multi(struct testdev *td, struct td_msg *m,
             .count = e.count,
         };
         region_access(td, &a, e.data, true);
-        if (td->dev.crash) {
-            td->dev.crash = false;
-            td->dev.dmae.start = false;
+        if (td->vanish) {
+            td->vanish = false;
+            td->deferred = false;
             td_note("entry %llu crashed the device; entries after it not "
                     "applied",
                     (unsigned long long)i);
@@ -598,9 +310,9 @@ int handle_region_write_multi(struct testdev *td, struct td_msg *m,
             return 0;
         }
     }
-    if (td->dev.dmae.start)
-        td_note("DMA doorbell in the last entry: the job runs after this "
-                "reply");
+    if (td->deferred)
+        td_note("%s in the last entry: runs after this reply",
+                td->deferred_what);
     out = td_reply_alloc(r, sizeof(*out));
     out->wr_cnt = wr_cnt;
     return 0;
@@ -630,20 +342,31 @@ int handle_device_get_info(struct testdev *td, struct td_msg *m,
 
     info = td_reply_alloc(r, sizeof(*info));
     info->argsz = sizeof(*info);
-    info->flags = VFIO_USER_DEVICE_FLAGS_PCI;
-    if (!td->opt.no_reset)
-        info->flags |= VFIO_USER_DEVICE_FLAGS_RESET;
+    info->flags = VFIO_USER_DEVICE_FLAGS_PCI |
+                  (td->pers->device_flags & VFIO_USER_DEVICE_FLAGS_RESET);
+    if (td->opt.no_reset)
+        info->flags &= ~(uint32_t)VFIO_USER_DEVICE_FLAGS_RESET;
     info->num_regions = VFIO_USER_PCI_NUM_REGIONS;
     info->num_irqs = VFIO_USER_PCI_NUM_IRQS;
     return 0;
 }
 
+/* Full region info: the structure and its sparse mmap capability. */
+struct full_info {
+    struct vfio_user_region_info info;
+    struct vfio_user_info_cap_header cap;
+    struct vfio_user_region_info_cap_sparse_mmap sparse;
+    struct vfio_user_region_sparse_mmap_area area[TD_MAX_SPARSE_AREAS];
+} __attribute__((packed));
+
 int handle_region_info(struct testdev *td, struct td_msg *m, struct td_reply *r)
 {
     struct vfio_user_region_info req;
-    struct bar1_info full;
+    struct full_info full;
+    const struct td_region *rg;
     size_t full_len = sizeof(full.info), reply_len;
     bool mappable;
+    uint32_t i;
 
     if (m->len != sizeof(req))
         return td_fail(EINVAL,
@@ -665,27 +388,31 @@ int handle_region_info(struct testdev *td, struct td_msg *m, struct td_reply *r)
                        "exist (%u regions)",
                        req.index, VFIO_USER_PCI_NUM_REGIONS);
 
-    /* A client that takes no fds cannot map anything: BAR1 is then offered
-     * as a trapped region rather than sending it an fd it did not allow. */
-    mappable = req.index == VFIO_USER_PCI_BAR1_REGION_INDEX &&
-               td->conn.peer_max_msg_fds >= 1;
+    /* A client that takes no fds cannot map anything: the region is then
+     * offered as a trapped one rather than sending an fd it did not allow. */
+    rg = &td->regions[req.index];
+    mappable = rg->mmap_fd >= 0 && td->conn.peer_max_msg_fds >= 1;
 
     memset(&full, 0, sizeof(full));
-    full.info.flags = regions[req.index].flags;
+    full.info.flags = rg->flags;
     full.info.index = req.index;
-    full.info.size = regions[req.index].size;
+    full.info.size = rg->size;
     if (mappable) {
-        full_len = sizeof(full);
-        full.info.flags |=
-            VFIO_USER_REGION_INFO_FLAG_MMAP | VFIO_USER_REGION_INFO_FLAG_CAPS;
+        full.info.flags |= VFIO_USER_REGION_INFO_FLAG_MMAP;
         full.info.offset = 0;
+        r->fds[0] = rg->mmap_fd;
+        r->nfds = 1;
+    }
+    if (mappable && rg->nareas) {
+        full_len = sizeof(full) -
+                   (TD_MAX_SPARSE_AREAS - rg->nareas) * sizeof(full.area[0]);
+        full.info.flags |= VFIO_USER_REGION_INFO_FLAG_CAPS;
         full.cap.id = VFIO_USER_REGION_INFO_CAP_SPARSE_MMAP;
         full.cap.version = 1;
         full.cap.next = 0;
-        full.sparse.nr_areas = 1;
-        full.area.offset = TESTDEV_BAR1_MMAP_OFFSET;
-        full.area.size = TESTDEV_BAR1_MMAP_SIZE;
-        r->fd = td->dev.bar1_fd;
+        full.sparse.nr_areas = rg->nareas;
+        for (i = 0; i < rg->nareas; i++)
+            full.area[i] = rg->areas[i];
     }
     full.info.argsz = (uint32_t)full_len;
     /* "Message sizes": when argsz is too small, the reply says in argsz how
@@ -714,7 +441,12 @@ int handle_device_reset(struct testdev *td, struct td_msg *m,
     if (td->opt.no_reset)
         return td_fail(ENOTSUP, "DEVICE_RESET: this device does not "
                                 "support reset (--no-reset)");
-    dev_reset(&td->dev);
+    if (!(td->pers->device_flags & VFIO_USER_DEVICE_FLAGS_RESET))
+        return td_fail(ENOTSUP,
+                       "DEVICE_RESET: device %s does not support "
+                       "reset",
+                       td->pers->name);
+    device_reset(td);
     /* As a VFIO device reset does: any migration data session ends and the
      * device runs again, which is also the one way out of ERROR. */
     if (td->mig.state != VFIO_USER_DEVICE_STATE_RUNNING)

@@ -24,7 +24,7 @@
 #define KNOWN_FLAGS (VFIO_USER_DEVICE_FEATURE_MASK | OP_GET | OP_SET | OP_PROBE)
 
 enum feature_group {
-    GROUP_MIGRATION, /* off with --no-migration */
+    GROUP_MIGRATION, /* off with --no-migration or a device without it */
     GROUP_LOGGING,   /* off with --no-dirty or --legacy-dirty */
 };
 
@@ -77,8 +77,7 @@ static const char *unavailable(const struct testdev *td,
                                const struct feature *f)
 {
     if (f->group == GROUP_MIGRATION)
-        return td->opt.no_migration ? "migration is off (--no-migration)"
-                                    : NULL;
+        return mig_unavailable(td);
     if (td->opt.no_dirty)
         return "dirty page logging is off (--no-dirty)";
     if (td->opt.legacy_dirty)

@@ -9,11 +9,11 @@
  * client's interrupt setup, so a disconnection clears them along with the
  * eventfds.
  *
- * The device raises interrupts in one place, irq_fire(): the BAR0 interrupt
- * hooks and the DMA engine's completion interrupt go through irq_fire_n(),
- * SET_IRQS ACTION_TRIGGER and the delivery of a pending INTx on UNMASK call
- * it directly, so masking, pending and automask behave the same whoever
- * raises the vector.
+ * The device raises interrupts in one place, irq_fire(): a personality's
+ * interrupts, SET_IRQS ACTION_TRIGGER and the delivery of a pending INTx on
+ * UNMASK all go through it, so masking, pending and automask behave the
+ * same whoever raises the vector. The indexes and their counts and flags
+ * are the personality's.
  */
 #include <errno.h>
 #include <poll.h>
@@ -23,42 +23,26 @@
 
 #include "testdev.h"
 
-#define INFO_EVENTFD VFIO_USER_IRQ_INFO_EVENTFD
 #define INFO_MASKABLE VFIO_USER_IRQ_INFO_MASKABLE
-
-static const struct {
-    uint32_t count;
-    uint32_t flags;
-} irq_desc[VFIO_USER_PCI_NUM_IRQS] = {
-    [VFIO_USER_PCI_INTX_IRQ_INDEX] = {TESTDEV_INTX_COUNT,
-                                      INFO_EVENTFD | INFO_MASKABLE |
-                                          VFIO_USER_IRQ_INFO_AUTOMASKED},
-    [VFIO_USER_PCI_MSI_IRQ_INDEX] = {TESTDEV_MSI_COUNT,
-                                     INFO_EVENTFD |
-                                         VFIO_USER_IRQ_INFO_NORESIZE},
-    [VFIO_USER_PCI_MSIX_IRQ_INDEX] = {TESTDEV_MSIX_COUNT,
-                                      INFO_EVENTFD |
-                                          VFIO_USER_IRQ_INFO_NORESIZE},
-    [VFIO_USER_PCI_ERR_IRQ_INDEX] = {TESTDEV_ERR_COUNT, INFO_EVENTFD},
-    [VFIO_USER_PCI_REQ_IRQ_INDEX] = {TESTDEV_REQ_COUNT, INFO_EVENTFD},
-};
-
-_Static_assert(TESTDEV_NUM_IRQS == VFIO_USER_PCI_NUM_IRQS,
-               "irq index count in testdev_regs.h");
 
 static const char *const irq_names[VFIO_USER_PCI_NUM_IRQS] = {
     "INTx", "MSI", "MSI-X", "ERR", "REQ",
 };
 
-void irq_init(struct td_irqs *irqs)
+const char *irq_name(uint32_t index)
+{
+    return index < VFIO_USER_PCI_NUM_IRQS ? irq_names[index] : "irq";
+}
+
+void irq_init(struct td_irqs *irqs, const struct td_irq_desc *desc)
 {
     uint32_t i, v;
 
     for (i = 0; i < VFIO_USER_PCI_NUM_IRQS; i++) {
         struct td_irq_index *idx = &irqs->index[i];
 
-        idx->count = irq_desc[i].count;
-        idx->info_flags = irq_desc[i].flags;
+        idx->count = desc[i].count;
+        idx->info_flags = desc[i].flags;
         for (v = 0; v < TD_IRQ_MAX_VECTORS; v++)
             idx->vec[v] = (struct td_irq_vector){.trigger_fd = -1};
     }
@@ -129,30 +113,6 @@ int irq_fire(struct td_irqs *irqs, uint32_t index, uint32_t vector)
     if (idx->info_flags & VFIO_USER_IRQ_INFO_AUTOMASKED)
         vec->masked = true;
     return 0;
-}
-
-void irq_fire_n(struct td_irqs *irqs, struct td_irq_hooks *hooks,
-                uint32_t index, uint32_t vector, uint32_t n)
-{
-    uint32_t i;
-
-    if (index >= VFIO_USER_PCI_NUM_IRQS || vector >= irqs->index[index].count) {
-        td_debug("interrupt hook: irq index %u vector %u does not exist; "
-                 "%u fires ignored",
-                 index, vector, n);
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        int rc = irq_fire(irqs, index, vector);
-
-        hooks->fired++;
-        if (rc == 0)
-            hooks->delivered++;
-        else if (rc < 0)
-            break; /* logged; the next write would fail the same way */
-    }
-    td_debug("%s vector %u: %u of %u fires performed (%u delivered in all)",
-             irq_names[index], vector, i < n ? i + 1 : n, n, hooks->delivered);
 }
 
 int handle_irq_info(struct testdev *td, struct td_msg *m, struct td_reply *r)

@@ -117,6 +117,24 @@ int td_wait_fds(struct pollfd *pfd, nfds_t n)
     return wait_until(pfd, n, NULL);
 }
 
+uint64_t td_now_ns(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+int td_wait_fds_until(struct pollfd *pfd, nfds_t n, uint64_t deadline_ns)
+{
+    struct timespec deadline = {
+        .tv_sec = (time_t)(deadline_ns / 1000000000u),
+        .tv_nsec = (long)(deadline_ns % 1000000000u),
+    };
+
+    return wait_until(pfd, n, deadline_ns == UINT64_MAX ? NULL : &deadline);
+}
+
 int td_sleep_ms(unsigned int ms, int watch_fd)
 {
     /* POLLRDHUP alone: data the peer pipelines must not end the sleep. */
@@ -142,10 +160,11 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: vuc-testdev (--socket-path=PATH | --fd=N) [options]\n"
             "\n"
-            "A vfio-user test device server (a PCI device with a register\n"
-            "BAR, a memory BAR, a DMA engine and MSI/MSI-X/INTx "
-            "interrupts).\n"
+            "A vfio-user test device server: one server core and several\n"
+            "devices (personalities), chosen with --device.\n"
             "\n"
+            "  --device=NAME            the device to serve (default %s);\n"
+            "                           --device=help lists them\n"
             "  --socket-path=PATH       listen on a new UNIX socket at PATH "
             "and serve\n"
             "                           clients one after another\n"
@@ -180,9 +199,13 @@ static void usage(FILE *out)
             "instead of\n"
             "                           the DMA logging features\n"
             "  -v, --verbose            log every message handled\n"
-            "  -h, --help               show this help\n",
-            TESTDEV_DEFAULT_MAX_DATA_XFER_SIZE, TESTDEV_DEFAULT_MAX_MSG_FDS,
-            TD_FDS_CAP, TESTDEV_DEFAULT_MAX_DMA_MAPS);
+            "  -h, --help               show this help\n"
+            "\n"
+            "Devices and their own options:\n",
+            td_personality_default()->name, TESTDEV_DEFAULT_MAX_DATA_XFER_SIZE,
+            TESTDEV_DEFAULT_MAX_MSG_FDS, TD_FDS_CAP,
+            TESTDEV_DEFAULT_MAX_DMA_MAPS);
+    td_personality_list(out, true);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -198,23 +221,68 @@ usage_error(const char *fmt, ...)
     exit(EXIT_USAGE);
 }
 
-/* Decimal or 0x-hex, the whole string, within [min, max]. */
-static uint64_t parse_number(const char *opt, const char *s, uint64_t min,
-                             uint64_t max)
+int td_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
 {
-    unsigned long long v;
+    unsigned long long n;
     char *end;
 
     if (*s == '\0' || *s == '-' || *s == '+')
-        usage_error("--%s: '%s' is not a number", opt, s);
+        return EINVAL;
     errno = 0;
-    v = strtoull(s, &end, 0);
+    n = strtoull(s, &end, 0);
     if (errno || *end != '\0')
+        return EINVAL;
+    *v = n;
+    return n < min || n > max ? ERANGE : 0;
+}
+
+/* td_parse_u64(), or a usage error naming --@p opt. */
+static uint64_t parse_number(const char *opt, const char *s, uint64_t min,
+                             uint64_t max)
+{
+    uint64_t v = 0;
+    int err = td_parse_u64(s, min, max, &v);
+
+    if (err == EINVAL)
         usage_error("--%s: '%s' is not a number", opt, s);
-    if (v < min || v > max)
-        usage_error("--%s: %llu is out of range [%llu, %llu]", opt, v,
-                    (unsigned long long)min, (unsigned long long)max);
+    if (err)
+        usage_error("--%s: %llu is out of range [%llu, %llu]", opt,
+                    (unsigned long long)v, (unsigned long long)min,
+                    (unsigned long long)max);
     return v;
+}
+
+/*
+ * --device is found before the other options are parsed, because the
+ * device's own options join the table getopt reads and their values are
+ * kept in its state.
+ */
+static const struct td_personality *find_device(int argc, char **argv)
+{
+    const char *name = NULL;
+    const struct td_personality *p;
+    char names[256];
+    int i;
+
+    for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strncmp(argv[i], "--device=", 9) == 0)
+            name = argv[i] + 9;
+        else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc)
+            name = argv[++i];
+    }
+    if (!name)
+        return td_personality_default();
+    if (strcmp(name, "help") == 0) {
+        printf("Devices (--device=NAME):\n");
+        td_personality_list(stdout, false);
+        exit(0);
+    }
+    p = td_personality_find(name);
+    if (!p) {
+        td_personality_names(names, sizeof(names));
+        usage_error("--device: unknown device '%s' (choices: %s)", name, names);
+    }
+    return p;
 }
 
 enum {
@@ -233,11 +301,15 @@ enum {
     OPT_NO_PRE_COPY,
     OPT_NO_DIRTY,
     OPT_LEGACY_DIRTY,
+    OPT_DEVICE,
+    OPT_PERSONALITY, /* + the index in the personality's options[] */
 };
 
-static void parse_options(int argc, char **argv, struct td_options *opt)
+#define NUM_CORE_OPTS 18u /* longopts of the core, the terminator aside */
+
+static void parse_options(int argc, char **argv, struct testdev *td)
 {
-    static const struct option longopts[] = {
+    static const struct option core_opts[NUM_CORE_OPTS] = {
         {"socket-path", required_argument, NULL, OPT_SOCKET_PATH},
         {"fd", required_argument, NULL, OPT_FD},
         {"max-data-xfer-size", required_argument, NULL, OPT_MAX_XFER},
@@ -254,11 +326,32 @@ static void parse_options(int argc, char **argv, struct td_options *opt)
         {"no-pre-copy", no_argument, NULL, OPT_NO_PRE_COPY},
         {"no-dirty", no_argument, NULL, OPT_NO_DIRTY},
         {"legacy-dirty", no_argument, NULL, OPT_LEGACY_DIRTY},
+        {"device", required_argument, NULL, OPT_DEVICE},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
     };
+    struct td_options *opt = &td->opt;
+    const struct td_personality *pers = find_device(argc, argv);
+    struct option *longopts;
+    bool device_seen = false;
+    size_t i;
     int c;
+
+    td->pers = pers;
+    td->dev = calloc(1, pers->state_size ? pers->state_size : 1);
+    longopts = calloc(NUM_CORE_OPTS + pers->noptions + 1, sizeof(*longopts));
+    if (!td->dev || !longopts) {
+        td_log("out of memory");
+        exit(1);
+    }
+    memcpy(longopts, core_opts, sizeof(core_opts));
+    for (i = 0; i < pers->noptions; i++)
+        longopts[NUM_CORE_OPTS + i] = (struct option){
+            pers->options[i].name,
+            pers->options[i].arg ? required_argument : no_argument,
+            NULL,
+            OPT_PERSONALITY + (int)i,
+        };
 
     *opt = (struct td_options){
         .fd = -1,
@@ -323,6 +416,15 @@ static void parse_options(int argc, char **argv, struct td_options *opt)
         case OPT_LEGACY_DIRTY:
             opt->legacy_dirty = true;
             break;
+        case OPT_DEVICE:
+            /* Chosen by find_device(), which saw only full spellings. */
+            if (device_seen)
+                usage_error("--device given twice");
+            device_seen = true;
+            if (td_personality_find(optarg) != pers)
+                usage_error("--device: spell it out in full as "
+                            "--device=NAME");
+            break;
         case 'v':
             td_verbose = true;
             break;
@@ -332,9 +434,16 @@ static void parse_options(int argc, char **argv, struct td_options *opt)
         case ':':
             usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
+            if (c >= OPT_PERSONALITY &&
+                (size_t)(c - OPT_PERSONALITY) < pers->noptions) {
+                if (pers->option(td, (size_t)(c - OPT_PERSONALITY), optarg))
+                    usage_error("%s", td_fail_reason());
+                break;
+            }
             usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
+    free(longopts);
     if (optind < argc)
         usage_error("unexpected argument '%s'", argv[optind]);
     if (!opt->socket_path && opt->fd < 0)
@@ -551,14 +660,14 @@ int main(int argc, char **argv)
     struct listener l = {.fd = -1};
     int status = 0;
 
-    parse_options(argc, argv, &td.opt);
+    parse_options(argc, argv, &td);
     setup_signals();
 
     if (td.opt.fd >= 0 && check_inherited_fd(td.opt.fd) < 0)
         return 1;
-    if (dev_init(&td.dev) < 0)
+    if (device_init(&td) < 0)
         return 1;
-    irq_init(&td.irqs);
+    irq_init(&td.irqs, td.pers->irqs);
     dma_init(&td.dma);
     mig_init(&td.mig);
 
@@ -594,6 +703,7 @@ int main(int argc, char **argv)
     dma_fini(&td.dma);
     irq_release_all(&td.irqs);
     mig_release(&td.mig);
-    dev_fini(&td.dev);
+    device_fini(&td);
+    free(td.dev);
     return status;
 }

@@ -20,9 +20,10 @@
  * its clients, but it is the stall the "Socket" section warns servers
  * about, so a client that serves DMA requests only when idle deadlocks.
  *
- * The doorbell ioeventfd (iofd.c) is the one input beside the sockets: the
- * serve loop waits on it with the main socket and takes its signals just
- * before it handles each message, never during a DMA job.
+ * Beside the sockets the serve loop waits on the personality's
+ * ioeventfds (iofd.c), whose signals it also takes just before it handles
+ * each message, and on the fds and timers of events.c; none of them is
+ * taken during a DMA request.
  *
  * No_reply is honoured for every command, failed ones included, unless
  * --reply-errors-on-noreply asks for the error replies of failed ones,
@@ -64,6 +65,11 @@ int td_fail(int err, const char *fmt, ...)
     vsnprintf(fail_reason, sizeof(fail_reason), fmt, ap);
     va_end(ap);
     return err;
+}
+
+const char *td_fail_reason(void)
+{
+    return fail_reason;
 }
 
 void td_note(const char *fmt, ...)
@@ -404,7 +410,7 @@ static int send_reply(int fd, const struct vfio_user_header *req, int err,
                       const struct td_reply *r)
 {
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(TD_REPLY_MAX_FDS * sizeof(int))];
         struct cmsghdr align;
     } ctrl;
     struct vfio_user_header h = {
@@ -415,7 +421,7 @@ static int send_reply(int fd, const struct vfio_user_header *req, int err,
     struct iovec iov[2];
     struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
     size_t plen = err ? 0 : r->len;
-    int send_fd = err ? -1 : r->fd;
+    size_t nfds = err ? 0 : r->nfds;
 
     if (err) {
         h.flags |= VFIO_USER_F_ERROR;
@@ -427,17 +433,17 @@ static int send_reply(int fd, const struct vfio_user_header *req, int err,
         .iov_base = r->data ? r->data : (void *)r->inline_buf,
         .iov_len = plen,
     };
-    if (send_fd >= 0) {
+    if (nfds) {
         struct cmsghdr *cmsg;
 
         memset(&ctrl, 0, sizeof(ctrl));
         mh.msg_control = ctrl.buf;
-        mh.msg_controllen = sizeof(ctrl.buf);
+        mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
         cmsg = CMSG_FIRSTHDR(&mh);
         cmsg->cmsg_level = SOL_SOCKET;
         cmsg->cmsg_type = SCM_RIGHTS;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cmsg), &send_fd, sizeof(int));
+        cmsg->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+        memcpy(CMSG_DATA(cmsg), r->fds, nfds * sizeof(int));
     }
 
     for (;;) {
@@ -757,18 +763,25 @@ static void log_result(const struct td_msg *m, int err,
     } else if (!r->silent) {
         td_debug("id %u %s (%zu bytes, %zu fds): ok, %zu bytes%s%s%s%s%s",
                  m->hdr.msg_id, name, m->len, m->nfds, r->len,
-                 r->fd >= 0 ? " + fd" : "", noreply,
-                 r->vanish ? ", vanishing without a reply" : "",
+                 r->nfds == 1 ? " + fd"
+                 : r->nfds    ? " + fds"
+                              : "",
+                 noreply, r->vanish ? ", vanishing without a reply" : "",
                  note[0] ? ": " : "", note);
     }
 }
 
+/* Room in the serve loop's poll for the main socket, every ioeventfd and
+ * every watched fd. */
+#define TD_POLL_MAX (1 + TD_MAX_IOEVENTFDS + TD_MAX_WATCHES)
+
 /*
  * The next client message to handle: those a DMA job queued come first, in
  * the order they arrived, then the main socket.
- * @return 1 with the message in @p m, 2 when the doorbell eventfd was
- * signalled while no whole message was waiting, 0 when the client left (or
- * must be dropped, already logged), or -EINTR on stop.
+ * @return 1 with the message in @p m, 2 when an ioeventfd was signalled, a
+ * watched fd became readable or a timer came due while no whole message
+ * was waiting, 0 when the client left (or must be dropped, already
+ * logged), or -EINTR on stop.
  */
 static int next_msg(struct testdev *td, struct td_msg *m)
 {
@@ -776,12 +789,12 @@ static int next_msg(struct testdev *td, struct td_msg *m)
 
     if (queue_pop(c, m))
         return 1;
+    /* Events first, so a client that never pauses cannot starve them. */
+    if (events_ready(td))
+        return 2;
     for (;;) {
-        struct pollfd pfd[2] = {
-            {.fd = c->fd, .events = POLLIN},
-            {.fd = c->doorbell_fd, .events = POLLIN},
-        };
-        nfds_t n = c->doorbell_fd >= 0 ? 2 : 1;
+        struct pollfd pfd[TD_POLL_MAX];
+        nfds_t n = 1, i;
         int rc = rx_step(td, &c->rx);
 
         if (rc == RX_MSG) {
@@ -790,19 +803,32 @@ static int next_msg(struct testdev *td, struct td_msg *m)
         }
         if (rc == RX_EOF || rc < 0)
             return 0;
-        rc = td_wait_fds(pfd, n);
+        pfd[0] = (struct pollfd){.fd = c->fd, .events = POLLIN};
+        for (i = 0; i < TD_MAX_IOEVENTFDS; i++)
+            if (c->iofd[i] >= 0)
+                pfd[n++] = (struct pollfd){.fd = c->iofd[i], .events = POLLIN};
+        for (i = 0; i < td->ev.nwatch; i++)
+            pfd[n++] =
+                (struct pollfd){.fd = td->ev.watch[i].fd, .events = POLLIN};
+        rc = td_wait_fds_until(pfd, n, events_next_deadline(td));
         if (rc < 0)
             return rc;
-        if (n == 2 && pfd[1].revents)
-            return 2;
+        if (rc == 0)
+            return 2; /* a timer is due */
+        for (i = 1; i < n; i++)
+            if (pfd[i].revents)
+                return 2;
     }
 }
 
-/* @return 0 to go on, 1 to end the connection, -EINTR on stop. */
-static int take_doorbell(struct testdev *td)
+/* Ioeventfd signals, watched fds and due timers.
+ * @return 0 to go on, 1 to end the connection, -EINTR on stop. */
+static int take_events(struct testdev *td, bool iofds_only)
 {
-    int rc = iofd_doorbell(td);
+    int rc = iofd_take(td);
 
+    if (rc == 0 && !iofds_only)
+        rc = events_run(td);
     if (rc < 0)
         return rc == -EINTR ? rc : 1;
     return 0;
@@ -812,20 +838,21 @@ static int take_doorbell(struct testdev *td)
 static int serve_one(struct testdev *td)
 {
     static struct td_msg m; /* 1 KiB of fd slots; one message at a time */
-    struct td_reply r = {.fd = -1};
+    struct td_reply r = {.nfds = 0};
     int fd = td->conn.fd;
     int err, rc;
+    size_t i;
 
     rc = next_msg(td, &m);
     if (rc == 2)
-        return take_doorbell(td);
+        return take_events(td, false);
     if (rc <= 0)
         return rc < 0 ? rc : 1;
 
-    if (td->dev.stall_ms) {
-        unsigned int ms = td->dev.stall_ms;
+    if (td->stall_ms) {
+        unsigned int ms = td->stall_ms;
 
-        td->dev.stall_ms = 0;
+        td->stall_ms = 0;
         td_debug("stalling %u ms before handling id %u", ms, m.hdr.msg_id);
         /* A client that gave up and left must not keep the next one
          * waiting for the rest of the stall. */
@@ -840,8 +867,8 @@ static int serve_one(struct testdev *td)
     }
 
     /* A signal that came before this message was sent is performed before
-     * the message is handled (see "Doorbell ioeventfd"). */
-    rc = take_doorbell(td);
+     * the message is handled (see "Doorbell ioeventfd" in testdev_regs.h). */
+    rc = take_events(td, true);
     if (rc != 0) {
         td_msg_release(&m);
         return rc;
@@ -869,22 +896,23 @@ static int serve_one(struct testdev *td)
             rc = 1;
         }
     }
-    if (r.close_fd && r.fd >= 0)
-        close(r.fd);
+    if (r.close_fd)
+        for (i = 0; i < r.nfds; i++)
+            close(r.fds[i]);
     if (rc == 0 && r.close_after)
         rc = 1;
     free(r.data);
 
-    /* The doorbell's job runs once its write has been answered, and before
-     * the next message: that is what makes the engine's results visible to
-     * whatever the client sends next. */
-    if (td->dev.dmae.start) {
+    /* Deferred work (a doorbell's job) runs once its write has been
+     * answered, and before the next message: that is what makes its
+     * results visible to whatever the client sends next. */
+    if (td->deferred) {
         if (rc == 0) {
-            rc = dmae_run(td);
+            rc = td_run_deferred(td);
             if (rc < 0 && rc != -EINTR)
                 rc = 1;
         }
-        td->dev.dmae.start = false;
+        td->deferred = false;
     }
     return rc;
 }
@@ -892,14 +920,16 @@ static int serve_one(struct testdev *td)
 int proto_serve(struct testdev *td, int fd)
 {
     struct td_conn *c = &td->conn;
+    size_t i;
     int rc;
 
     *c = (struct td_conn){
         .fd = fd,
-        .doorbell_fd = -1,
         .peer_max_msg_fds = VFIO_USER_DEFAULT_MAX_MSG_FDS,
         .peer_max_data_xfer_size = VFIO_USER_DEFAULT_MAX_DATA_XFER_SIZE,
     };
+    for (i = 0; i < TD_MAX_IOEVENTFDS; i++)
+        c->iofd[i] = -1;
     rx_init(&c->rx, fd);
     rx_init(&c->twin_rx, -1);
     td->dma.limit = td->opt.max_dma_maps;
@@ -922,9 +952,11 @@ int proto_serve(struct testdev *td, int fd)
     /* As a VFIO device that is closed and opened again: the next client
      * finds it RUNNING, with no data session of ours. */
     mig_release(&td->mig);
-    td->dev.stall_ms = 0;
-    td->dev.crash = false;
-    td->dev.dmae.start = false;
+    td->stall_ms = 0;
+    td->vanish = false;
+    td->deferred = false;
+    if (td->pers->conn_lost)
+        td->pers->conn_lost(td);
     c->fd = -1;
     return rc < 0 ? rc : 0;
 }

@@ -1,22 +1,40 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Internal interfaces of vuc-testdev. The program is split by concern:
+ * Internal interfaces of vuc-testdev: one server core and device
+ * personalities, split by concern. The core never names a device; each device
+ * is a const struct td_personality at the end of its dev_*.c file, listed once
+ * in personality.c and chosen by --device.
  *
+ * The core:
  *   main.c     options, sockets, the accept loop, signals, waiting
- *   proto.c    framing (recvmsg/sendmsg with SCM_RIGHTS) and dispatch
+ *   personality.c  the list of personalities, --device and their options
+ *   proto.c    framing (recvmsg/sendmsg with SCM_RIGHTS), dispatch, the
+ *              serve loop and its events (ioeventfds, watched fds, timers)
+ *   events.c   fds a personality watches and its timers
  *   version.c  VFIO_USER_VERSION and capability negotiation (jansson)
- *   device.c   regions: BAR0 registers, BAR1 memory, device info, reset
- *   pci.c      PCI configuration space
+ *   device.c   regions, device info, region info, REGION_READ/WRITE(_MULTI),
+ *              DEVICE_RESET, all through the personality's ops
+ *   pci.c      PCI configuration space: masks, BAR and capability builders
+ *   pcicfg.h   standard config space offsets and capability fields
  *   irq.c      interrupt info, SET_IRQS and eventfd signalling
  *   dma.c      the DMA map table, direct access to mapped client memory
  *              and the record of pages written through it
- *   dmaengine.c  the DMA engine's jobs (BAR0 0x100..0x1ff)
- *   iofd.c     DEVICE_GET_REGION_IO_FDS and the doorbell ioeventfd
+ *   dma_access.c  td_dma_read/td_dma_write: device memory access by the
+ *              map's fd or by DMA_READ/DMA_WRITE messages
+ *   iofd.c     DEVICE_GET_REGION_IO_FDS and the personality's ioeventfds
  *   feature.c  DEVICE_FEATURE: what all features share, and dispatch
- *   migration.c  the migration state machine, the migration data stream
- *              (MIG_DATA_READ/WRITE) and its format
+ *   migration.c  the migration state machine and the migration data stream
+ *              (MIG_DATA_READ/WRITE); the stream's contents are the
+ *              personality's
  *   dirty.c    dirty page logging: the DMA logging features, the legacy
  *              DIRTY_PAGES command and DMA_UNMAP's legacy bitmap
+ *
+ * The personality "testdev" (the default), described by testdev_regs.h:
+ *   dev_testdev.h      its state, shared by its files
+ *   dev_testdev.c      BAR0 registers, BAR1 memory, the write log, the
+ *                      interrupt hooks, config space, doorbell; its ops
+ *   dev_testdev_dma.c  the DMA engine's jobs (BAR0 0x100..0x1ff)
+ *   dev_testdev_mig.c  its migration data format
  *
  * The server depends only on include/vuc/protocol.h, never on libvuc, so
  * that it tests the library rather than agreeing with it by construction.
@@ -28,6 +46,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/uio.h>
 
 #include <vuc/protocol.h>
@@ -60,6 +79,13 @@ struct td_options {
     bool legacy_dirty; /* dirty pages by the 0.9.1 DIRTY_PAGES, not features */
 };
 
+/**
+ * Decimal or 0x-hex, the whole string, within [@p min, @p max], for the
+ * core's and the personalities' options alike.
+ * @return 0, EINVAL (not a number) or ERANGE.
+ */
+int td_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v);
+
 extern bool td_verbose;
 
 void td_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -75,6 +101,11 @@ int td_wait_fd(int fd, short events);
 /** As td_wait_fd() on several fds. @return the number ready (> 0), or
  * -EINTR once a stop was requested. */
 int td_wait_fds(struct pollfd *pfd, nfds_t n);
+/** As td_wait_fds(), but also returns 0 at CLOCK_MONOTONIC @p deadline_ns
+ * (UINT64_MAX: none), which is how timers wake the serve loop. */
+int td_wait_fds_until(struct pollfd *pfd, nfds_t n, uint64_t deadline_ns);
+/** CLOCK_MONOTONIC in nanoseconds: the clock of timers and deadlines. */
+uint64_t td_now_ns(void);
 /**
  * Sleep @p ms milliseconds, cut short if @p watch_fd (unless -1) hangs up.
  * @return 0 after the full time, 1 if watch_fd hung up, or -EINTR once a
@@ -98,13 +129,16 @@ struct td_msg {
 void td_msg_release(struct td_msg *m);
 
 #define TD_REPLY_INLINE 64u
+/* Enough for every ioeventfd of one region in one reply. */
+#define TD_REPLY_MAX_FDS 16u
 
 struct td_reply {
     void *data; /* NULL: the payload is in inline_buf */
     size_t len;
     uint8_t inline_buf[TD_REPLY_INLINE];
-    int fd;           /* sent with the reply; -1 for none */
-    bool close_fd;    /* fd is ours: close it once the reply is gone */
+    int fds[TD_REPLY_MAX_FDS]; /* sent with the reply */
+    size_t nfds;
+    bool close_fd;    /* the fds are ours: close them once the reply is gone */
     bool silent;      /* send nothing (the message was not a command) */
     bool close_after; /* close the connection once the reply is sent */
     bool vanish;      /* close the connection without replying */
@@ -120,6 +154,9 @@ void *td_reply_alloc(struct td_reply *r, size_t len);
 int td_fail(int err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/** The reason the last td_fail() recorded. */
+const char *td_fail_reason(void);
+
 /* Detail for the verbose log line of the message being handled. */
 void td_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -127,13 +164,28 @@ const char *td_cmd_name(uint16_t cmd);
 
 /* ---- PCI configuration space (pci.c) ------------------------------------- */
 
+/* PCI Express config space: the config region of every personality. */
+#define TD_CONFIG_SIZE 0x1000u
+
+/*
+ * Config space is an image and two masks, so that read-only fields, BAR
+ * sizing (all ones read back the size mask), COMMAND's memory-space and
+ * bus-master bits and write-1-to-clear status bits behave as PCI says
+ * without code per field. A personality builds the power-on image with
+ * the helpers below in its pci_init op; the core keeps it and rebuilds it
+ * on DEVICE_RESET.
+ */
 struct td_pci {
-    uint8_t cfg[TESTDEV_CONFIG_SIZE];
-    uint8_t wmask[TESTDEV_CONFIG_SIZE];   /* bits a write may change */
-    uint8_t w1cmask[TESTDEV_CONFIG_SIZE]; /* bits a written 1 clears */
+    uint8_t cfg[TD_CONFIG_SIZE];
+    uint8_t wmask[TD_CONFIG_SIZE];   /* bits a write may change */
+    uint8_t w1cmask[TD_CONFIG_SIZE]; /* bits a written 1 clears */
+    uint32_t pm_cap; /* the PM capability, 0 for none: D1/D2 are refused */
 };
 
-void pci_init(struct td_pci *pci);
+struct testdev;
+
+/** Rebuild config space at power-on values (the personality's pci_init). */
+void pci_reset(struct testdev *td);
 void pci_read(const struct td_pci *pci, uint32_t off, uint32_t count,
               uint8_t *buf);
 void pci_write(struct td_pci *pci, uint32_t off, uint32_t count,
@@ -143,11 +195,47 @@ void pci_write(struct td_pci *pci, uint32_t off, uint32_t count,
  * writes cannot change as at power-on, no unsupported power state.
  * @return -1 if so, else the offset of the first byte that is not.
  */
-long pci_image_check(const uint8_t cfg[TESTDEV_CONFIG_SIZE]);
+long pci_image_check(const struct testdev *td,
+                     const uint8_t cfg[TD_CONFIG_SIZE]);
+
+/* Builders for a personality's pci_init. Little-endian stores. */
+void pci_set8(uint8_t *a, uint32_t off, uint8_t v);
+void pci_set16(uint8_t *a, uint32_t off, uint16_t v);
+void pci_set32(uint8_t *a, uint32_t off, uint32_t v);
+/** Ids, revision, 24-bit class code, subsystem ids, interrupt pin (0 for
+ * none), the writable COMMAND bits (memory space, bus master, INTx
+ * disable...), the STATUS W1C bits, and the first capability (0: none). */
+void pci_header(struct td_pci *pci, uint16_t vendor, uint16_t device,
+                uint8_t revision, uint32_t class_code, uint16_t subsys_vendor,
+                uint16_t subsys, uint8_t int_pin, uint16_t command_wmask,
+                uint16_t status_w1c, uint8_t cap_ptr);
+
+#define TD_BAR_MEM32 0x0u
+#define TD_BAR_MEM64 0x4u /* takes BAR n and n + 1 */
+#define TD_BAR_PREFETCH 0x8u
+/** Memory BAR @p bar of @p size bytes (a power of two >= 16) with @p type
+ * (TD_BAR_* bits): the address bits above the size are writable. */
+void pci_bar(struct td_pci *pci, unsigned int bar, uint64_t size,
+             uint32_t type);
+/** A capability header at @p off: @p id and the next pointer. */
+void pci_cap(struct td_pci *pci, uint32_t off, uint8_t id, uint8_t next);
+/** The MSI-X capability at @p off with @p count vectors, its table and PBA
+ * at the given BAR indicator and offset. Enable and function mask are
+ * writable; the vectors themselves live in the personality's BAR. */
+void pci_msix(struct td_pci *pci, uint32_t off, uint8_t next, uint16_t count,
+              uint8_t table_bir, uint32_t table_off, uint8_t pba_bir,
+              uint32_t pba_off);
 
 /* ---- Interrupts (irq.c) -------------------------------------------------- */
 
-#define TD_IRQ_MAX_VECTORS TESTDEV_MSIX_COUNT
+#define TD_IRQ_MAX_VECTORS 64u
+
+/* A personality's irq index: its vector count and DEVICE_GET_IRQ_INFO
+ * flags (EVENTFD, MASKABLE, AUTOMASKED, NORESIZE). Count 0: no such index. */
+struct td_irq_desc {
+    uint32_t count;
+    uint32_t flags;
+};
 
 struct td_irq_vector {
     int trigger_fd; /* client's eventfd, -1 when unassigned */
@@ -165,31 +253,23 @@ struct td_irqs {
     struct td_irq_index index[VFIO_USER_PCI_NUM_IRQS];
 };
 
-/* The interrupt hook registers (BAR0 0x200..0x2ff). */
-struct td_irq_hooks {
-    uint32_t select; /* (index << 16) | vector */
-    uint32_t fired;
-    uint32_t delivered;
-};
-
-void irq_init(struct td_irqs *irqs);
+/** @p desc: VFIO_USER_PCI_NUM_IRQS entries, counts <= TD_IRQ_MAX_VECTORS. */
+void irq_init(struct td_irqs *irqs, const struct td_irq_desc *desc);
 /** Close every eventfd and forget masks (client disconnection). */
 void irq_release_all(struct td_irqs *irqs);
 /**
  * Raise one interrupt vector as the device would: signal its eventfd,
  * or latch it as pending while masked; an automasked index masks itself.
+ * This is how a personality fires an interrupt (MSI-X vector n is index
+ * VFIO_USER_PCI_MSIX_IRQ_INDEX, vector n); a device that migration
+ * stopped should not call it (see mig_running()).
  * @return 0 when signalled, 1 when latched or no eventfd is assigned,
- * or a negative errno when the eventfd could not be written.
+ * -EINVAL for a vector the device does not have, or another negative
+ * errno when the eventfd could not be written (logged).
  */
 int irq_fire(struct td_irqs *irqs, uint32_t index, uint32_t vector);
-/**
- * Raise a vector @p n times with irq_fire(), as the interrupt hooks and the
- * DMA engine's completion interrupt do, and count the fires in @p hooks.
- * A vector the device does not have is ignored; a failed eventfd write
- * ends the burst.
- */
-void irq_fire_n(struct td_irqs *irqs, struct td_irq_hooks *hooks,
-                uint32_t index, uint32_t vector, uint32_t n);
+/** "INTx", "MSI", "MSI-X", "ERR", "REQ", for messages. */
+const char *irq_name(uint32_t index);
 
 /* ---- DMA map table (dma.c) ----------------------------------------------- */
 
@@ -265,52 +345,251 @@ void dma_log_stop(struct td_dma *dma);
 int dma_dirty_collect(struct td_dma *dma, const char *cmd, uint64_t iova,
                       uint64_t length, uint64_t pgsize, uint64_t *bitmap);
 
-/* ---- The device (device.c) ----------------------------------------------- */
+/* ---- Device memory access for DMA (dma_access.c) ------------------------ */
 
-/* The DMA engine registers (BAR0 0x100..0x1ff). */
-struct td_dma_engine {
-    uint32_t src_lo, src_hi;
-    uint32_t dst_lo, dst_hi;
-    uint32_t len;
-    uint32_t ctrl; /* as written, START clear */
-    uint32_t status;
-    uint32_t err;
-    uint32_t done_count;
-    uint32_t doorbells; /* DOORBELL_COUNT */
-    bool start; /* doorbell rung: proto.c runs the job after the reply */
-};
+/* Go by DMA_READ/DMA_WRITE messages even where the map has an fd, so that
+ * a client's serving of those messages can be tested on memory it can also
+ * check directly. */
+#define TD_DMA_FORCE_MSG 0x1u
 
-struct td_device {
-    struct td_pci pci;
-    uint8_t bar0[TESTDEV_BAR0_SIZE]; /* backing of plain BAR0 registers */
-    uint32_t access_count;
-    uint32_t last_write;
-    struct td_dma_engine dmae;
-    struct td_irq_hooks irqh;
-    int bar1_fd;   /* sealed memfd, shared with clients */
-    uint8_t *bar1; /* our mapping of it */
-    /* Writes logged in BAR1's last page: ours, never read back from the
-     * page, which the client may scribble on. */
-    uint32_t log_count;
-    /* Test hooks armed by BAR0 writes, consumed by proto.c. */
-    uint32_t stall_ms;
-    bool crash;
-};
-
-struct testdev;
-
-int dev_init(struct td_device *dev);
-void dev_fini(struct td_device *dev);
-void dev_reset(struct td_device *dev);
-/** Size of region @p index, 0 for a region the device does not have. */
-uint64_t dev_region_size(uint32_t index);
 /**
- * Apply a write of @p count bytes at BAR0 offset @p off, which must lie
- * inside BAR0, as a REGION_WRITE would (register side effects, counters,
- * the write log). A DMA doorbell only sets td->dev.dmae.start.
+ * Check that [@p iova, + @p len) lies in one DMA map that the device may
+ * read (@p write false) or write, without moving data; @p what names the
+ * range in the reason ("source", "PRP entry"). *@p direct (unless NULL)
+ * tells whether td_dma_read()/td_dma_write() would use our mapping.
+ * @return 0, or ENOENT (no map), EFAULT (runs past the map's end or wraps)
+ * or EPERM (the map forbids it), the reason in td_dma_error().
  */
-void dev_bar0_write(struct testdev *td, uint32_t off, uint32_t count,
-                    const uint8_t *buf);
+int td_dma_check(struct testdev *td, const char *what, uint64_t iova,
+                 uint64_t len, bool write, unsigned int flags, bool *direct);
+/**
+ * Copy @p len bytes of client memory at @p iova into @p buf, as the
+ * device's bus master would: through the map's fd when the client shared
+ * one, else with DMA_READ messages (in pieces of the client's
+ * max_data_xfer_size), which waits for the client's replies. td_dma_write()
+ * is the mirror; writes through our mapping feed dirty page logging.
+ * @return 0; a positive errno when this access failed (td_dma_check()'s,
+ * EFAULT for a fault in a mapping, the client's error reply, EIO for a
+ * reply that breaks the protocol), the reason in td_dma_error(); or a
+ * negative errno when the connection must end (from proto_request()).
+ */
+int td_dma_read(struct testdev *td, const char *what, uint64_t iova, void *buf,
+                uint32_t len, unsigned int flags);
+int td_dma_write(struct testdev *td, const char *what, uint64_t iova,
+                 const void *buf, uint32_t len, unsigned int flags);
+/** Why the last td_dma_* call failed, in words for a log line. */
+const char *td_dma_error(void);
+
+/* ---- Device personalities (personality.c) -------------------------------- */
+
+#define TD_MAX_SPARSE_AREAS 4u
+#define TD_MAX_IOEVENTFDS 16u
+#define TD_MAX_WATCHES 8u
+#define TD_MAX_TIMERS 8u
+
+/*
+ * One region as DEVICE_GET_REGION_INFO tells it. The personality fills
+ * td->regions[] in init; the config region is the core's (struct td_pci).
+ * A region with an mmap_fd is offered for mmap() to clients that accept
+ * fds (whole, or only its sparse areas when nareas > 0); the fd stays the
+ * personality's, which must seal its size so that no client can make us
+ * fault. Accesses that arrive by message still go to region_read/write.
+ */
+struct td_region {
+    uint64_t size;  /* 0: the device has no such region */
+    uint32_t flags; /* VFIO_USER_REGION_INFO_FLAG_READ | _WRITE */
+    int mmap_fd;    /* -1: trapped only */
+    uint32_t nareas;
+    struct vfio_user_region_sparse_mmap_area areas[TD_MAX_SPARSE_AREAS];
+};
+
+/* A doorbell offered as an ioeventfd through GET_REGION_IO_FDS: a signal
+ * stands for a write of size bytes at offset of region (of data when
+ * datamatch). */
+struct td_ioeventfd_desc {
+    uint32_t region;
+    uint64_t offset;
+    uint32_t size;
+    bool datamatch;
+    uint64_t data;
+};
+
+/* A personality's option, --NAME or --NAME=ARG, shown in --help. Its name
+ * should start with the personality's own (--nvme-size), so that the
+ * options of two devices cannot collide. */
+struct td_option_desc {
+    const char *name;
+    const char *arg;  /* "FILE", "N"...; NULL: takes no value */
+    const char *help; /* one line */
+};
+
+/*
+ * Migration of a personality's state. The core runs the state machine and
+ * the data session (migration.c); what the stream holds is the
+ * personality's, appended to td->mig.out with mig_out_reserve() and
+ * mig_out_commit(). Each returns 0 or a positive errno after td_fail().
+ */
+struct td_mig_ops {
+    /* RUNNING -> PRE_COPY: the data sent while the device still runs. */
+    int (*save_pre_copy)(struct testdev *td);
+    /* Entering STOP_COPY (from STOP or PRE_COPY): the rest, a snapshot. */
+    int (*save_stop_copy)(struct testdev *td);
+    /* RESUMING -> STOP: check all of @p buf, then load it; a refused
+     * stream leaves the device as it was. */
+    int (*load)(struct testdev *td, const uint8_t *buf, size_t len);
+};
+
+/*
+ * A device personality: all that makes vuc-testdev one device rather than
+ * another. One const instance per device, at the end of its dev_*.c file,
+ * listed once in personality.c. The core calls these ops and nothing else
+ * of a device, so a new device is new files plus one line there, and the
+ * protocol's checks (framing, bounds, fds, negotiation) stay in one place
+ * that every device gets for free.
+ *
+ * Ops that can fail return 0 or a positive errno after td_fail() (the
+ * client gets an error reply) unless they say otherwise; a negative errno
+ * means the connection must end. Optional ops may be NULL.
+ *
+ * The device state (state_size bytes, zeroed, at td->dev) outlives its
+ * clients, as the specification expects of a server across a reconnect:
+ * when a client leaves the core releases its DMA maps, irq eventfds and
+ * ioeventfds and calls conn_lost for whatever else was the client's.
+ */
+struct td_personality {
+    const char *name;    /* --device=NAME */
+    const char *summary; /* one line for --device=help */
+    size_t state_size;
+
+    /* Options: called while parsing, before init, with td->dev allocated
+     * and zeroed; @p i indexes options[]. A positive errno after td_fail()
+     * is a usage error (exit 2) that prints td_fail_reason(). */
+    const struct td_option_desc *options;
+    size_t noptions;
+    int (*option)(struct testdev *td, size_t i, const char *arg);
+
+    /* Power on: fill td->regions[] (BARs, ROM, VGA; not config), make
+     * backing fds, check the options together. Logs and returns a negative
+     * errno on failure. reset runs after it. */
+    int (*init)(struct testdev *td);
+    void (*fini)(struct testdev *td);
+    /* DEVICE_GET_INFO flags beyond PCI: VFIO_USER_DEVICE_FLAGS_RESET when
+     * DEVICE_RESET is supported (--no-reset still takes it away). */
+    uint32_t device_flags;
+    /* Power-on config space, built with the pci_* helpers. */
+    void (*pci_init)(struct td_pci *pci);
+    /* VFIO_USER_PCI_NUM_IRQS entries. */
+    const struct td_irq_desc *irqs;
+    /* DEVICE_RESET (after config space is rebuilt) and power-on. */
+    void (*reset)(struct testdev *td);
+    /* The client left: drop what else was the client's (optional). */
+    void (*conn_lost)(struct testdev *td);
+
+    /*
+     * Trapped accesses to regions other than config, already checked
+     * against the region's size and flags and max_data_xfer_size.
+     * write_check (optional) may refuse a write before anything is
+     * applied: REGION_WRITE_MULTI checks every entry first. region_write
+     * cannot fail. Work that must follow the reply to the write (a
+     * doorbell whose job sends DMA_READ to the client, which waits for
+     * the client) is deferred with td_defer(); the core calls
+     * run_deferred once the reply is sent, or at once where no reply is
+     * due. Posted (No_reply) writes take the same path: whether a reply
+     * is sent is the core's business alone.
+     */
+    int (*write_check)(struct testdev *td,
+                       const struct vfio_user_region_access *a,
+                       const char *cmd);
+    void (*region_read)(struct testdev *td, uint32_t index, uint64_t off,
+                        uint32_t count, uint8_t *buf);
+    void (*region_write)(struct testdev *td, uint32_t index, uint64_t off,
+                         uint32_t count, const uint8_t *buf);
+    int (*run_deferred)(struct testdev *td); /* 0 or a negative errno */
+
+    /* Doorbells offered as ioeventfds (at most TD_MAX_IOEVENTFDS). The
+     * handler performs @p n >= 1 signals of ioeventfds[i], typically as n
+     * region_writes, each followed by td_run_deferred(): there is no reply
+     * to wait for. 0 or a negative errno. */
+    const struct td_ioeventfd_desc *ioeventfds;
+    size_t nioeventfds;
+    int (*ioeventfd)(struct testdev *td, size_t i, uint64_t n);
+
+    /* NULL: the device does not migrate (no "migration" capability in
+     * VERSION, no migration features). Dirty page logging is the core's
+     * and does not depend on it. */
+    const struct td_mig_ops *mig;
+};
+
+/** The personality called @p name, or NULL. */
+const struct td_personality *td_personality_find(const char *name);
+/** The default: the first of the list. */
+const struct td_personality *td_personality_default(void);
+/** "NAME  SUMMARY" lines; with @p with_options each one's options too. */
+void td_personality_list(FILE *out, bool with_options);
+/** "a, b, c": the names, for a usage error, cut to @p len. */
+void td_personality_names(char *buf, size_t len);
+
+/** Defer work to run_deferred, after the reply to the message being
+ * handled; @p what names it in the verbose log. */
+void td_defer(struct testdev *td, const char *what);
+/** Run deferred work now, if any was deferred. @return 0 or the negative
+ * errno of run_deferred. */
+int td_run_deferred(struct testdev *td);
+/** Test quirks any personality may arm from a register write: stall the
+ * handling of the next message by @p ms, or end the connection instead of
+ * replying to the message being handled (its deferred work dropped). */
+void td_quirk_stall(struct testdev *td, uint32_t ms);
+void td_quirk_vanish(struct testdev *td);
+
+/* ---- Watched fds and timers (events.c) ----------------------------------- */
+
+/* 0, or a negative errno when the connection must end. */
+typedef int td_event_fn(struct testdev *td, void *arg);
+
+/**
+ * Call @p fn when @p fd is readable (a backend socket), between client
+ * messages while a client is connected. The fd stays the caller's.
+ * @return 0 or -ENOSPC (more than TD_MAX_WATCHES).
+ */
+int td_watch_fd(struct testdev *td, int fd, td_event_fn *fn, void *arg);
+void td_unwatch_fd(struct testdev *td, int fd);
+/**
+ * Call @p fn once at CLOCK_MONOTONIC @p deadline_ns (td_now_ns() plus a
+ * delay), between client messages while a client is connected; setting
+ * the same fn and arg again moves the timer. A device that only needs to
+ * know whether a delay has passed (a ready bit) may instead compare
+ * td_now_ns() with a stored deadline when the register is read.
+ * @return 0 or -ENOSPC (more than TD_MAX_TIMERS).
+ */
+int td_timer_set(struct testdev *td, uint64_t deadline_ns, td_event_fn *fn,
+                 void *arg);
+void td_timer_cancel(struct testdev *td, td_event_fn *fn, void *arg);
+
+struct td_watch {
+    int fd;
+    td_event_fn *fn;
+    void *arg;
+};
+
+struct td_timer {
+    uint64_t deadline_ns;
+    td_event_fn *fn; /* NULL: a free slot */
+    void *arg;
+};
+
+struct td_events {
+    struct td_watch watch[TD_MAX_WATCHES];
+    size_t nwatch;
+    struct td_timer timer[TD_MAX_TIMERS];
+};
+
+/** The earliest timer's deadline, UINT64_MAX for none. */
+uint64_t events_next_deadline(const struct testdev *td);
+/** Whether a timer is due or a watched fd readable, without waiting. */
+bool events_ready(struct testdev *td);
+/** Run due timers and the handlers of readable watched fds.
+ * @return 0 or a handler's negative errno. */
+int events_run(struct testdev *td);
 
 /* ---- Per-connection state and the whole server --------------------------- */
 
@@ -341,8 +620,9 @@ struct td_conn {
     struct td_qmsg *queue_head, *queue_tail;
     size_t queue_count, queue_bytes, queue_fds;
     bool write_multiple; /* negotiated: REGION_WRITE_MULTI accepted */
-    int doorbell_fd;     /* the BAR0 doorbell's eventfd, -1 until asked */
-    uint16_t next_id;    /* of our next server-to-client request */
+    /* The personality's ioeventfds, by index; -1 until the client asks. */
+    int iofd[TD_MAX_IOEVENTFDS];
+    uint16_t next_id; /* of our next server-to-client request */
     uint16_t abandoned[TD_ABANDONED_MAX];
     size_t nabandoned;
 };
@@ -353,7 +633,7 @@ struct td_mig {
     /* Saving (PRE_COPY, STOP_COPY): the stream MIG_DATA_READ hands out. */
     uint8_t *out;
     size_t out_len, out_pos;
-    bool out_image; /* out begins with a BAR1 image section (PRE_COPY) */
+    bool out_pre_copy; /* out begins with pre-copy data (PRE_COPY) */
     /* Resuming: what MIG_DATA_WRITE delivered so far. */
     uint8_t *in;
     size_t in_len, in_cap;
@@ -361,12 +641,28 @@ struct td_mig {
 
 struct testdev {
     struct td_options opt;
-    struct td_device dev;
+    const struct td_personality *pers;
+    void *dev; /* the personality's state, pers->state_size bytes */
+    struct td_region regions[VFIO_USER_PCI_NUM_REGIONS];
+    struct td_pci pci;
     struct td_irqs irqs;
     struct td_dma dma;
     struct td_conn conn;
     struct td_mig mig;
+    struct td_events ev;
+    /* Deferred work and test quirks, for the message being handled. */
+    bool deferred;
+    const char *deferred_what;
+    uint32_t stall_ms;
+    bool vanish;
 };
+
+/** Power on the device: the personality's init, then a reset.
+ * @return 0 or a negative errno (logged). */
+int device_init(struct testdev *td);
+void device_fini(struct testdev *td);
+/** Config space and the personality's state to power-on values. */
+void device_reset(struct testdev *td);
 
 /** Serve one connected client until it disconnects or a stop is requested.
  * @return 0 on disconnect, -EINTR on stop. Per-client state is released. */
@@ -387,28 +683,17 @@ int proto_serve(struct testdev *td, int fd);
 int proto_request(struct testdev *td, uint16_t cmd, const struct iovec *iov,
                   size_t niov, struct td_msg *reply);
 
-/* ---- The doorbell ioeventfd (iofd.c) ------------------------------------- */
+/* ---- ioeventfds (iofd.c) ------------------------------------------------- */
 
 /**
- * Take the signals waiting in the connection's doorbell eventfd, if any,
- * and perform them: each is a DMA_CTRL write of TESTDEV_DOORBELL_DATA and
- * its job, run at once.
- * @return 0 (also when nothing was waiting), or a negative errno from
- * dmae_run() when the connection must end.
+ * Take the signals waiting in the connection's ioeventfds, if any, and
+ * hand them to the personality's ioeventfd handler.
+ * @return 0 (also when nothing was waiting), or the handler's negative
+ * errno when the connection must end.
  */
-int iofd_doorbell(struct testdev *td);
-/** Close the connection's doorbell eventfd (client disconnection). */
+int iofd_take(struct testdev *td);
+/** Close the connection's ioeventfds (client disconnection). */
 void iofd_release(struct td_conn *c);
-
-/* ---- The DMA engine (dmaengine.c) ---------------------------------------- */
-
-/**
- * Run the job whose doorbell was rung (td->dev.dmae.start), to completion,
- * and raise its completion interrupt if asked.
- * @return 0, or a negative errno from proto_request() when the connection
- * must end.
- */
-int dmae_run(struct testdev *td);
 
 /* Command handlers: return 0 with the reply payload in @p r, or a positive
  * errno (after td_fail()) for an error reply. */
@@ -463,11 +748,17 @@ uint8_t *feature_get_reply(struct td_reply *r, const struct td_feature_req *q,
 /* ---- Migration (migration.c) --------------------------------------------- */
 
 void mig_init(struct td_mig *mig);
+/** NULL when the device migrates, else why not (for messages). */
+const char *mig_unavailable(const struct testdev *td);
+/** Room for @p len more bytes at the end of the outgoing stream, zeroed;
+ * they count once mig_out_commit() says so. @return NULL: out of memory. */
+uint8_t *mig_out_reserve(struct td_mig *mig, size_t len);
+void mig_out_commit(struct td_mig *mig, size_t len);
 /** End any data session and return to RUNNING (a disconnection or a
  * DEVICE_RESET), freeing the stream buffers. */
 void mig_release(struct td_mig *mig);
-/** The device operates (RUNNING, PRE_COPY): else it is quiescent, its DMA
- * engine and interrupt hooks idle. */
+/** The device operates (RUNNING, PRE_COPY): else it is quiescent, and a
+ * personality moves no data and raises no interrupt. */
 bool mig_running(const struct testdev *td);
 const char *mig_state_name(uint32_t state);
 

@@ -223,7 +223,7 @@ static int build_reply(struct testdev *td, const struct proposal *p,
             json_object_set_new(caps, "pgsizes", json_integer(TD_PAGE_SIZE));
         if (p->has_write_multiple)
             json_object_set_new(caps, "write_multiple", json_boolean(multi));
-        if (p->has_migration && !td->opt.no_migration &&
+        if (p->has_migration && !mig_unavailable(td) &&
             json_object_set_new(
                 caps, "migration",
                 json_pack("{s:i}", "pgsize", (int)TESTDEV_MIG_PGSIZE)) < 0) {
@@ -280,7 +280,7 @@ int handle_version(struct testdev *td, struct td_msg *m, struct td_reply *r)
     err = parse_proposal(m->data + sizeof(req), m->len - sizeof(req), &p);
     if (err)
         return err;
-    if (p.has_mig_pgsize && !td->opt.no_migration &&
+    if (p.has_mig_pgsize && !mig_unavailable(td) &&
         p.mig_pgsize != TESTDEV_MIG_PGSIZE) {
         json_int_t pg = p.mig_pgsize;
 
@@ -329,7 +329,8 @@ int handle_version(struct testdev *td, struct td_msg *m, struct td_reply *r)
     if (twin) {
         /* proto.c reads the twin socket with td_rx from here on. */
         td->conn.twin_rx.fd = sv[0];
-        r->fd = sv[1];
+        r->fds[0] = sv[1];
+        r->nfds = 1;
         r->close_fd = true;
         td_note("twin socket granted");
     }
