@@ -216,8 +216,11 @@ struct event_base *vuc_client_base(const struct vuc_client *client);
 /**
  * Connect to a UNIX socket, negotiate the version and discover the device
  * (DEVICE_GET_INFO, every region and irq index), then complete.
- * The AF_UNIX connect() itself happens before this returns.
- * @return 0 when started; -ENAMETOOLONG, -EISCONN, or the connect() errno.
+ * Nothing blocks: a server that does not accept (its listen backlog is
+ * full) is waited for from the event loop, for at most the client's timeout;
+ * then the callback gets -ETIMEDOUT ("did not accept the connection").
+ * @return 0 when started; -ENAMETOOLONG, -EISCONN, or the connect() errno
+ * of a failure known at once (-ENOENT, -ECONNREFUSED, ...).
  */
 int vuc_connect_path_async(struct vuc_client *client, const char *path,
                            vuc_done_cb cb, void *arg);
