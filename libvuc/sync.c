@@ -9,6 +9,7 @@
 #include <event2/event.h>
 
 #include "client.h"
+#include "conn.h"
 
 struct sync_wait {
     bool done;
@@ -46,6 +47,56 @@ static int sync_run(struct vuc_client *c, int started, struct sync_wait *w)
     return w->result;
 }
 
+static void room_expired(evutil_socket_t fd, short what, void *arg)
+{
+    *(bool *)arg = true;
+}
+
+/*
+ * A blocking call queues nothing while the outgoing queue is at its high
+ * mark: it runs the loop until the queue falls below the mark, for at most
+ * the client's timeout. Inside a callback the loop cannot run: there the
+ * call is refused like an asynchronous one.
+ */
+static int sync_room(struct vuc_client *c)
+{
+    if (!vuc_conn_full(c)) {
+        return 0;
+    }
+    if (c->depth > 0) {
+        return vuc_conn_room(c, "blocking call");
+    }
+    bool expired = false;
+    struct event *timer = NULL;
+    int ms = c->opts.timeout_ms;
+    if (ms > 0) {
+        struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+        timer = evtimer_new(c->base, room_expired, &expired);
+        if (timer == NULL || evtimer_add(timer, &tv) < 0) {
+            if (timer != NULL) {
+                event_free(timer);
+            }
+            return vuc_fail(c, -ENOMEM, "out of memory");
+        }
+    }
+    while (vuc_conn_full(c) && !expired) {
+        if (event_base_loop(c->base, EVLOOP_ONCE) < 0) {
+            break;
+        }
+    }
+    if (timer != NULL) {
+        event_free(timer);
+    }
+    if (vuc_conn_full(c)) {
+        return vuc_fail(c, -ETIMEDOUT,
+                        "the outgoing queue to the server stayed full "
+                        "(%zu bytes) for %d ms: the server is not reading "
+                        "(stalled?)",
+                        vuc_get_send_queued(c), ms);
+    }
+    return 0;
+}
+
 int vuc_connect_path(struct vuc_client *client, const char *path)
 {
     struct sync_wait w = {0};
@@ -77,6 +128,10 @@ int vuc_reconnect_fd(struct vuc_client *client, int fd)
 int vuc_region_read(struct vuc_client *client, uint32_t index, uint64_t offset,
                     void *buf, size_t len)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_region_read_async(client, index, offset, buf, len,
@@ -87,6 +142,10 @@ int vuc_region_read(struct vuc_client *client, uint32_t index, uint64_t offset,
 int vuc_region_write(struct vuc_client *client, uint32_t index, uint64_t offset,
                      const void *buf, size_t len)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_region_write_async(client, index, offset, buf, len,
@@ -111,6 +170,11 @@ static void sync_map_done(struct vuc_client *c, int result,
 int vuc_dma_alloc(struct vuc_client *client, size_t size, uint64_t iova,
                   unsigned flags, struct vuc_dma_map **map)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        *map = NULL;
+        return room;
+    }
     struct sync_map_wait w = {{0}, NULL};
     int rc =
         sync_run(client,
@@ -125,6 +189,11 @@ int vuc_dma_map(struct vuc_client *client, int fd, uint64_t fd_offset,
                 void *vaddr, size_t size, uint64_t iova, unsigned flags,
                 struct vuc_dma_map **map)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        *map = NULL;
+        return room;
+    }
     struct sync_map_wait w = {{0}, NULL};
     int rc = sync_run(client,
                       vuc_dma_map_async(client, fd, fd_offset, vaddr, size,
@@ -137,6 +206,10 @@ int vuc_dma_map(struct vuc_client *client, int fd, uint64_t fd_offset,
 
 int vuc_dma_unmap(struct vuc_client *client, struct vuc_dma_map *map)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(
         client,
@@ -147,6 +220,10 @@ int vuc_dma_unmap(struct vuc_client *client, struct vuc_dma_map *map)
 int vuc_irq_enable(struct vuc_client *client, uint32_t index, uint32_t start,
                    uint32_t count, vuc_irq_cb cb, void *cb_arg)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_irq_enable_async(client, index, start, count, cb,
@@ -158,6 +235,10 @@ int vuc_irq_enable(struct vuc_client *client, uint32_t index, uint32_t start,
 int vuc_irq_set_eventfds(struct vuc_client *client, uint32_t index,
                          uint32_t start, uint32_t count, const int *fds)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_irq_set_eventfds_async(client, index, start, count, fds,
@@ -168,6 +249,10 @@ int vuc_irq_set_eventfds(struct vuc_client *client, uint32_t index,
 
 int vuc_irq_disable(struct vuc_client *client, uint32_t index)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_irq_disable_async(client, index, VUC_TIMEOUT_DEFAULT,
@@ -178,6 +263,10 @@ int vuc_irq_disable(struct vuc_client *client, uint32_t index)
 int vuc_irq_action(struct vuc_client *client, uint32_t index, uint32_t start,
                    uint32_t count, uint32_t action, const bool *which)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_irq_action_async(client, index, start, count, action,
@@ -189,6 +278,10 @@ int vuc_irq_action(struct vuc_client *client, uint32_t index, uint32_t start,
 int vuc_dma_unmap_dirty(struct vuc_client *client, struct vuc_dma_map *map,
                         uint64_t page_size, uint64_t *bitmap, size_t words)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_dma_unmap_dirty_async(client, map, page_size, bitmap,
@@ -199,6 +292,10 @@ int vuc_dma_unmap_dirty(struct vuc_client *client, struct vuc_dma_map *map,
 
 int vuc_fence(struct vuc_client *client)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_fence_async(client, VUC_TIMEOUT_DEFAULT, sync_done, &w),
@@ -209,6 +306,10 @@ int vuc_dirty_start(struct vuc_client *client,
                     const struct vuc_dirty_range *ranges, unsigned n,
                     uint64_t page_size)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_dirty_start_async(client, ranges, n, page_size,
@@ -218,6 +319,10 @@ int vuc_dirty_start(struct vuc_client *client,
 
 int vuc_dirty_stop(struct vuc_client *client)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(
         client,
@@ -227,6 +332,10 @@ int vuc_dirty_stop(struct vuc_client *client)
 int vuc_dirty_report(struct vuc_client *client, uint64_t iova, uint64_t length,
                      uint64_t page_size, uint64_t *bitmap, size_t words)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_dirty_report_async(client, iova, length, page_size,
@@ -237,6 +346,10 @@ int vuc_dirty_report(struct vuc_client *client, uint64_t iova, uint64_t length,
 
 int vuc_mig_probe(struct vuc_client *client, uint64_t *flags)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(
         client,
@@ -246,6 +359,10 @@ int vuc_mig_probe(struct vuc_client *client, uint64_t *flags)
 
 int vuc_mig_get_state(struct vuc_client *client, uint32_t *state)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_mig_get_state_async(client, state, VUC_TIMEOUT_DEFAULT,
@@ -255,6 +372,10 @@ int vuc_mig_get_state(struct vuc_client *client, uint32_t *state)
 
 int vuc_mig_set_state(struct vuc_client *client, uint32_t target)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_mig_set_state_async(client, target, VUC_TIMEOUT_DEFAULT,
@@ -265,6 +386,10 @@ int vuc_mig_set_state(struct vuc_client *client, uint32_t target)
 int vuc_mig_read(struct vuc_client *client, void *buf, uint32_t size,
                  uint32_t *got)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_mig_read_async(client, buf, size, got,
@@ -274,6 +399,10 @@ int vuc_mig_read(struct vuc_client *client, void *buf, uint32_t size,
 
 int vuc_mig_write(struct vuc_client *client, const void *buf, size_t len)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_mig_write_async(client, buf, len, VUC_TIMEOUT_DEFAULT,
@@ -283,6 +412,10 @@ int vuc_mig_write(struct vuc_client *client, const void *buf, size_t len)
 
 int vuc_device_reset(struct vuc_client *client)
 {
+    int room = sync_room(client);
+    if (room < 0) {
+        return room;
+    }
     struct sync_wait w = {0};
     return sync_run(
         client,

@@ -295,6 +295,66 @@ static void test_serve_read_write(void **state)
     assert_memory_equal(r.payload + 16, &v, 4);
 }
 
+/* A server that sends DMA_READs but stops reading the answers: the data
+ * queued for it stays under the outgoing queue's bound (requests past the
+ * high mark are refused with ENOBUFS), and once it reads again it is served
+ * again. */
+#define SMALL_HIGH 16384u
+#define BURST 400u
+
+static int setup_small_queue(void **state)
+{
+    struct vuc_options *o = vuc_options_new();
+    assert_int_equal(vuc_options_set_send_watermarks(o, 4096, SMALL_HIGH), 0);
+    int rc = fx_setup_opts(state, o);
+    connect_plain(*state);
+    return rc;
+}
+
+static void test_read_answers_bounded(void **state)
+{
+    struct fx *f = *state;
+    struct vfio_user_dma_map seen;
+    struct msg r;
+    int fd;
+    map(f, 4096, VUC_DMA_READ | VUC_DMA_WRITE, &seen, &fd);
+    close(fd);
+
+    /* One write: the socket's buffer counts each write's overhead. */
+    static uint8_t burst[BURST][32];
+    for (unsigned i = 0; i < BURST; i++) {
+        struct vfio_user_header h = {(uint16_t)(0x1000 + i), VFIO_USER_DMA_READ,
+                                     32, VFIO_USER_F_TYPE_COMMAND, 0};
+        struct vfio_user_dma_access a = {seen.address, 4096};
+        memcpy(burst[i], &h, 16);
+        memcpy(burst[i] + 16, &a, 16);
+    }
+    srv_send_raw(f, burst, sizeof(burst), NULL, 0);
+    pump_ms(f, 50);
+    /* Under the mark plus the one answer that reached it. */
+    assert_true(vuc_get_send_queued(f->c) < SMALL_HIGH + 4096 + 32);
+
+    unsigned served = 0, refused = 0;
+    for (unsigned i = 0; i < BURST; i++) {
+        srv_recv(f, &r, VFIO_USER_DMA_READ);
+        if (r.hdr.flags & VFIO_USER_F_ERROR) {
+            expect_refusal(&r, ENOBUFS);
+            refused++;
+        } else {
+            assert_int_equal(r.len, 16 + 4096);
+            served++;
+        }
+    }
+    assert_true(refused > 0);
+    assert_int_equal(served + refused, BURST);
+    assert_non_null(strstr(f->log, "refusing DMA_READ"));
+
+    request(f, f->srv, VFIO_USER_DMA_READ, 0, seen.address, 4096, NULL, 0, NULL,
+            0, &r);
+    assert_int_equal(r.len, 16 + 4096);
+    assert_true(vuc_is_connected(f->c));
+}
+
 static void test_hostile_requests(void **state)
 {
     struct fx *f = *state;
@@ -531,6 +591,7 @@ int main(void)
         T(test_map_refused_by_server, setup),
         T(test_serve_read_write, setup),
         T(test_hostile_requests, setup),
+        T(test_read_answers_bounded, setup_small_queue),
         T(test_unmap_serves_until_reply, setup),
         T(test_unmap_refused_keeps_map, setup),
         T(test_disconnect_keeps_memory, setup),
