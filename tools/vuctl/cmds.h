@@ -159,6 +159,10 @@ int vuctl_connect_quiet(struct vuctl *v, const char *label, const char *path,
 /* Free the client and what vuctl mapped for it. */
 void vuctl_disconnect(struct vuctl *v);
 
+/* Fence posted writes still unconfirmed before the connection closes, so
+ * that a failed one is reported (VUCTL_FAIL) rather than dropped. */
+int vuctl_fence_at_exit(struct vuctl *v);
+
 /* ---- Handlers, by file --------------------------------------------------- */
 
 /* cmd_dma.c */
