@@ -172,7 +172,11 @@ static void test_stalled_server_bounded(void **state)
                   max_queued, rss0 >> 10, max_rss >> 10);
     assert_true(nobufs > 0);
     assert_true(max_queued < HIGH + CALL_MAX);
+#ifndef __SANITIZE_ADDRESS__
+    /* AddressSanitizer keeps freed memory resident (its quarantine), so
+     * RSS says nothing there; the queue's own bound above still holds. */
     assert_true(max_rss < rss0 + HIGH + RSS_SLACK);
+#endif
 
     /* Every write arrived, in order: the device counted each SCRATCH0
      * write, its log holds the newest in sequence, and each BAR1 page holds
