@@ -110,6 +110,15 @@ static void die(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    /* No server outlives the run, whatever failed. */
+    for (unsigned i = 0; g.cls != NULL && i < g.nclients; i++) {
+        if (g.cls[i].pid > 0) {
+            kill(g.cls[i].pid, SIGKILL);
+            waitpid(g.cls[i].pid, NULL, 0);
+        }
+        unlink(g.cls[i].sock);
+    }
+    rmdir(g.dir);
     exit(1);
 }
 
