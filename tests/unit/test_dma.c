@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -542,6 +544,83 @@ static void test_twin_socket(void **state)
     close(sv[0]);
 }
 
+/* On the twin socket, which carries only the server's requests, a full
+ * queue also stops reading: requests that come while it is full wait in
+ * the socket (the server sees them unread) until the server reads the
+ * answers, then are served. */
+static int setup_small_queue_bare(void **state)
+{
+    struct vuc_options *o = vuc_options_new();
+    assert_int_equal(vuc_options_set_send_watermarks(o, 4096, SMALL_HIGH), 0);
+    return fx_setup_opts(state, o);
+}
+
+static void send_reads(struct fx *f, int sock, unsigned n, uint64_t iova)
+{
+    uint8_t burst[8][32];
+    for (unsigned i = 0; i < n; i++) {
+        struct vfio_user_header h = {(uint16_t)(0x1000 + i), VFIO_USER_DMA_READ,
+                                     32, VFIO_USER_F_TYPE_COMMAND, 0};
+        struct vfio_user_dma_access a = {iova, 4096};
+        memcpy(burst[i], &h, 16);
+        memcpy(burst[i] + 16, &a, 16);
+    }
+    int saved = f->srv;
+    f->srv = sock;
+    srv_send_raw(f, burst, 32 * n, NULL, 0);
+    f->srv = saved;
+}
+
+/* Bytes sock sent that its peer has not read. */
+static int unread(int sock)
+{
+    int n = 0;
+    assert_int_equal(ioctl(sock, SIOCOUTQ, &n), 0);
+    return n;
+}
+
+static void test_twin_pauses_when_full(void **state)
+{
+    struct fx *f = *state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    srv_version(f, 0, 0,
+                "{\"capabilities\":{\"twin_socket\":{\"supported\":true,"
+                "\"fd_index\":0}}}",
+                true, &sv[1], 1);
+    close(sv[1]);
+    srv_device_info(f, 0, 0, NULL, 0);
+    pump(f);
+    assert_int_equal(f->result, 0);
+    struct vfio_user_dma_map seen;
+    int fd;
+    map(f, 4096, VUC_DMA_READ | VUC_DMA_WRITE, &seen, &fd);
+    close(fd);
+
+    /* Rounds of requests whose answers the server does not read, until
+     * the client stops reading them: the socket's buffer fills first. */
+    unsigned sent = 0;
+    for (int round = 0; round < 400 && unread(sv[0]) == 0; round++) {
+        send_reads(f, sv[0], 8, seen.address);
+        sent += 8;
+        pump_ms(f, 2);
+    }
+    assert_true(unread(sv[0]) > 0);
+    assert_true(vuc_is_connected(f->c));
+
+    /* The server reads: the client reads again and answers everything. */
+    struct msg r;
+    int saved = f->srv;
+    f->srv = sv[0];
+    for (unsigned i = 0; i < sent; i++) {
+        srv_recv(f, &r, VFIO_USER_DMA_READ);
+    }
+    f->srv = saved;
+    assert_int_equal(unread(sv[0]), 0);
+    assert_true(vuc_is_connected(f->c));
+    close(sv[0]);
+}
+
 static void test_twin_without_index(void **state)
 {
     struct fx *f = *state;
@@ -596,6 +675,7 @@ int main(void)
         T(test_unmap_refused_keeps_map, setup),
         T(test_disconnect_keeps_memory, setup),
         T(test_twin_socket, setup_bare),
+        T(test_twin_pauses_when_full, setup_small_queue_bare),
         T(test_twin_without_index, setup_bare),
         T(test_twin_bad_index, setup_bare),
         T(test_twin_declined, setup_bare),
