@@ -97,6 +97,15 @@ static int sync_room(struct vuc_client *c)
     return 0;
 }
 
+/* Every blocking call that queues something starts with this. */
+#define WAIT_FOR_ROOM(c)                                                       \
+    do {                                                                       \
+        int room_ = sync_room(c);                                              \
+        if (room_ < 0) {                                                       \
+            return room_;                                                      \
+        }                                                                      \
+    } while (0)
+
 int vuc_connect_path(struct vuc_client *client, const char *path)
 {
     struct sync_wait w = {0};
@@ -128,10 +137,7 @@ int vuc_reconnect_fd(struct vuc_client *client, int fd)
 int vuc_region_read(struct vuc_client *client, uint32_t index, uint64_t offset,
                     void *buf, size_t len)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_region_read_async(client, index, offset, buf, len,
@@ -142,10 +148,7 @@ int vuc_region_read(struct vuc_client *client, uint32_t index, uint64_t offset,
 int vuc_region_write(struct vuc_client *client, uint32_t index, uint64_t offset,
                      const void *buf, size_t len)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_region_write_async(client, index, offset, buf, len,
@@ -170,11 +173,8 @@ static void sync_map_done(struct vuc_client *c, int result,
 int vuc_dma_alloc(struct vuc_client *client, size_t size, uint64_t iova,
                   unsigned flags, struct vuc_dma_map **map)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        *map = NULL;
-        return room;
-    }
+    *map = NULL;
+    WAIT_FOR_ROOM(client);
     struct sync_map_wait w = {{0}, NULL};
     int rc =
         sync_run(client,
@@ -189,11 +189,8 @@ int vuc_dma_map(struct vuc_client *client, int fd, uint64_t fd_offset,
                 void *vaddr, size_t size, uint64_t iova, unsigned flags,
                 struct vuc_dma_map **map)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        *map = NULL;
-        return room;
-    }
+    *map = NULL;
+    WAIT_FOR_ROOM(client);
     struct sync_map_wait w = {{0}, NULL};
     int rc = sync_run(client,
                       vuc_dma_map_async(client, fd, fd_offset, vaddr, size,
@@ -206,10 +203,7 @@ int vuc_dma_map(struct vuc_client *client, int fd, uint64_t fd_offset,
 
 int vuc_dma_unmap(struct vuc_client *client, struct vuc_dma_map *map)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(
         client,
@@ -220,10 +214,7 @@ int vuc_dma_unmap(struct vuc_client *client, struct vuc_dma_map *map)
 int vuc_irq_enable(struct vuc_client *client, uint32_t index, uint32_t start,
                    uint32_t count, vuc_irq_cb cb, void *cb_arg)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_irq_enable_async(client, index, start, count, cb,
@@ -235,10 +226,7 @@ int vuc_irq_enable(struct vuc_client *client, uint32_t index, uint32_t start,
 int vuc_irq_set_eventfds(struct vuc_client *client, uint32_t index,
                          uint32_t start, uint32_t count, const int *fds)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_irq_set_eventfds_async(client, index, start, count, fds,
@@ -249,10 +237,7 @@ int vuc_irq_set_eventfds(struct vuc_client *client, uint32_t index,
 
 int vuc_irq_disable(struct vuc_client *client, uint32_t index)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_irq_disable_async(client, index, VUC_TIMEOUT_DEFAULT,
@@ -263,10 +248,7 @@ int vuc_irq_disable(struct vuc_client *client, uint32_t index)
 int vuc_irq_action(struct vuc_client *client, uint32_t index, uint32_t start,
                    uint32_t count, uint32_t action, const bool *which)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_irq_action_async(client, index, start, count, action,
@@ -278,10 +260,7 @@ int vuc_irq_action(struct vuc_client *client, uint32_t index, uint32_t start,
 int vuc_dma_unmap_dirty(struct vuc_client *client, struct vuc_dma_map *map,
                         uint64_t page_size, uint64_t *bitmap, size_t words)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_dma_unmap_dirty_async(client, map, page_size, bitmap,
@@ -292,10 +271,7 @@ int vuc_dma_unmap_dirty(struct vuc_client *client, struct vuc_dma_map *map,
 
 int vuc_fence(struct vuc_client *client)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_fence_async(client, VUC_TIMEOUT_DEFAULT, sync_done, &w),
@@ -306,10 +282,7 @@ int vuc_dirty_start(struct vuc_client *client,
                     const struct vuc_dirty_range *ranges, unsigned n,
                     uint64_t page_size)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_dirty_start_async(client, ranges, n, page_size,
@@ -319,10 +292,7 @@ int vuc_dirty_start(struct vuc_client *client,
 
 int vuc_dirty_stop(struct vuc_client *client)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(
         client,
@@ -332,10 +302,7 @@ int vuc_dirty_stop(struct vuc_client *client)
 int vuc_dirty_report(struct vuc_client *client, uint64_t iova, uint64_t length,
                      uint64_t page_size, uint64_t *bitmap, size_t words)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_dirty_report_async(client, iova, length, page_size,
@@ -346,10 +313,7 @@ int vuc_dirty_report(struct vuc_client *client, uint64_t iova, uint64_t length,
 
 int vuc_mig_probe(struct vuc_client *client, uint64_t *flags)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(
         client,
@@ -359,10 +323,7 @@ int vuc_mig_probe(struct vuc_client *client, uint64_t *flags)
 
 int vuc_mig_get_state(struct vuc_client *client, uint32_t *state)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_mig_get_state_async(client, state, VUC_TIMEOUT_DEFAULT,
@@ -372,10 +333,7 @@ int vuc_mig_get_state(struct vuc_client *client, uint32_t *state)
 
 int vuc_mig_set_state(struct vuc_client *client, uint32_t target)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_mig_set_state_async(client, target, VUC_TIMEOUT_DEFAULT,
@@ -386,10 +344,7 @@ int vuc_mig_set_state(struct vuc_client *client, uint32_t target)
 int vuc_mig_read(struct vuc_client *client, void *buf, uint32_t size,
                  uint32_t *got)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_mig_read_async(client, buf, size, got,
@@ -399,10 +354,7 @@ int vuc_mig_read(struct vuc_client *client, void *buf, uint32_t size,
 
 int vuc_mig_write(struct vuc_client *client, const void *buf, size_t len)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_mig_write_async(client, buf, len, VUC_TIMEOUT_DEFAULT,
@@ -412,10 +364,7 @@ int vuc_mig_write(struct vuc_client *client, const void *buf, size_t len)
 
 int vuc_device_reset(struct vuc_client *client)
 {
-    int room = sync_room(client);
-    if (room < 0) {
-        return room;
-    }
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(
         client,
