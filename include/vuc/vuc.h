@@ -209,8 +209,10 @@ void vuc_set_disconnect_cb(struct vuc_client *client, vuc_disconnect_cb cb,
  * At the high mark an asynchronous call that would queue more is refused
  * with -ENOBUFS (nothing of it is queued, its callback never runs; a call
  * already admitted is queued whole, so the queue may pass the mark by one
- * call's data). A blocking call first runs the loop until the queue falls to
- * the low mark, or fails with -ETIMEDOUT after the client's timeout. When
+ * call's data). A blocking call first runs the loop until the queue falls
+ * below the high mark, or fails with -ETIMEDOUT (naming the queue) after the
+ * client's timeout; inside a callback it is refused like an asynchronous
+ * call, since the loop cannot run there. When
  * the queue falls to the low mark after reaching the high one, the writable
  * callback runs. The same bound covers the data of DMA_READ requests the
  * server sends while it reads nothing: those are refused with ENOBUFS.
