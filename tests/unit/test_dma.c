@@ -304,6 +304,25 @@ static void test_serve_read_write(void **state)
 #define SMALL_HIGH 16384u
 #define BURST 400u
 
+/* n DMA_READs of 4096 bytes at iova, sent on sock in one write: the
+ * socket's buffer counts each write's overhead, not only its bytes. */
+static void send_reads(struct fx *f, int sock, unsigned n, uint64_t iova)
+{
+    static uint8_t burst[BURST][32];
+    assert_true(n <= BURST);
+    for (unsigned i = 0; i < n; i++) {
+        struct vfio_user_header h = {(uint16_t)(0x1000 + i), VFIO_USER_DMA_READ,
+                                     32, VFIO_USER_F_TYPE_COMMAND, 0};
+        struct vfio_user_dma_access a = {iova, 4096};
+        memcpy(burst[i], &h, 16);
+        memcpy(burst[i] + 16, &a, 16);
+    }
+    int saved = f->srv;
+    f->srv = sock;
+    srv_send_raw(f, burst, 32 * n, NULL, 0);
+    f->srv = saved;
+}
+
 static int setup_small_queue(void **state)
 {
     struct vuc_options *o = vuc_options_new();
@@ -322,16 +341,7 @@ static void test_read_answers_bounded(void **state)
     map(f, 4096, VUC_DMA_READ | VUC_DMA_WRITE, &seen, &fd);
     close(fd);
 
-    /* One write: the socket's buffer counts each write's overhead. */
-    static uint8_t burst[BURST][32];
-    for (unsigned i = 0; i < BURST; i++) {
-        struct vfio_user_header h = {(uint16_t)(0x1000 + i), VFIO_USER_DMA_READ,
-                                     32, VFIO_USER_F_TYPE_COMMAND, 0};
-        struct vfio_user_dma_access a = {seen.address, 4096};
-        memcpy(burst[i], &h, 16);
-        memcpy(burst[i] + 16, &a, 16);
-    }
-    srv_send_raw(f, burst, sizeof(burst), NULL, 0);
+    send_reads(f, f->srv, BURST, seen.address);
     pump_ms(f, 50);
     /* Under the mark plus the one answer that reached it. */
     assert_true(vuc_get_send_queued(f->c) < SMALL_HIGH + 4096 + 32);
@@ -505,10 +515,10 @@ static void test_disconnect_keeps_memory(void **state)
 
 /* ---- Twin-socket mode ---------------------------------------------------- */
 
-static void test_twin_socket(void **state)
+/* Connect, granting twin-socket mode on a socket pair whose server end is
+ * sv[0]. */
+static void connect_twin(struct fx *f, int sv[2])
 {
-    struct fx *f = *state;
-    int sv[2];
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
     srv_version(f, 0, 0,
                 "{\"capabilities\":{\"twin_socket\":{\"supported\":true,"
@@ -518,6 +528,13 @@ static void test_twin_socket(void **state)
     srv_device_info(f, 0, 0, NULL, 0);
     pump(f);
     assert_int_equal(f->result, 0);
+}
+
+static void test_twin_socket(void **state)
+{
+    struct fx *f = *state;
+    int sv[2];
+    connect_twin(f, sv);
     assert_true(vuc_get_caps(f->c)->twin_socket);
 
     struct vfio_user_dma_map seen;
@@ -555,22 +572,6 @@ static int setup_small_queue_bare(void **state)
     return fx_setup_opts(state, o);
 }
 
-static void send_reads(struct fx *f, int sock, unsigned n, uint64_t iova)
-{
-    uint8_t burst[8][32];
-    for (unsigned i = 0; i < n; i++) {
-        struct vfio_user_header h = {(uint16_t)(0x1000 + i), VFIO_USER_DMA_READ,
-                                     32, VFIO_USER_F_TYPE_COMMAND, 0};
-        struct vfio_user_dma_access a = {iova, 4096};
-        memcpy(burst[i], &h, 16);
-        memcpy(burst[i] + 16, &a, 16);
-    }
-    int saved = f->srv;
-    f->srv = sock;
-    srv_send_raw(f, burst, 32 * n, NULL, 0);
-    f->srv = saved;
-}
-
 /* Bytes sock sent that its peer has not read. */
 static int unread(int sock)
 {
@@ -583,15 +584,7 @@ static void test_twin_pauses_when_full(void **state)
 {
     struct fx *f = *state;
     int sv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    srv_version(f, 0, 0,
-                "{\"capabilities\":{\"twin_socket\":{\"supported\":true,"
-                "\"fd_index\":0}}}",
-                true, &sv[1], 1);
-    close(sv[1]);
-    srv_device_info(f, 0, 0, NULL, 0);
-    pump(f);
-    assert_int_equal(f->result, 0);
+    connect_twin(f, sv);
     struct vfio_user_dma_map seen;
     int fd;
     map(f, 4096, VUC_DMA_READ | VUC_DMA_WRITE, &seen, &fd);
