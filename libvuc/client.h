@@ -35,6 +35,8 @@ struct vuc_options {
     vuc_log_fn log_fn;
     void *log_arg;
     enum vuc_log_level log_level;
+    vuc_trace_fn trace_fn;
+    void *trace_arg;
 };
 
 /* ---- Deferred completions ------------------------------------------------ */

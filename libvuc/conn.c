@@ -18,6 +18,7 @@
 #include "conn.h"
 #include "feature.h"
 #include "transport.h"
+#include "trace_hook.h"
 #include "wire.h"
 
 enum {
@@ -610,6 +611,7 @@ int vuc_conn_open(struct vuc_client *c, int fd)
      * that only our reading frees it from. */
     vuc_chan_set_watermarks(&c->main, c->opts.send_low, c->opts.send_high,
                             false);
+    vuc_trace_attach(c, &c->main);
     return 0;
 }
 
@@ -628,6 +630,7 @@ int vuc_conn_open_twin(struct vuc_client *c, int fd)
      * server does not read them, read no more requests. */
     vuc_chan_set_watermarks(&c->twin, c->opts.send_low, c->opts.send_high,
                             true);
+    vuc_trace_attach(c, &c->twin);
     return 0;
 }
 

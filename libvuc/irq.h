@@ -33,5 +33,10 @@ void vuc_irq_state_free(struct vuc_irq_state *irqst,
  * the same (its irq info in c->irqs then matches theirs). */
 struct vuc_irq_state *vuc_irq_hold(struct vuc_client *c);
 void vuc_irq_adopt(struct vuc_client *c, struct vuc_irq_state *held);
+/* Take the events not yet reported of the first vector that has any among
+ * those index and vector select (either may be VUC_IRQ_ANY) into ev.
+ * Returns false when none has any. */
+bool vuc_irq_take_unseen(struct vuc_client *c, uint32_t index, uint32_t vector,
+                         struct vuc_irq_event *ev);
 
 #endif /* VUC_IRQ_H */

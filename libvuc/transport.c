@@ -166,6 +166,9 @@ static void rx_parse(struct vuc_chan *ch)
         const uint8_t *payload = ch->ibuf + ch->ihead + VFIO_USER_HDR_SIZE;
         size_t len = hdr.msg_size - VFIO_USER_HDR_SIZE;
         ch->ihead += hdr.msg_size;
+        if (ch->trace != NULL) {
+            ch->trace(ch, false, &hdr, payload, len, nfds, ch->arg);
+        }
         ch->ops->msg(ch, &hdr, payload, len, fds, nfds, ch->arg);
     }
     if (ch->ihead == ch->itail) {
@@ -490,6 +493,13 @@ int vuc_chan_commit(struct vuc_chan *ch, size_t size, int *fds, unsigned nfds)
         m->n = nfds;
         memcpy(m->fds, fds, nfds * sizeof(int));
     }
+    if (ch->trace != NULL && vuc_chan_is_open(ch) &&
+        size >= VFIO_USER_HDR_SIZE) {
+        const uint8_t *msg = ch->obuf + ch->otail;
+        ch->trace(ch, true, (const struct vfio_user_header *)msg,
+                  msg + VFIO_USER_HDR_SIZE, size - VFIO_USER_HDR_SIZE, nfds,
+                  ch->arg);
+    }
     ch->otail += size;
 
     if (!vuc_chan_is_open(ch)) {
@@ -511,8 +521,9 @@ int vuc_chan_commit_data(struct vuc_chan *ch, size_t head_len, const void *data,
 {
     uint8_t *head = vuc_chan_reserved(ch);
 
+    /* Traced, the message is gathered in the queue so it is seen whole. */
     if (vuc_chan_is_open(ch) && ch->ohead == ch->otail && data_len > 0 &&
-        !ch->corked) {
+        !ch->corked && ch->trace == NULL) {
         struct iovec iov[2] = {{head, head_len}, {(void *)data, data_len}};
         struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
         ssize_t n;

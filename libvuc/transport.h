@@ -49,6 +49,12 @@ typedef void (*vuc_chan_err_fn)(struct vuc_chan *ch, int err, const char *text,
  */
 typedef void (*vuc_chan_hold_fn)(void *arg, bool hold);
 
+/* Sees each message as it is queued (tx) or framed, when set (tracing). */
+typedef void (*vuc_chan_trace_fn)(struct vuc_chan *ch, bool tx,
+                                  const struct vfio_user_header *hdr,
+                                  const uint8_t *payload, size_t len,
+                                  unsigned nfds, void *arg);
+
 /** What a channel calls in its owner, given once at open (as libevent's
  * backends and Linux drivers are called through a const ops table). */
 struct vuc_chan_ops {
@@ -107,6 +113,7 @@ struct vuc_chan {
     bool rx_pause_full, rx_paused;
 
     const struct vuc_chan_ops *ops;
+    vuc_chan_trace_fn trace; /* set after open, or NULL */
     void *arg;
 
     /* While received messages are dispatched, what their handlers send is

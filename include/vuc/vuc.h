@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include <vuc/protocol.h>
+#include <vuc/trace.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -4,7 +4,8 @@
  * bytes. Whatever they are, the client must end in a connection or a clean
  * error: no crash, no overread, no leak, no hang. The input is cut into
  * writes at every 0xff byte, so partial messages and split headers are
- * explored too.
+ * explored too. Every message is traced in text and JSON on the way: the
+ * formatter must take the same bytes without fault.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -24,12 +25,29 @@ static void done(struct vuc_client *c, int result, void *arg)
     *(int *)arg = result == 0 ? 1 : 2;
 }
 
+struct tracers {
+    struct vuc_tracer *text, *json;
+};
+
+static void trace(void *arg, const struct vuc_trace_msg *msg)
+{
+    struct tracers *t = arg;
+    char line[VUC_TRACER_LINE_MAX];
+
+    if (vuc_tracer_format(t->text, msg, line, sizeof(line)) <= 0 ||
+        vuc_tracer_format(t->json, msg, line, sizeof(line)) <= 0) {
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int sv[2];
     struct event_base *base = event_base_new();
     struct vuc_options *o = vuc_options_new();
     vuc_options_set_timeout(o, 50);
+    struct tracers tr = {vuc_tracer_new(0), vuc_tracer_new(VUC_TRACER_JSON)};
+    vuc_options_set_trace(o, trace, &tr);
     struct vuc_client *c = vuc_client_new(base, o);
     vuc_options_free(o);
     int state = 0;
@@ -62,5 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     vuc_client_free(c);
     event_base_free(base);
+    vuc_tracer_free(tr.text);
+    vuc_tracer_free(tr.json);
     return 0;
 }

@@ -501,7 +501,7 @@ _Static_assert(TESTDEV_PCI_BAR0_SIZE_MASK ==
 
 static void tdv_pci_init(struct td_pci *pci)
 {
-    uint8_t *c = pci->cfg, *w = pci->wmask, *w1c = pci->w1cmask;
+    uint8_t *c = pci->cfg, *w = pci->wmask;
     const uint32_t pm = TESTDEV_PCI_CAP_PM, msi = TESTDEV_PCI_CAP_MSI;
     const uint32_t msix = TESTDEV_PCI_CAP_MSIX, exp = TESTDEV_PCI_CAP_EXP;
     const uint32_t dsn = TESTDEV_PCI_ECAP_DSN;
@@ -536,17 +536,7 @@ static void tdv_pci_init(struct td_pci *pci)
              TESTDEV_MSIX_TABLE_OFFSET, 0, TESTDEV_MSIX_PBA_OFFSET);
 
     /* PCI Express v2 endpoint, x1 at 2.5 GT/s; the end of the chain. */
-    pci_cap(pci, exp, CAP_ID_EXP, 0);
-    pci_set16(c, exp + EXP_FLAGS, EXP_FLAGS_V2_ENDPOINT);
-    pci_set32(c, exp + EXP_DEVCAP, EXP_DEVCAP_RBER);
-    pci_set16(c, exp + EXP_DEVCTL, EXP_DEVCTL_DEFAULT);
-    pci_set16(w, exp + EXP_DEVCTL, EXP_DEVCTL_WMASK);
-    pci_set16(w1c, exp + EXP_DEVSTA, EXP_DEVSTA_W1C);
-    pci_set32(c, exp + EXP_LNKCAP, EXP_LNK_X1_2_5GT);
-    pci_set16(w, exp + EXP_LNKCTL, EXP_LNKCTL_WMASK);
-    pci_set16(c, exp + EXP_LNKSTA, EXP_LNK_X1_2_5GT);
-    pci_set32(c, exp + EXP_LNKCAP2, EXP_LNKCAP2_2_5GT);
-    pci_set16(c, exp + EXP_LNKCTL2, 0x0001); /* target speed 2.5 GT/s */
+    pci_exp_endpoint(pci, exp, 0);
 
     /* Extended capabilities: Device Serial Number, the only one. */
     pci_set32(c, dsn, ECAP_ID_DSN | (1u << 16) | (0u << 20)); /* v1, next 0 */

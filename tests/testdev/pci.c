@@ -91,6 +91,23 @@ void pci_msix(struct td_pci *pci, uint32_t off, uint8_t next, uint16_t count,
     pci_set32(pci->cfg, off + MSIX_PBA, pba_off | pba_bir);
 }
 
+void pci_exp_endpoint(struct td_pci *pci, uint32_t off, uint8_t next)
+{
+    uint8_t *c = pci->cfg, *w = pci->wmask;
+
+    pci_cap(pci, off, CAP_ID_EXP, next);
+    pci_set16(c, off + EXP_FLAGS, EXP_FLAGS_V2_ENDPOINT);
+    pci_set32(c, off + EXP_DEVCAP, EXP_DEVCAP_RBER);
+    pci_set16(c, off + EXP_DEVCTL, EXP_DEVCTL_DEFAULT);
+    pci_set16(w, off + EXP_DEVCTL, EXP_DEVCTL_WMASK);
+    pci_set16(pci->w1cmask, off + EXP_DEVSTA, EXP_DEVSTA_W1C);
+    pci_set32(c, off + EXP_LNKCAP, EXP_LNK_X1_2_5GT);
+    pci_set16(w, off + EXP_LNKCTL, EXP_LNKCTL_WMASK);
+    pci_set16(c, off + EXP_LNKSTA, EXP_LNK_X1_2_5GT);
+    pci_set32(c, off + EXP_LNKCAP2, EXP_LNKCAP2_2_5GT);
+    pci_set16(c, off + EXP_LNKCTL2, 0x0001); /* target speed 2.5 GT/s */
+}
+
 void pci_reset(struct testdev *td)
 {
     memset(&td->pci, 0, sizeof(td->pci));

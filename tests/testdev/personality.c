@@ -9,9 +9,11 @@
 #include "testdev.h"
 
 extern const struct td_personality td_dev_testdev;
+extern const struct td_personality td_dev_nvme;
 
 static const struct td_personality *const personalities[] = {
     &td_dev_testdev,
+    &td_dev_nvme,
 };
 
 #define NUM_PERSONALITIES (sizeof(personalities) / sizeof(personalities[0]))

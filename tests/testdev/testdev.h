@@ -225,6 +225,9 @@ void pci_cap(struct td_pci *pci, uint32_t off, uint8_t id, uint8_t next);
 void pci_msix(struct td_pci *pci, uint32_t off, uint8_t next, uint16_t count,
               uint8_t table_bir, uint32_t table_off, uint8_t pba_bir,
               uint32_t pba_off);
+/** A PCI Express v2 endpoint capability at @p off, x1 at 2.5 GT/s: the
+ * device and link control bits a driver may set are writable. */
+void pci_exp_endpoint(struct td_pci *pci, uint32_t off, uint8_t next);
 
 /* ---- Interrupts (irq.c) -------------------------------------------------- */
 

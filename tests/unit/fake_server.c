@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 void done_cb(struct vuc_client *c, int result, void *arg)
 {
@@ -28,6 +29,25 @@ static void disconnect_cb(struct vuc_client *c, int result, void *arg)
     f->disconnects++;
 }
 
+/* Both forms of each line; the JSON one must be a JSON object. */
+static void trace_cb(void *arg, const struct vuc_trace_msg *msg)
+{
+    struct fx *f = arg;
+    char line[VUC_TRACER_LINE_MAX];
+    json_error_t jerr;
+
+    int n = vuc_tracer_format(f->trace_text, msg, line, sizeof(line));
+    assert_true(n > 0 && (size_t)n < sizeof(line));
+    n = vuc_tracer_format(f->trace_json, msg, line, sizeof(line));
+    assert_true(n > 0 && (size_t)n < sizeof(line));
+    json_t *j = json_loads(line, 0, &jerr);
+    if (!json_is_object(j)) {
+        fail_msg("trace line is not a JSON object (%s): %s", jerr.text, line);
+    }
+    json_decref(j);
+    f->traced++;
+}
+
 int fx_setup_opts(void **state, struct vuc_options *o)
 {
     struct fx *f = calloc(1, sizeof(*f));
@@ -38,6 +58,9 @@ int fx_setup_opts(void **state, struct vuc_options *o)
     f->logsink = (struct test_log){f->log, sizeof(f->log)};
     vuc_options_set_log(o, test_log_line, &f->logsink, VUC_LOG_DEBUG);
     vuc_options_set_timeout(o, 2000);
+    f->trace_text = vuc_tracer_new(0);
+    f->trace_json = vuc_tracer_new(VUC_TRACER_JSON);
+    vuc_options_set_trace(o, trace_cb, f);
     f->c = vuc_client_new(f->base, o);
     vuc_options_free(o);
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -56,6 +79,8 @@ int fx_teardown(void **state)
         close(f->srv);
     }
     event_base_free(f->base);
+    vuc_tracer_free(f->trace_text);
+    vuc_tracer_free(f->trace_json);
     /* Whatever the server sent, the client closed every fd it got. */
     assert_int_equal(count_fds(), f->fds_before);
     free(f);

@@ -28,6 +28,10 @@ struct fx {
     struct test_log logsink;
     char log[8192];
     int disconnects;
+    /* Every message of every test is traced, hostile ones included: the
+     * formatter must take whatever a scripted server sends. */
+    struct vuc_tracer *trace_text, *trace_json;
+    unsigned traced;
 };
 
 /* One message the client sent. */

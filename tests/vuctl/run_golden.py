@@ -45,6 +45,10 @@ Case fields:
   server_log_has    strings it must contain (that the check can see them)
   pidfile   a file in @TMP@ where the case's --spawn command wrote its pid
             ($$): that process must be gone when vuctl has exited
+
+With --proxy VUC_TRACE, every case's vuc-testdev sits behind the vuc-trace
+proxy (vuctl connects to @SOCK@, the proxy's socket): each case must pass
+unchanged, and the proxy must stay up and report no malformed message.
   signal    {"after": TEXT, "sig": "TERM"}: send vuctl the signal once its
             stdout holds TEXT; an expected status -15 means "killed by it"
 """
@@ -264,16 +268,48 @@ def diff(what, want, got):
     return "".join(lines)
 
 
-def run_case(case, vuctl, testdev, cases_dir):
+def start_proxy(proxy, sock, server_sock, tmp):
+    with open(os.path.join(tmp, "proxy.log"), "wb") as logf:
+        proc = subprocess.Popen(
+            [proxy, "--listen", sock, "--connect", server_sock, "-o",
+             os.path.join(tmp, "proxy.trace")],
+            stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + SOCKET_DEADLINE
+    while not os.path.exists(sock):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_server(proc)
+            raise Failure("vuc-trace did not start:\n%s"
+                          % read_log(os.path.join(tmp, "proxy.log")))
+        time.sleep(0.01)
+    return proc
+
+
+def proxy_problems(proxy, tmp):
+    problems = []
+    if proxy.poll() is not None:
+        problems.append("vuc-trace died (status %d)" % proxy.returncode)
+    trace = read_log(os.path.join(tmp, "proxy.trace"))
+    bad = [line for line in trace.splitlines() if "malformed" in line]
+    if bad:
+        problems.append("vuc-trace saw malformed messages:\n" +
+                        "\n".join(bad))
+    return problems
+
+
+def run_case(case, vuctl, testdev, cases_dir, proxy_exe=None):
     tmp = tempfile.mkdtemp(prefix="vuctl-golden-")
     sock = os.path.join(tmp, "dev.sock")
     log = os.path.join(tmp, "testdev.log")
     server = None
+    proxy = None
     try:
         if case.get("server", True):
             server = start_server(
-                testdev, sock, log, case.get("server_args", [])
+                testdev, sock + ".server" if proxy_exe else sock, log,
+                case.get("server_args", [])
             )
+            if proxy_exe:
+                proxy = start_proxy(proxy_exe, sock, sock + ".server", tmp)
         make_files(case, tmp)
         args = [vuctl] + [subst(a, tmp, sock, testdev) for a in case["args"]]
         stdin = b""
@@ -328,6 +364,8 @@ def run_case(case, vuctl, testdev, cases_dir):
                     % ", ".join(unsubst(p, tmp, sock) for p in left)
                 )
         problems += check_spawn_cleanup(case, tmp)
+        if proxy:
+            problems += proxy_problems(proxy, tmp)
         if case.get("server", True) and server.poll() is not None:
             problems.append(
                 "vuc-testdev died (status %d)" % server.returncode
@@ -345,6 +383,8 @@ def run_case(case, vuctl, testdev, cases_dir):
                 problems.append("vuc-testdev said:\n" + read_log(log))
             raise Failure("\n".join(problems))
     finally:
+        if proxy:
+            stop_server(proxy)
         if server:
             stop_server(server)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -356,6 +396,7 @@ def main():
     ap.add_argument("--testdev", required=True)
     ap.add_argument("--cases", required=True, help="directory of cases.json")
     ap.add_argument("--only", help="run only the case of this name")
+    ap.add_argument("--proxy", help="run every case through this vuc-trace")
     opts = ap.parse_args()
 
     cases_dir = os.path.abspath(opts.cases)
@@ -376,7 +417,8 @@ def main():
     failed = 0
     for case in cases:
         try:
-            run_case(case, opts.vuctl, opts.testdev, cases_dir)
+            run_case(case, opts.vuctl, opts.testdev, cases_dir,
+                     opts.proxy and os.path.abspath(opts.proxy))
             print("ok - %s" % case["name"])
         except Failure as e:
             failed += 1

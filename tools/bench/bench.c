@@ -2,7 +2,8 @@
 /*
  * The benchmark module's driver: arguments, the connections each round
  * uses, the probe that learns what the server offers, statistics, and the
- * order of the measurements (bench_phases.c) and printing (bench_output.c).
+ * order of the measurements (phase_order[]; the phases are in bench_*.c by
+ * group) and printing (bench_output.c).
  */
 #include <errno.h>
 #include <stdarg.h>

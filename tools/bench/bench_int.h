@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Inside the benchmark module: the run's context, result rows, sample
- * series, and the services the measurement code (bench_phases.c) gets from
- * the driver (bench.c) and the printers (bench_output.c).
+ * series, and the services the measurements (bench_phases.c and one file
+ * per group of phases) get from the driver (bench.c) and the printers
+ * (bench_output.c).
  */
 #ifndef VUC_BENCH_INT_H
 #define VUC_BENCH_INT_H
@@ -207,10 +208,22 @@ static inline unsigned at_least(unsigned v, unsigned min)
     return v < min ? min : v;
 }
 
+#define KIB 1024u
+#define MIB (1024u * KIB)
+#define GIB (1024ull * MIB)
+
+/* Operations per rate batch of the synchronous measurements. */
+#define SYNC_BATCH 100u
+/* The deepest pipeline of reads (the pipeline and alloc phases). */
+#define PIPE_MAX_DEPTH 64u
+
 /* The reason of a failed call into why (libvuc's words, or the errno's);
  * returns rc. */
 int lib_err(struct vuc_client *c, int rc, char *why, const char *what);
 int wire_err(struct bw *w, int rc, char *why);
+
+/* What a phase's look at the server found. */
+enum setup_result { SETUP_OK, SETUP_SKIP, SETUP_FAIL };
 
 /* One round of a measurement on one side: 0, or a negative errno with the
  * reason in why (which ends that side of the rows). */
@@ -233,27 +246,44 @@ void fail_rows(struct bctx *b, struct row **rows, unsigned n, bool wire_side,
 bool reserve_all(struct bctx *b, struct row **rows, unsigned nrows,
                  struct series *s, unsigned ns, size_t each);
 void free_all(struct series *s, unsigned n);
+/* A target of num's median over den's, at least goal ("not measured"
+ * unless both sides were). */
+void ratio_target(struct bctx *b, const char *id, const char *label,
+                  const struct side *num, const struct side *den, double goal);
+/* "4 KiB", "64 KiB" or "1 MiB": the bulk and DMA sizes, for labels. */
+const char *size_name(uint64_t s);
+/* "64 GiB", "2 MiB", "4096 B": any size, in the largest unit that divides
+ * it, in buf. */
+const char *size_str(uint64_t v, char *buf, size_t len);
+/* The transfer size libvuc uses: the smaller of the client's and the
+ * server's. */
+uint32_t lib_xfer(const struct bctx *b);
+/* A phase's look at the server failed: the libvuc side, and the wire side
+ * where there is one, fail for why. */
+void setup_failed(struct bctx *b, struct row **rows, unsigned n,
+                  const char *why);
 
-/* One job of vuc-testdev's DMA engine with DMA_CTRL value ctrl: programmed
- * and rung in one write, then DMA_STATUS read (the job is done by then);
- * posted: the doorbell write goes out as libvuc sends it there. */
+/* bench_dma.c: one job of vuc-testdev's DMA engine with DMA_CTRL value ctrl:
+ * programmed and rung in one write, then DMA_STATUS read (the job is done by
+ * then); posted: the doorbell write goes out as libvuc sends it there. */
 int dma_job_lib(struct vuc_client *c, uint64_t src, uint64_t dst, uint32_t len,
                 uint32_t ctrl, char *why);
 int dma_job_wire(struct bw *w, bool posted, uint64_t src, uint64_t dst,
                  uint32_t len, uint32_t ctrl, char *why);
 
-void phase_read(struct bctx *b);
-void phase_pipeline(struct bctx *b);
-void phase_write(struct bctx *b);
-void phase_bulk(struct bctx *b);
-void phase_dma(struct bctx *b);
-void phase_map(struct bctx *b);
-void phase_irq(struct bctx *b);
-void phase_alloc(struct bctx *b);
-
-/* bench_state.c: device state (dirty pages, migration) */
-void phase_dirty(struct bctx *b);
-void phase_mig(struct bctx *b);
+/* The phases, by file; phase_order[] in bench.c runs them. A new group of
+ * measurements is one new file, its phase here, and its line there (and
+ * its name and bit in bench.h and phase_table[]). */
+void phase_read(struct bctx *b);     /* bench_region.c */
+void phase_write(struct bctx *b);    /* bench_region.c */
+void phase_pipeline(struct bctx *b); /* bench_pipeline.c */
+void phase_alloc(struct bctx *b);    /* bench_pipeline.c */
+void phase_bulk(struct bctx *b);     /* bench_bulk.c */
+void phase_dma(struct bctx *b);      /* bench_dma.c */
+void phase_map(struct bctx *b);      /* bench_dma.c */
+void phase_irq(struct bctx *b);      /* bench_irq.c */
+void phase_dirty(struct bctx *b);    /* bench_dirty.c */
+void phase_mig(struct bctx *b);      /* bench_mig.c */
 
 /* bench_output.c */
 int output_text(const struct bctx *b, FILE *out);

@@ -7,6 +7,10 @@
  * it does not need to stay in step with the stream it leaves unchecked;
  * what it does read from the server (sizes, counts, addresses) is checked
  * before it is used, as everywhere else.
+ *
+ * It is one file of some 850 lines because it is one client: every request
+ * below goes through the static sending and receiving core at its top,
+ * which splitting the file would turn into an interface of its own.
  */
 #include "bench_wire.h"
 

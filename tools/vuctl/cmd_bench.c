@@ -13,6 +13,8 @@
 #include <vuc/vuc.h>
 
 #include "bench.h"
+#include "conn.h"
+#include "args.h"
 #include "cmds.h"
 #include "output.h"
 #include "vuctl.h"
@@ -96,7 +98,7 @@ static int run_json(struct vuctl *v, const char *path,
     return 0;
 }
 
-int vuctl_cmd_bench(struct vuctl *v, int argc, char **argv)
+static int cmd_bench(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_bench_opts o;
     bool connected = false, noshare = v->noshare, twin = v->twin;
@@ -152,3 +154,37 @@ int vuctl_cmd_bench(struct vuctl *v, int argc, char **argv)
                           "the benchmark could not run: %s", strerror(-result));
     return VUCTL_OK;
 }
+
+/* The benchmark. */
+static const struct vuctl_cmd bench_cmds[] = {
+    {
+        .name = "bench",
+        .args = "[--connected] [--quick] [--rounds N] [--iterations N] "
+                "[--only LIST]",
+        .summary = "measure libvuc against the server",
+        .help = "Run the libvuc benchmark (as vuc-bench does) against the\n"
+                "server and print each figure beside a baseline measured in\n"
+                "the same run: a minimal blocking client, memcpy, an eventfd\n"
+                "round trip. Nothing is asserted; --quick makes it short.\n"
+                "LIST names measurements, comma-separated: read, pipeline,\n"
+                "write, bulk, dma, map, irq, alloc (alloc needs vuc-bench's\n"
+                "allocation counter, so vuctl reports it unavailable).\n"
+                "Connected by a socket path, vuctl closes its connection for\n"
+                "the run, since a server may serve one client at a time, and\n"
+                "connects again after: DMA maps, enabled interrupts and the\n"
+                "posting policy start afresh. With --connected, or when\n"
+                "connected by fd (--spawn with {fd}), it measures on vuctl's\n"
+                "own connection instead, without the blocking-client\n"
+                "baselines; its irq phase then leaves MSI-X disabled. In\n"
+                "JSON the benchmark's document is \"result\".\n",
+        .example = "bench --quick\nbench --only read,write --rounds 3\n"
+                   "bench --connected --quick --only irq\n",
+        .fn = cmd_bench,
+        .min_args = 0,
+        .max_args = 9,
+        .words = "--connected --quick --rounds --iterations --only",
+    },
+};
+
+const struct vuctl_cmd_table vuctl_bench_table = {
+    bench_cmds, sizeof(bench_cmds) / sizeof(bench_cmds[0])};

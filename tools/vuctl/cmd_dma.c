@@ -12,38 +12,13 @@
 
 #include <vuc/vuc.h>
 
+#include "args.h"
 #include "cmds.h"
 #include "output.h"
 #include "vuctl.h"
 
 /* dma fill writes through a buffer of this size, whatever the length. */
 #define FILL_CHUNK (64u * 1024)
-
-/* ---- Files of dma map --------------------------------------------------- */
-
-static void file_free(struct vuctl_filemap *f)
-{
-    munmap(f->addr, f->len);
-    free(f->path);
-}
-
-void vuctl_dma_files_release(struct vuctl *v)
-{
-    for (size_t i = 0; i < v->nfiles; i++)
-        file_free(&v->files[i]);
-    free(v->files);
-    v->files = NULL;
-    v->nfiles = 0;
-}
-
-const struct vuctl_filemap *vuctl_dma_file(const struct vuctl *v,
-                                           const struct vuc_dma_map *map)
-{
-    for (size_t i = 0; i < v->nfiles; i++)
-        if (v->files[i].map == map)
-            return &v->files[i];
-    return NULL;
-}
 
 /* ---- Arguments ---------------------------------------------------------- */
 
@@ -142,7 +117,7 @@ static int dma_range(struct vuctl *v, uint64_t iova, uint64_t len, bool write,
 
 /* ---- Handlers ----------------------------------------------------------- */
 
-int vuctl_cmd_dma_alloc(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_alloc(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_dma_map *map;
     uint64_t size, iova = VUC_IOVA_ANY;
@@ -168,7 +143,7 @@ int vuctl_cmd_dma_alloc(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_dma_map(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_map(struct vuctl *v, int argc, char **argv)
 {
     const char *path = argv[1];
     struct vuctl_filemap *files, *f;
@@ -268,7 +243,7 @@ int vuctl_cmd_dma_map(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_dma_unmap(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_unmap(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_dma_map *m;
     uint64_t iova, start;
@@ -299,14 +274,14 @@ int vuctl_cmd_dma_unmap(struct vuctl *v, int argc, char **argv)
         return vuctl_fail_lib(v, v->client, rc, "dma unmap");
     /* Only now: the server could use the memory until its reply. */
     if (file != SIZE_MAX) {
-        file_free(&v->files[file]);
+        vuctl_filemap_free(&v->files[file]);
         v->files[file] = v->files[--v->nfiles];
     }
     out_dma_unmap(v, iova, size);
     return VUCTL_OK;
 }
 
-int vuctl_cmd_dma_list(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_list(struct vuctl *v, int argc, char **argv)
 {
     int rc = vuctl_need_client(v, false);
 
@@ -316,7 +291,7 @@ int vuctl_cmd_dma_list(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_dma_read(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_read(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_dma_map *m;
     uint64_t iova, value;
@@ -337,7 +312,7 @@ int vuctl_cmd_dma_read(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_dma_write(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_write(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_dma_map *m;
     uint64_t iova, value;
@@ -359,7 +334,7 @@ int vuctl_cmd_dma_write(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_dma_dump(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_dump(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_dma_map *m;
     uint64_t iova, len;
@@ -389,7 +364,7 @@ int vuctl_cmd_dma_dump(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_dma_fill(struct vuctl *v, int argc, char **argv)
+static int cmd_dma_fill(struct vuctl *v, int argc, char **argv)
 {
     struct vuc_dma_map *m;
     uint64_t iova, len, byte;
@@ -418,3 +393,140 @@ int vuctl_cmd_dma_fill(struct vuctl *v, int argc, char **argv)
     out_dma_fill(v, iova, len, (uint8_t)byte);
     return VUCTL_OK;
 }
+
+/* DMA memory. */
+static const struct vuctl_cmd dma_cmds[] = {
+    {
+        .name = "dma",
+        .sub = "alloc",
+        .args = "SIZE [IOVA] [r|w|rw] [noshare] [huge]",
+        .summary = "allocate DMA memory and map it for the device",
+        .help = "Allocate SIZE bytes (rounded up to the page size) of zeroed\n"
+                "memory and announce it to the server with DMA_MAP at IOVA\n"
+                "(default: a free, aligned IOVA that libvuc picks). r, w or\n"
+                "rw say what the device may do with it (default rw).\n"
+                "noshare keeps the memory's fd from the server, which must\n"
+                "then use DMA_READ/DMA_WRITE messages; huge backs it with\n"
+                "2 MiB huge pages (the size and IOVA then round to 2 MiB),\n"
+                "which must be reserved: /proc/sys/vm/nr_hugepages. Prints\n"
+                "the IOVA, the size, the flags and whether the server got an\n"
+                "fd (shared) or not (none).\n",
+        .value = "the IOVA of the new map",
+        .example = "dma alloc 4k\n"
+                   "dma alloc 1M 0x10000000 r noshare\n"
+                   "set buf = dma alloc 64k\n",
+        .fn = cmd_dma_alloc,
+        .min_args = 1,
+        .max_args = 5,
+    },
+    {
+        .name = "dma",
+        .sub = "map",
+        .args = "FILE SIZE IOVA [OFFSET] [r|w|rw] [noshare]",
+        .summary = "map a file's contents for the device",
+        .help = "Map SIZE bytes of FILE from OFFSET (default 0; both page\n"
+                "aligned) for the device at IOVA: vuctl opens the file\n"
+                "(read-only for r, else read-write), mmaps it shared and\n"
+                "passes its fd with DMA_MAP, so the device reads and writes\n"
+                "the file itself: a way to hand it a prepared buffer. FILE\n"
+                "must be a regular file of at least OFFSET+SIZE bytes.\n"
+                "Access and noshare as for dma alloc. Unlike memory of dma\n"
+                "alloc, a file cannot be sealed: a server given its fd could\n"
+                "shrink it under vuctl, so use noshare with one you do not\n"
+                "trust.\n",
+        .value = "the IOVA of the new map",
+        .example = "dma map ring.bin 64k 0x100000\n"
+                   "dma map fw.img 1M 0x200000 0 r\n",
+        .fn = cmd_dma_map,
+        .min_args = 3,
+        .max_args = 6,
+        .first_arg = VUCTL_ARG_FILE,
+    },
+    {
+        .name = "dma",
+        .sub = "unmap",
+        .args = "IOVA",
+        .summary = "unmap a DMA map",
+        .help = "Send DMA_UNMAP for the map that starts at IOVA and release\n"
+                "it once the server has replied, since the device may use it\n"
+                "until then. Memory of dma alloc is freed, a file of dma map\n"
+                "unmapped. Without a connection the map is released at once.\n",
+        .example = "dma unmap 0x100000000\ndma unmap $buf\n",
+        .fn = cmd_dma_unmap,
+        .min_args = 1,
+        .max_args = 1,
+    },
+    {
+        .name = "dma",
+        .sub = "list",
+        .args = "",
+        .summary = "list the DMA maps",
+        .help = "List every DMA map in IOVA order: IOVA, size, flags (r and\n"
+                "w for what the device may do, huge), whether the server got\n"
+                "an fd for it (shared) or must use messages (none), and the\n"
+                "file and offset of dma map. Maps outlive a lost connection,\n"
+                "so that what the device wrote can still be read.\n",
+        .example = "dma list\n",
+        .fn = cmd_dma_list,
+        .min_args = 0,
+        .max_args = 0,
+    },
+    {
+        .name = "dma",
+        .sub = "read",
+        .args = "IOVA [WIDTH]",
+        .summary = "read a 1, 2, 4 or 8 byte value from DMA memory",
+        .help = "Read WIDTH bytes (1, 2, 4 or 8; default 4) of DMA memory at\n"
+                "IOVA as one little-endian value and print it in hex: what\n"
+                "the device wrote, or will read. The bytes must lie in one\n"
+                "map.\n",
+        .value = "the value read",
+        .example = "dma read 0x100000000\ndma read $buf 8\n",
+        .fn = cmd_dma_read,
+        .min_args = 1,
+        .max_args = 2,
+    },
+    {
+        .name = "dma",
+        .sub = "write",
+        .args = "IOVA VALUE [WIDTH]",
+        .summary = "write a 1, 2, 4 or 8 byte value to DMA memory",
+        .help = "Write VALUE as a WIDTH-byte (1, 2, 4 or 8; default 4)\n"
+                "little-endian value to DMA memory at IOVA, for the device\n"
+                "to read. VALUE must fit in WIDTH bytes; a file that dma map\n"
+                "opened read-only cannot be written.\n",
+        .example = "dma write 0x100000000 0x12345678\n"
+                   "dma write $buf 0xff 1\n",
+        .fn = cmd_dma_write,
+        .min_args = 2,
+        .max_args = 3,
+    },
+    {
+        .name = "dma",
+        .sub = "dump",
+        .args = "IOVA LEN",
+        .summary = "hexdump DMA memory",
+        .help = "Print LEN bytes (at most 16M) of DMA memory at IOVA like\n"
+                "xxd, with IOVAs as addresses. The bytes must lie in one map.\n"
+                "In JSON the bytes are one hex string, \"data\".\n",
+        .example = "dma dump 0x100000000 64\n",
+        .fn = cmd_dma_dump,
+        .min_args = 2,
+        .max_args = 2,
+    },
+    {
+        .name = "dma",
+        .sub = "fill",
+        .args = "IOVA LEN BYTE",
+        .summary = "fill DMA memory with one byte value",
+        .help = "Set LEN bytes of DMA memory at IOVA to BYTE (0 to 255). The\n"
+                "bytes must lie in one map.\n",
+        .example = "dma fill 0x100000000 4k 0xa5\n",
+        .fn = cmd_dma_fill,
+        .min_args = 3,
+        .max_args = 3,
+    },
+};
+
+const struct vuctl_cmd_table vuctl_dma_table = {
+    dma_cmds, sizeof(dma_cmds) / sizeof(dma_cmds[0])};

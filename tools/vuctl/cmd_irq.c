@@ -8,6 +8,7 @@
 
 #include <vuc/vuc.h>
 
+#include "args.h"
 #include "cmds.h"
 #include "output.h"
 #include "parse.h"
@@ -18,20 +19,6 @@
 #define WAIT_MAX_MS (24u * 3600 * 1000)
 
 /* ---- What vuctl enabled ------------------------------------------------- */
-
-void vuctl_irq_forget(struct vuctl *v, uint32_t index)
-{
-    size_t n = 0;
-
-    for (size_t i = 0; i < v->nirqs; i++)
-        if (index != UINT32_MAX && v->irqs[i].index != index)
-            v->irqs[n++] = v->irqs[i];
-    v->nirqs = n;
-    if (n == 0) {
-        free(v->irqs);
-        v->irqs = NULL;
-    }
-}
 
 static bool covered(const struct vuctl *v, uint32_t index, uint32_t vector)
 {
@@ -70,7 +57,7 @@ static int remember(struct vuctl *v, uint32_t index, uint32_t start,
 
 /* ---- Arguments ---------------------------------------------------------- */
 
-int vuctl_arg_irq(struct vuctl *v, const char *tok, uint32_t *index)
+static int arg_irq(struct vuctl *v, const char *tok, uint32_t *index)
 {
     uint64_t n;
 
@@ -150,14 +137,14 @@ static int vectors_check(struct vuctl *v, const struct vuc_irq_info *info,
 
 /* ---- Handlers ----------------------------------------------------------- */
 
-int vuctl_cmd_irq_enable(struct vuctl *v, int argc, char **argv)
+static int cmd_irq_enable(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_irq_info *info;
     uint64_t start = 0, count = 0;
     uint32_t index = 0;
     int rc;
 
-    if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
+    if ((rc = arg_irq(v, argv[1], &index)) ||
         (argc == 3 && (rc = vuctl_arg_u64(v, argv[2], UINT32_MAX, &count))) ||
         (argc == 4 && ((rc = vuctl_arg_u64(v, argv[2], UINT32_MAX, &start)) ||
                        (rc = vuctl_arg_u64(v, argv[3], UINT32_MAX, &count)))) ||
@@ -186,13 +173,13 @@ int vuctl_cmd_irq_enable(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_irq_disable(struct vuctl *v, int argc, char **argv)
+static int cmd_irq_disable(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_irq_info *info;
     uint32_t index = 0;
     int rc;
 
-    if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
+    if ((rc = arg_irq(v, argv[1], &index)) ||
         (rc = irq_get(v, index, argv[1], &info)))
         return rc;
     rc = vuc_irq_disable(v->client, index);
@@ -295,7 +282,7 @@ static int wait_for_count(struct vuctl *v, uint32_t index, uint32_t vector,
     return 0;
 }
 
-int vuctl_cmd_irq_wait(struct vuctl *v, int argc, char **argv)
+static int cmd_irq_wait(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_irq_info *info = NULL;
     uint32_t index = VUC_IRQ_ANY, vector = VUC_IRQ_ANY;
@@ -333,7 +320,7 @@ int vuctl_cmd_irq_wait(struct vuctl *v, int argc, char **argv)
         nargs--;
     }
     if (nargs >= 1 && strcasecmp(argv[1], "any")) {
-        if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
+        if ((rc = arg_irq(v, argv[1], &index)) ||
             (rc = irq_get(v, index, argv[1], &info)))
             return rc;
     }
@@ -402,7 +389,7 @@ int vuctl_cmd_irq_wait(struct vuctl *v, int argc, char **argv)
 }
 
 /* irq mask, unmask and trigger: argv[0] says which. */
-int vuctl_cmd_irq_action(struct vuctl *v, int argc, char **argv)
+static int cmd_irq_action(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_irq_info *info;
     uint64_t start = 0, count = 1;
@@ -417,7 +404,7 @@ int vuctl_cmd_irq_action(struct vuctl *v, int argc, char **argv)
     else
         action = VFIO_USER_IRQ_SET_ACTION_TRIGGER;
     snprintf(cmd, sizeof(cmd), "irq %s", argv[0]);
-    if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
+    if ((rc = arg_irq(v, argv[1], &index)) ||
         (argc > 2 && (rc = vuctl_arg_u64(v, argv[2], UINT32_MAX, &start))) ||
         (argc > 3 && (rc = vuctl_arg_u64(v, argv[3], UINT32_MAX, &count))) ||
         (rc = irq_get(v, index, argv[1], &info)))
@@ -440,14 +427,14 @@ int vuctl_cmd_irq_action(struct vuctl *v, int argc, char **argv)
     return VUCTL_OK;
 }
 
-int vuctl_cmd_irq_count(struct vuctl *v, int argc, char **argv)
+static int cmd_irq_count(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_irq_info *info;
     uint64_t vector, total;
     uint32_t index = 0;
     int rc;
 
-    if ((rc = vuctl_arg_irq(v, argv[1], &index)) ||
+    if ((rc = arg_irq(v, argv[1], &index)) ||
         (rc = vuctl_arg_u64(v, argv[2], UINT32_MAX - 1, &vector)) ||
         (rc = irq_get(v, index, argv[1], &info)) ||
         (rc = vectors_check(v, info, vector, 1)))
@@ -462,3 +449,165 @@ int vuctl_cmd_irq_count(struct vuctl *v, int argc, char **argv)
         out_irq_count(v, index, (uint32_t)vector, total);
     return VUCTL_OK;
 }
+
+static int cmd_irqs(struct vuctl *v, int argc, char **argv)
+{
+    int rc = vuctl_need_client(v, true);
+
+    if (rc)
+        return rc;
+    /* argv[0] is "info" for `irq info`, the same table. */
+    out_irqs(v, strcmp(argv[0], "info") ? "irqs" : "irq info");
+    return VUCTL_OK;
+}
+
+/* Interrupts. */
+static const struct vuctl_cmd irq_cmds[] = {
+    {
+        .name = "irqs",
+        .args = "",
+        .summary = "list the device's interrupt indexes",
+        .help = "List every irq index: index, name, number of vectors and\n"
+                "flags (eventfd, maskable, automasked, noresize). irq info\n"
+                "is the same command in the irq group.\n",
+        .example = "irqs\n",
+        .fn = cmd_irqs,
+        .min_args = 0,
+        .max_args = 0,
+    },
+    {
+        .name = "irq",
+        .sub = "info",
+        .args = "",
+        .summary = "list the device's interrupt indexes (as irqs)",
+        .help = "The same table as irqs: every irq index with its name,\n"
+                "number of vectors and flags.\n",
+        .example = "irq info\n",
+        .fn = cmd_irqs,
+        .min_args = 0,
+        .max_args = 0,
+    },
+    {
+        .name = "irq",
+        .sub = "enable",
+        .args = "INDEX [VECTORS | START COUNT]",
+        .summary = "give vectors eventfds that vuctl counts and waits on",
+        .help = "Enable COUNT vectors from START of the irq INDEX (default:\n"
+                "all of them; VECTORS alone means vectors 0 to VECTORS-1)\n"
+                "with eventfds that libvuc owns and reads, so that irq wait\n"
+                "and irq count see their interrupts. INDEX is a number or a\n"
+                "name: INTX, MSI, MSIX, ERR, REQ, in any case. On a NORESIZE\n"
+                "index (MSI, MSI-X), growing the enabled set disables the\n"
+                "index and enables the new set; libvuc does that.\n",
+        .example = "irq enable MSIX\nirq enable msix 4\nirq enable 2 8 2\n",
+        .fn = cmd_irq_enable,
+        .min_args = 1,
+        .max_args = 3,
+        .first_arg = VUCTL_ARG_IRQ,
+    },
+    {
+        .name = "irq",
+        .sub = "disable",
+        .args = "INDEX",
+        .summary = "disable every vector of an irq index",
+        .help = "Disable all vectors of INDEX (SET_IRQS with count 0) and\n"
+                "close their eventfds; their counts start again at 0 when\n"
+                "enabled anew.\n",
+        .example = "irq disable MSIX\n",
+        .fn = cmd_irq_disable,
+        .min_args = 1,
+        .max_args = 1,
+        .first_arg = VUCTL_ARG_IRQ,
+    },
+    {
+        .name = "irq",
+        .sub = "wait",
+        .args = "[INDEX [VECTOR]] [TIMEOUT] [--count N]",
+        .summary = "wait for an interrupt",
+        .help = "Wait for an interrupt on an enabled vector: of any index\n"
+                "(without INDEX, or with 'any'), of INDEX, or on VECTOR of\n"
+                "INDEX, and print the index, the vector and how many\n"
+                "interrupts it had since the last wait that reported it\n"
+                "(an eventfd adds them up). One that came before the wait\n"
+                "is reported at once. TIMEOUT (default 5s) is a number with\n"
+                "the unit ms or s, which tells it from an INDEX or VECTOR; as\n"
+                "the third argument the unit may be left out (then ms). No\n"
+                "interrupt within it fails the command (exit status 1 in a\n"
+                "script); so does waiting for vectors that are not enabled.\n"
+                "--count N waits, within TIMEOUT, until VECTOR of INDEX has\n"
+                "had N interrupts since it was enabled (as irq count\n"
+                "prints): how many signals one wait sees depends on timing,\n"
+                "the count does not, so scripts that fire several times\n"
+                "should wait for the count.\n",
+        .value = "the number of interrupts reported",
+        .example = "irq wait\nirq wait MSIX 3\nirq wait 100ms\n"
+                   "irq wait MSIX any 2s\nexpect irq wait INTX 0 == 1\n"
+                   "irq wait MSIX 3 1s --count 4\n",
+        .fn = cmd_irq_wait,
+        .min_args = 0,
+        .max_args = 5,
+        .first_arg = VUCTL_ARG_IRQ,
+        .words = "any --count",
+    },
+    {
+        .name = "irq",
+        .sub = "mask",
+        .args = "INDEX [START [COUNT]]",
+        .summary = "mask vectors of a maskable irq index",
+        .help = "Mask COUNT vectors (default 1) from START of INDEX, or every\n"
+                "vector without START (SET_IRQS ACTION_MASK). Only indexes\n"
+                "whose flags say maskable (usually INTX) can be masked; the\n"
+                "device holds what fires meanwhile as pending.\n",
+        .example = "irq mask INTX\n",
+        .fn = cmd_irq_action,
+        .min_args = 1,
+        .max_args = 3,
+        .first_arg = VUCTL_ARG_IRQ,
+    },
+    {
+        .name = "irq",
+        .sub = "unmask",
+        .args = "INDEX [START [COUNT]]",
+        .summary = "unmask vectors of a maskable irq index",
+        .help = "Unmask vectors as irq mask masks them (SET_IRQS\n"
+                "ACTION_UNMASK); a device signals what is pending at once.\n"
+                "libvuc unmasks an automasked INTx by itself after each\n"
+                "interrupt.\n",
+        .example = "irq unmask INTX 0\n",
+        .fn = cmd_irq_action,
+        .min_args = 1,
+        .max_args = 3,
+        .first_arg = VUCTL_ARG_IRQ,
+    },
+    {
+        .name = "irq",
+        .sub = "trigger",
+        .args = "INDEX [START [COUNT]]",
+        .summary = "ask the device to signal vectors",
+        .help = "Ask the device to raise COUNT vectors (default 1) from\n"
+                "START of INDEX, or every vector without START (SET_IRQS\n"
+                "ACTION_TRIGGER, no data): a loopback test of the eventfds.\n",
+        .example = "irq trigger MSIX 3\n",
+        .fn = cmd_irq_action,
+        .min_args = 1,
+        .max_args = 3,
+        .first_arg = VUCTL_ARG_IRQ,
+    },
+    {
+        .name = "irq",
+        .sub = "count",
+        .args = "INDEX VECTOR",
+        .summary = "how many interrupts an enabled vector had",
+        .help = "Print how many interrupts VECTOR of INDEX had since it was\n"
+                "enabled, in decimal, whether or not irq wait reported them.\n",
+        .value = "the number of interrupts",
+        .example = "irq count MSIX 0\nexpect irq count MSIX 0 == 3\n",
+        .fn = cmd_irq_count,
+        .min_args = 2,
+        .max_args = 2,
+        .first_arg = VUCTL_ARG_IRQ,
+    },
+};
+
+const struct vuctl_cmd_table vuctl_irq_table = {
+    irq_cmds, sizeof(irq_cmds) / sizeof(irq_cmds[0])};

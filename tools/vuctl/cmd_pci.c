@@ -7,6 +7,7 @@
 
 #include <vuc/vuc.h>
 
+#include "args.h"
 #include "cfg.h"
 #include "cmds.h"
 #include "output.h"
@@ -51,7 +52,7 @@ static void read_bars(struct vuctl *v, struct vuctl_cfg *cfg)
     }
 }
 
-int vuctl_cmd_cfg(struct vuctl *v, int argc, char **argv)
+static int cmd_cfg(struct vuctl *v, int argc, char **argv)
 {
     const struct vuc_device_info *d;
     const struct vuc_region_info *info;
@@ -136,3 +137,31 @@ int vuctl_cmd_cfg(struct vuctl *v, int argc, char **argv)
     free(data);
     return cfg.caps_rc < 0 ? v->err.status : VUCTL_OK;
 }
+
+/* PCI configuration space. */
+static const struct vuctl_cmd pci_cmds[] = {
+    {
+        .name = "cfg",
+        .args = "[--raw]",
+        .summary = "show the PCI config space, decoded",
+        .help = "Read the device's PCI config space and decode it: ids,\n"
+                "class, header type, the command and status registers bit\n"
+                "by bit, the interrupt pin, the BARs (type, width,\n"
+                "prefetchable, address and the size of their region), and\n"
+                "each capability by name, with what vuctl knows of it: PM,\n"
+                "MSI, MSI-X, PCI Express, AER, DSN (the serial number),\n"
+                "others by name or as 'capability 0xNN'. A capability list\n"
+                "that loops or points off the config space fails the\n"
+                "command, after what could be shown. --raw prints the bytes\n"
+                "as lspci -xxx (256 bytes) or -xxxx (4096) does, which\n"
+                "'lspci -F FILE -vv' decodes.\n",
+        .example = "cfg\ncfg --raw\n",
+        .fn = cmd_cfg,
+        .min_args = 0,
+        .max_args = 1,
+        .words = "--raw",
+    },
+};
+
+const struct vuctl_cmd_table vuctl_pci_table = {
+    pci_cmds, sizeof(pci_cmds) / sizeof(pci_cmds[0])};

@@ -8,61 +8,17 @@
 
 #include <event2/event.h>
 
+#include "args.h"
 #include "cmds.h"
 #include "output.h"
 #include "parse.h"
+#include "run.h"
 #include "vuctl.h"
 
 /* The longest sleep: a day, far beyond any test, short of a typo's years. */
 #define SLEEP_MAX_MS (24ull * 3600 * 1000)
 
-/* ---- Variables ---------------------------------------------------------- */
-
-int vuctl_var_get(void *arg, const char *name, uint64_t *value)
-{
-    const struct vuctl *v = arg;
-
-    for (size_t i = 0; i < v->nvars; i++) {
-        if (!strcmp(v->vars[i].name, name)) {
-            *value = v->vars[i].value;
-            return 0;
-        }
-    }
-    return -ENOENT;
-}
-
-static int var_set(struct vuctl *v, const char *name, uint64_t value)
-{
-    struct vuctl_var *vars;
-    char *copy;
-
-    for (size_t i = 0; i < v->nvars; i++) {
-        if (!strcmp(v->vars[i].name, name)) {
-            v->vars[i].value = value;
-            return 0;
-        }
-    }
-    vars = realloc(v->vars, (v->nvars + 1) * sizeof(*vars));
-    if (!vars)
-        return -ENOMEM;
-    v->vars = vars;
-    copy = strdup(name);
-    if (!copy)
-        return -ENOMEM;
-    v->vars[v->nvars++] = (struct vuctl_var){.name = copy, .value = value};
-    return 0;
-}
-
-void vuctl_vars_free(struct vuctl *v)
-{
-    for (size_t i = 0; i < v->nvars; i++)
-        free(v->vars[i].name);
-    free(v->vars);
-    v->vars = NULL;
-    v->nvars = 0;
-}
-
-int vuctl_cmd_set(struct vuctl *v, int argc, char **argv)
+static int cmd_set(struct vuctl *v, int argc, char **argv)
 {
     const char *name = argv[1];
     uint64_t value;
@@ -89,13 +45,13 @@ int vuctl_cmd_set(struct vuctl *v, int argc, char **argv)
     status = vuctl_cmd_value(v, argc - 3, argv + 3, &value);
     if (status)
         return status;
-    if (var_set(v, name, value) < 0)
+    if (vuctl_var_set(v, name, value) < 0)
         return vuctl_fail(v, VUCTL_FAIL, ENOMEM, "out of memory");
     out_set(v, name, value);
     return VUCTL_OK;
 }
 
-int vuctl_cmd_vars(struct vuctl *v, int argc, char **argv)
+static int cmd_vars(struct vuctl *v, int argc, char **argv)
 {
     out_vars(v);
     return VUCTL_OK;
@@ -138,7 +94,7 @@ static char *join_words(int argc, char **argv)
     return s;
 }
 
-int vuctl_cmd_echo(struct vuctl *v, int argc, char **argv)
+static int cmd_echo(struct vuctl *v, int argc, char **argv)
 {
     size_t len = 1;
     char *text, *p;
@@ -213,7 +169,7 @@ static int arg_range(struct vuctl *v, const char *tok, uint64_t *lo,
     return 0;
 }
 
-int vuctl_cmd_expect(struct vuctl *v, int argc, char **argv)
+static int cmd_expect(struct vuctl *v, int argc, char **argv)
 {
     struct vuctl_expect e = {0};
     int end = argc - 2; /* argv[end] is the operator */
@@ -290,7 +246,7 @@ static void wake(evutil_socket_t fd, short what, void *arg)
     *(bool *)arg = true;
 }
 
-int vuctl_cmd_sleep(struct vuctl *v, int argc, char **argv)
+static int cmd_sleep(struct vuctl *v, int argc, char **argv)
 {
     char err[256];
     uint64_t ms;
@@ -321,3 +277,95 @@ int vuctl_cmd_sleep(struct vuctl *v, int argc, char **argv)
     out_sleep(v, ms);
     return VUCTL_OK;
 }
+
+/* Scripts: variables, checks, notes and waiting. */
+static const struct vuctl_cmd script_cmds[] = {
+    {
+        .name = "set",
+        .args = "{NAME = {COMMAND [ARGS...] | NUMBER} | posting MODE}",
+        .summary = "store a value in a variable, or set the posting policy",
+        .help = "Run COMMAND for the value it produces, printing nothing,\n"
+                "and store it in the variable NAME; or store NUMBER. A\n"
+                "command's help says which value it produces; one that\n"
+                "produces none is an error. Variables hold unsigned 64-bit\n"
+                "numbers. $NAME or ${NAME} in any later argument stands for\n"
+                "the value in 0x hex, $$ for a '$'; an undefined variable is\n"
+                "an error. A NAME is a letter or '_', then letters, digits\n"
+                "and '_'.\n"
+                "Without '=', 'set posting MODE' chooses how region writes\n"
+                "are ordered (info shows it): strict (the default: PCI\n"
+                "ordering; memory BAR writes are posted only while nothing\n"
+                "is mapped), fenced (memory BAR writes are posted, and\n"
+                "libvuc fences before anything that could see the device\n"
+                "another way: mapped access, interrupts, DMA reads) or\n"
+                "posted (memory BAR writes are posted, and ordering is up\n"
+                "to you: see fence). A stricter policy fences first.\n"
+                "'set posting = ...' is a variable named posting.\n",
+        .example = "set magic = peek BAR0 0\n"
+                   "set buf = dma alloc 4k\n"
+                   "set n = 16\n"
+                   "poke BAR0 0x10 $magic\n"
+                   "set posting fenced\n",
+        .fn = cmd_set,
+        .min_args = 2,
+        .max_args = VUCTL_ANY_ARGS,
+        .first_arg = VUCTL_ARG_SET,
+    },
+    {
+        .name = "vars",
+        .args = "",
+        .summary = "list the variables",
+        .help = "List every variable and its value, in the order they were\n"
+                "first set.\n",
+        .example = "vars\n",
+        .fn = cmd_vars,
+        .min_args = 0,
+        .max_args = 0,
+    },
+    {
+        .name = "expect",
+        .args = "COMMAND [ARGS...] [& MASK] {OP VALUE | in LO..HI}",
+        .summary = "check a value; a failed check ends the script",
+        .help = "Run COMMAND for its value as set does (a single NUMBER\n"
+                "works too), AND it with MASK when given, and compare it:\n"
+                "OP is ==, !=, <, <=, > or >=; 'in LO..HI' holds when\n"
+                "LO <= value <= HI. A failed check prints where it is, the\n"
+                "command and both values, and ends the run with exit status\n"
+                "1. A check that holds prints nothing (in JSON an object\n"
+                "with \"ok\": true).\n",
+        .example = "expect peek BAR0 0 == 0x56554344\n"
+                   "expect peek CONFIG 0 4 & 0xffff == 0x1b36\n"
+                   "expect dma read $buf in 1..100\n"
+                   "expect $n != 0\n",
+        .fn = cmd_expect,
+        .min_args = 3,
+        .max_args = VUCTL_ANY_ARGS,
+        .first_arg = VUCTL_ARG_CMDLINE,
+    },
+    {
+        .name = "echo",
+        .args = "[TEXT...]",
+        .summary = "print text",
+        .help = "Print the words of TEXT, after variable expansion,\n"
+                "separated by single blanks: a note in a CI log.\n",
+        .example = "echo magic is $magic\n",
+        .fn = cmd_echo,
+        .min_args = 0,
+        .max_args = VUCTL_ANY_ARGS,
+    },
+    {
+        .name = "sleep",
+        .args = "DURATION",
+        .summary = "wait, serving the device's DMA requests",
+        .help = "Wait for DURATION: milliseconds, or a number followed by ms\n"
+                "or s; at most one day. The server's DMA requests are served\n"
+                "meanwhile.\n",
+        .example = "sleep 100\nsleep 2s\n",
+        .fn = cmd_sleep,
+        .min_args = 1,
+        .max_args = 1,
+    },
+};
+
+const struct vuctl_cmd_table vuctl_script_table = {
+    script_cmds, sizeof(script_cmds) / sizeof(script_cmds[0])};

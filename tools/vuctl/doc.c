@@ -23,6 +23,8 @@ const struct vuctl_option vuctl_options[] = {
      "pass no fd with DMA maps (every connection)", false},
     {"no-twin", no_argument, VUCTL_OPT_NO_TWIN, NULL,
      "ask for no twin socket (every connection)", false},
+    {"trace", optional_argument, VUCTL_OPT_TRACE, "FILE",
+     "print every vfio-user message to FILE (=FILE) or stderr", false},
     {"verbose", no_argument, 'v', NULL,
      "also print libvuc's info and debug messages", false},
     {"help", no_argument, 'h', NULL, "print this help and exit", false},
@@ -101,21 +103,22 @@ static const char example[] =
 /* "a, b and c": the commands that produce a value, from the table. */
 static void value_commands(FILE *f)
 {
+    const struct vuctl_cmd *c;
     size_t n = 0, total = 0;
 
-    for (size_t i = 0; i < vuctl_ncmds; i++)
-        total += vuctl_cmds[i].value != NULL;
-    for (size_t i = 0; i < vuctl_ncmds; i++) {
+    for (size_t i = 0; (c = vuctl_cmd_at(i)); i++)
+        total += c->value != NULL;
+    for (size_t i = 0; (c = vuctl_cmd_at(i)); i++) {
         char name[64];
 
-        if (!vuctl_cmds[i].value)
+        if (!c->value)
             continue;
         n++;
         fprintf(f, "%s%s",
                 n == 1       ? ""
                 : n == total ? " and "
                              : ", ",
-                vuctl_cmd_fullname(&vuctl_cmds[i], name, sizeof(name)));
+                vuctl_cmd_fullname(c, name, sizeof(name)));
     }
 }
 
@@ -250,8 +253,9 @@ void vuctl_doc_man(FILE *f, const char *version)
     }
 
     fputs(".SH COMMANDS\n", f);
-    for (size_t i = 0; i < vuctl_ncmds; i++) {
-        const struct vuctl_cmd *c = &vuctl_cmds[i];
+    const struct vuctl_cmd *c;
+
+    for (size_t i = 0; (c = vuctl_cmd_at(i)); i++) {
         char name[64];
 
         fprintf(f, ".TP\n\\fB%s\\fR",

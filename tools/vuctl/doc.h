@@ -17,6 +17,7 @@ enum {
     VUCTL_OPT_NO_SHARE,
     VUCTL_OPT_NO_TWIN,
     VUCTL_OPT_MAN,
+    VUCTL_OPT_TRACE,
 };
 
 struct vuctl_option {

@@ -86,13 +86,14 @@ static void cand_free(struct candidates *c)
 
 static void complete_commands(struct candidates *c, const char *w, size_t wl)
 {
-    for (size_t i = 0; i < vuctl_ncmds; i++) {
-        const struct vuctl_cmd *cmd = &vuctl_cmds[i];
+    const struct vuctl_cmd *cmd;
+
+    for (size_t i = 0; (cmd = vuctl_cmd_at(i)); i++) {
         bool seen = false;
 
         /* A group ("dma") once, at its first sub-command. */
         for (size_t j = 0; cmd->sub && j < i && !seen; j++)
-            seen = !strcmp(vuctl_cmds[j].name, cmd->name);
+            seen = !strcmp(vuctl_cmd_at(j)->name, cmd->name);
         if (seen)
             continue;
         cand_add(c, w, wl, cmd->name, " ");
@@ -104,9 +105,11 @@ static void complete_commands(struct candidates *c, const char *w, size_t wl)
 static void complete_subs(struct candidates *c, const char *group,
                           const char *w, size_t wl)
 {
-    for (size_t i = 0; i < vuctl_ncmds; i++)
-        if (vuctl_cmds[i].sub && !strcmp(vuctl_cmds[i].name, group))
-            cand_add(c, w, wl, vuctl_cmds[i].sub, " ");
+    const struct vuctl_cmd *cmd;
+
+    for (size_t i = 0; (cmd = vuctl_cmd_at(i)); i++)
+        if (cmd->sub && !strcmp(cmd->name, group))
+            cand_add(c, w, wl, cmd->sub, " ");
 }
 
 static void complete_regions(struct vuctl *v, struct candidates *c,

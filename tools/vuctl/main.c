@@ -12,6 +12,8 @@
 #include <event2/event.h>
 #include <vuc/vuc.h>
 
+#include "cmd_trace.h"
+#include "conn.h"
 #include "cmds.h"
 #include "doc.h"
 #include "output.h"
@@ -57,6 +59,7 @@ int main(int argc, char **argv)
     size_t nsources = 0, n = 0;
     struct vuctl v = {0};
     const char *spawn = NULL;
+    const char *trace = NULL;
     uint64_t timeout = 0;
     bool have_timeout = false;
     int status = VUCTL_OK;
@@ -122,6 +125,9 @@ int main(int argc, char **argv)
         case VUCTL_OPT_NO_TWIN:
             v.all_notwin = true;
             break;
+        case VUCTL_OPT_TRACE:
+            trace = optarg ? optarg : "-";
+            break;
         case 'v':
             v.verbose++;
             break;
@@ -177,6 +183,10 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    if (trace && (status = vuctl_trace_start(&v, trace)) != VUCTL_OK) {
+        out_error(&v, "--trace", NULL);
+        goto out;
+    }
     if (spawn) {
         status = vuctl_spawn_start(&v, spawn, v.all_noshare, !v.all_notwin);
         if (status != VUCTL_OK)
@@ -216,6 +226,7 @@ out:
     if (vuctl_spawn_stop() != VUCTL_OK && status == VUCTL_OK)
         status = VUCTL_CONN;
     vuctl_vars_free(&v);
+    vuctl_trace_stop(&v);
     vuc_options_free(v.opts);
     if (v.base)
         event_base_free(v.base);

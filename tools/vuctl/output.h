@@ -27,6 +27,11 @@ struct vuctl_expect {
     bool ok;
 };
 
+/* "strict", "fenced", "posted": the name of an enum vuc_posting. */
+const char *vuctl_posting_name(int policy);
+/* "off", "logging", "legacy": the name of an enum vuc_dirty_mode. */
+const char *vuctl_dirty_mode_name(int mode);
+
 /*
  * Report v->err for command name (NULL when no command was identified) run
  * from where ("file:line", or NULL): a line on stderr, and in JSON mode the

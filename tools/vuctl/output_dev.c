@@ -6,7 +6,6 @@
 
 #include <vuc/vuc.h>
 
-#include "cmds.h"
 #include "output.h"
 #include "output_int.h"
 #include "vuctl.h"

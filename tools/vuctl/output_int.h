@@ -27,4 +27,7 @@ void emit(json_t *obj);
 /* The bytes as one hex string (NULL when out of memory; free() it). */
 char *hex_string(const uint8_t *data, size_t len);
 
+/* The bytes on stdout in xxd's layout, the first at address addr. */
+void xxd(uint64_t addr, const uint8_t *data, size_t len);
+
 #endif /* VUCTL_OUTPUT_INT_H */

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "cmds.h"
 #include "output.h"
 #include "vuctl.h"

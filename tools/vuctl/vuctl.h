@@ -14,6 +14,7 @@ struct event_base;
 struct vuc_client;
 struct vuc_dma_map;
 struct vuc_options;
+struct vuctl_trace;
 
 /* Exit statuses; --help documents them, scripts depend on them. */
 enum vuctl_status {
@@ -84,6 +85,8 @@ struct vuctl {
     struct vuctl_irq_range *irqs;
     size_t nirqs;
 
+    struct vuctl_trace *trace; /* cmd_trace.c; NULL when not tracing */
+
     /* What the last failing command left for out_error(). */
     struct {
         int status;    /* enum vuctl_status */
@@ -110,6 +113,34 @@ int vuctl_fail_lib(struct vuctl *v, struct vuc_client *client, int rc,
 
 /* The exit status a libvuc result maps to. */
 int vuctl_status_of(int rc);
+
+/*
+ * A command that produces a value calls this before printing it: when set
+ * or expect runs the command, the value is recorded for them and true is
+ * returned, and the command must then print nothing.
+ */
+bool vuctl_capture(struct vuctl *v, uint64_t value);
+
+/* Milliseconds on the monotonic clock, for deadlines. */
+uint64_t vuctl_now_ms(void);
+
+/* The value of a variable: 0, or -ENOENT (a vuctl_lookup_fn). */
+int vuctl_var_get(void *v, const char *name, uint64_t *value);
+/* Set a variable, creating it: 0, or -ENOMEM. */
+int vuctl_var_set(struct vuctl *v, const char *name, uint64_t value);
+void vuctl_vars_free(struct vuctl *v);
+
+/* Unmap a file `dma map` mapped and free its name. */
+void vuctl_filemap_free(struct vuctl_filemap *f);
+/* Release what `dma map` mapped from files (after the client is freed). */
+void vuctl_dma_files_release(struct vuctl *v);
+/* The file a map was made from by `dma map`, or NULL. */
+const struct vuctl_filemap *vuctl_dma_file(const struct vuctl *v,
+                                           const struct vuc_dma_map *map);
+
+/* Forget which vectors vuctl enabled: of one index, or of all (UINT32_MAX)
+ * when the connection goes or something else disabled them. */
+void vuctl_irq_forget(struct vuctl *v, uint32_t index);
 
 /*
  * Run one line of commands (';'-separated, '#' comments). Stops at the first
