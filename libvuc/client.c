@@ -20,6 +20,13 @@
 #define DEFAULT_MAX_MSG_FDS 16u
 #define MIN_XFER 4096u
 #define MAX_XFER (64u << 20)
+/* A few times what a Unix socket buffers by default (about 200 KiB), and
+ * four of the largest messages we send by default. */
+#define DEFAULT_SEND_HIGH (4u << 20)
+#define DEFAULT_SEND_LOW (1u << 20)
+/* Below this the mark would stop ordinary traffic (one default-sized
+ * REGION_WRITE) from ever being queued behind another. */
+#define MIN_SEND_HIGH 4096u
 
 #define VUC_STR2(x) #x
 #define VUC_STR(x) VUC_STR2(x)
@@ -38,6 +45,8 @@ static const struct vuc_options default_options = {
     .minor = VUC_PROTO_MINOR,
     .max_msg_fds = DEFAULT_MAX_MSG_FDS,
     .max_data_xfer_size = VFIO_USER_DEFAULT_MAX_DATA_XFER_SIZE,
+    .send_low = DEFAULT_SEND_LOW,
+    .send_high = DEFAULT_SEND_HIGH,
     .auto_mmap = true,
     .dma_pool_bytes = VUC_DMA_POOL_DEFAULT_BYTES,
     .twin_socket = true,
@@ -95,6 +104,17 @@ int vuc_options_set_max_data_xfer_size(struct vuc_options *opts, uint32_t bytes)
         return -EINVAL;
     }
     opts->max_data_xfer_size = bytes;
+    return 0;
+}
+
+int vuc_options_set_send_watermarks(struct vuc_options *opts, size_t low,
+                                    size_t high)
+{
+    if (high < MIN_SEND_HIGH || low >= high) {
+        return -EINVAL;
+    }
+    opts->send_low = low;
+    opts->send_high = high;
     return 0;
 }
 
@@ -173,7 +193,7 @@ int vuc_call_start(struct vuc_client *c, const char *what, vuc_done_cb cb)
     if (!c->connected) {
         return vuc_fail(c, -ENOTCONN, "%s: not connected", what);
     }
-    return 0;
+    return vuc_conn_room(c, what);
 }
 
 const char *vuc_strerror(const struct vuc_client *client)
@@ -332,6 +352,13 @@ void vuc_set_disconnect_cb(struct vuc_client *client, vuc_disconnect_cb cb,
 {
     client->disconnect_cb = cb;
     client->disconnect_arg = arg;
+}
+
+void vuc_set_writable_cb(struct vuc_client *client, vuc_writable_cb cb,
+                         void *arg)
+{
+    client->writable_cb = cb;
+    client->writable_arg = arg;
 }
 
 struct event_base *vuc_client_base(const struct vuc_client *client)

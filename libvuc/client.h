@@ -32,6 +32,7 @@ struct vuc_options {
     uint16_t major, minor;
     unsigned max_msg_fds;
     uint32_t max_data_xfer_size;
+    size_t send_low, send_high; /* the outgoing queue's watermarks */
     bool auto_mmap;
     vuc_log_fn log_fn;
     void *log_arg;
@@ -82,6 +83,8 @@ struct vuc_client {
 
     vuc_disconnect_cb disconnect_cb;
     void *disconnect_arg;
+    vuc_writable_cb writable_cb;
+    void *writable_arg;
 
     /* Connection: main carries our requests; twin, when negotiated, the
      * server's requests ("twin-socket mode"). */

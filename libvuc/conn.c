@@ -453,6 +453,15 @@ void vuc_conn_reply_error(struct vuc_client *c, struct vuc_chan *ch,
     if (hdr->flags & VFIO_USER_F_NO_REPLY) {
         return;
     }
+    /* Requests refused because the server reads nothing still cost a
+     * header each: a server that keeps sending them has to go. */
+    if (vuc_chan_tx_pending(ch) > 2 * c->opts.send_high) {
+        vuc_conn_fail(c, -EPROTO,
+                      "the server keeps sending requests but does not read "
+                      "the answers (%zu bytes queued for it)",
+                      vuc_chan_tx_pending(ch));
+        return;
+    }
     void *msg = vuc_chan_reserve(ch, VFIO_USER_HDR_SIZE);
     if (msg == NULL) {
         vuc_conn_fail(c, -ENOMEM, "out of memory replying to the server");
@@ -517,6 +526,38 @@ static void on_writable(void *arg)
     vuc_features_flush(arg, VUC_FLUSH_WRITABLE);
 }
 
+/* The queue fell to the low mark after reaching the high one. */
+static void on_drained(void *arg)
+{
+    struct vuc_client *c = arg;
+
+    if (c->writable_cb != NULL && !c->free_requested) {
+        c->writable_cb(c, c->writable_arg);
+    }
+}
+
+bool vuc_conn_full(const struct vuc_client *c)
+{
+    return c->chan_open && vuc_chan_tx_full(&c->main);
+}
+
+int vuc_conn_room(struct vuc_client *c, const char *what)
+{
+    if (!vuc_conn_full(c)) {
+        return 0;
+    }
+    return vuc_fail(c, -ENOBUFS,
+                    "%s: %zu bytes wait to be sent to the server, at the "
+                    "outgoing queue's limit of %zu: the server is not reading "
+                    "(stalled?); retry once the writable callback runs",
+                    what, vuc_chan_tx_pending(&c->main), c->main.tx_high);
+}
+
+size_t vuc_get_send_queued(const struct vuc_client *client)
+{
+    return client->chan_open ? vuc_chan_tx_pending(&client->main) : 0;
+}
+
 static void on_hold(void *arg, bool hold)
 {
     if (hold) {
@@ -533,6 +574,7 @@ static const struct vuc_chan_ops main_ops = {
     .err = on_chan_err,
     .hold = on_hold,
     .writable = on_writable,
+    .drained = on_drained,
 };
 
 /* The twin socket carries the server's requests and our answers. */
@@ -565,6 +607,10 @@ int vuc_conn_open(struct vuc_client *c, int fd)
         return vuc_fail(c, rc, "cannot set up the socket: %s", strerror(-rc));
     }
     c->chan_open = true;
+    /* Never stop reading main: the server may be blocked writing replies
+     * that only our reading frees it from. */
+    vuc_chan_set_watermarks(&c->main, c->opts.send_low, c->opts.send_high,
+                            false);
     vuc_trace_attach(c, &c->main);
     return 0;
 }
@@ -580,6 +626,10 @@ int vuc_conn_open_twin(struct vuc_client *c, int fd)
                         strerror(-rc));
     }
     c->twin_open = true;
+    /* Its queue holds only answers to the server's requests: while the
+     * server does not read them, read no more requests. */
+    vuc_chan_set_watermarks(&c->twin, c->opts.send_low, c->opts.send_high,
+                            true);
     vuc_trace_attach(c, &c->twin);
     return 0;
 }

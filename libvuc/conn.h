@@ -84,6 +84,14 @@ int vuc_req_submit(struct vuc_client *c, struct vuc_req *req,
 void vuc_conn_reply_error(struct vuc_client *c, struct vuc_chan *ch,
                           const struct vfio_user_header *hdr, int err);
 
+/* Refuse an asynchronous call that would queue more for the server while
+ * the outgoing queue is at its high mark: -ENOBUFS naming `what`, or 0.
+ * Asked once per call, before anything is queued, so a call is queued
+ * whole or not at all. */
+int vuc_conn_room(struct vuc_client *c, const char *what);
+/* Whether vuc_conn_room() refuses now. */
+bool vuc_conn_full(const struct vuc_client *c);
+
 /* Open the server-to-client channel on the socket VERSION passed. */
 int vuc_conn_open_twin(struct vuc_client *c, int fd);
 

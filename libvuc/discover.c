@@ -4,6 +4,8 @@
  * irq index's info, pipelined, into the client's cache. The connect
  * completes once, when all of it is known (and mappable regions are mapped,
  * unless the user said otherwise). Also the getters of what it found.
+ * It runs past 800 lines because every phase, from the server's accept to
+ * the last region's info, shares the one connect op defined here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +17,7 @@
 
 #include "client.h"
 #include "conn.h"
+#include "connector.h"
 #include "discover.h"
 #include "dma.h"
 #include "irq.h"
@@ -30,6 +33,7 @@
 #define REGION_INFO_TRIES 3u
 
 enum connect_phase {
+    PHASE_SOCKET,  /* waiting for the server to accept the connection */
     PHASE_INFO,    /* device, region and irq info */
     PHASE_POSTING, /* BAR types and ioeventfds, once region info is known */
     PHASE_RESTORE, /* a reconnect: DMA maps and eventfds set up again */
@@ -40,6 +44,9 @@ struct vuc_connect_op {
     void *arg;
     unsigned outstanding;
     enum connect_phase phase;
+    bool restore;
+    struct vuc_connector sock; /* PHASE_SOCKET only */
+    int timeout_ms;
 };
 
 #define CFG VFIO_USER_PCI_CONFIG_REGION_INDEX
@@ -58,6 +65,7 @@ static void connect_finish(struct vuc_client *c, int rc)
         return;
     }
     c->connecting = NULL;
+    vuc_connector_cancel(&op->sock);
     if (rc < 0) {
         /* Closing completes the other discovery requests; keep the text of
          * what went wrong first. */
@@ -639,30 +647,31 @@ void vuc_discovery_clear(struct vuc_client *c)
     memset(&c->dev, 0, sizeof(c->dev));
 }
 
-int vuc_connect_begin(struct vuc_client *c, int fd, bool restore,
-                      vuc_done_cb cb, void *arg)
+static struct vuc_connect_op *connect_op_new(struct vuc_client *c, bool restore,
+                                             vuc_done_cb cb, void *arg)
 {
-    if (c->connecting != NULL || c->connected) {
-        close(fd);
-        return vuc_fail(c, -EISCONN, "already connected");
-    }
-    if (cb == NULL) {
-        close(fd);
-        return vuc_fail(c, -EINVAL, "connect needs a completion callback");
-    }
     struct vuc_connect_op *op = calloc(1, sizeof(*op));
     if (op == NULL) {
-        close(fd);
-        return vuc_fail(c, -ENOMEM, "out of memory");
+        vuc_fail(c, -ENOMEM, "out of memory");
+        return NULL;
     }
     op->cb = cb;
     op->arg = arg;
+    op->restore = restore;
+    vuc_connector_init(&op->sock);
+    return op;
+}
+
+/* The socket is connected: negotiate on it. On failure op is the caller's
+ * again, and what a reconnect held is back in place. */
+static int connect_on_fd(struct vuc_client *c, struct vuc_connect_op *op,
+                         int fd)
+{
     /* A new connection starts from nothing: the old one's mappings and
      * cached info describe a device we no longer talk to. A reconnect
      * holds what it will set up again first. */
-    int rc = restore ? vuc_held_take(c) : 0;
+    int rc = op->restore ? vuc_held_take(c) : 0;
     if (rc < 0) {
-        free(op);
         close(fd);
         return rc;
     }
@@ -677,13 +686,62 @@ int vuc_connect_begin(struct vuc_client *c, int fd, bool restore,
         vuc_conn_close(c, rc);
     }
     if (rc < 0) {
-        free(op);
         vuc_held_restore(c);
         return rc;
     }
+    op->phase = PHASE_INFO;
     op->outstanding = 1;
     c->connecting = op;
     return 0;
+}
+
+int vuc_connect_begin(struct vuc_client *c, int fd, bool restore,
+                      vuc_done_cb cb, void *arg)
+{
+    if (c->connecting != NULL || c->connected) {
+        close(fd);
+        return vuc_fail(c, -EISCONN, "already connected");
+    }
+    if (cb == NULL) {
+        close(fd);
+        return vuc_fail(c, -EINVAL, "connect needs a completion callback");
+    }
+    struct vuc_connect_op *op = connect_op_new(c, restore, cb, arg);
+    if (op == NULL) {
+        close(fd);
+        return -ENOMEM;
+    }
+    int rc = connect_on_fd(c, op, fd);
+    if (rc < 0) {
+        free(op);
+    }
+    return rc;
+}
+
+/* The server accepted, refused, or did not accept in time (from the loop). */
+static void sock_connected(void *arg, int fd, int err)
+{
+    struct vuc_client *c = arg;
+    struct vuc_connect_op *op = c->connecting;
+    const char *path = op->sock.sa.sun_path;
+
+    vuc_enter(c);
+    c->connecting = NULL;
+    if (err == -ETIMEDOUT) {
+        vuc_fail(c, err,
+                 "the server at %s did not accept the connection within "
+                 "%d ms (its listen backlog is full: it is busy, hung, or "
+                 "serves another client)",
+                 path, op->timeout_ms);
+    } else if (err < 0) {
+        vuc_fail(c, err, "cannot connect to %s: %s", path, strerror(-err));
+    } else if ((err = connect_on_fd(c, op, fd)) == 0) {
+        vuc_leave(c);
+        return;
+    }
+    op->cb(c, err, op->arg);
+    free(op);
+    vuc_leave(c);
 }
 
 static int connect_fd(struct vuc_client *c, int fd, bool restore,
@@ -713,18 +771,33 @@ static int connect_path(struct vuc_client *c, const char *path, bool restore,
                         "connect: socket path is longer than %zu bytes",
                         sizeof(sa.sun_path) - 1);
     }
+    if (cb == NULL) {
+        return vuc_fail(c, -EINVAL, "connect needs a completion callback");
+    }
     strcpy(sa.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        return vuc_fail(c, -errno, "connect: socket: %s", strerror(errno));
+    struct vuc_connect_op *op = connect_op_new(c, restore, cb, arg);
+    if (op == NULL) {
+        return -ENOMEM;
     }
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        int err = errno;
-        close(fd);
-        return vuc_fail(c, -err, "cannot connect to %s: %s", path,
-                        strerror(err));
+    /* Even the socket's connect waits in the loop: a server that does not
+     * accept must not stall the caller's other work. */
+    op->timeout_ms = vuc_timeout_ms(c, VUC_TIMEOUT_DEFAULT);
+    int rc = vuc_connector_start(&op->sock, c->base, &sa, op->timeout_ms,
+                                 sock_connected, c);
+    if (rc >= 0) {
+        int fd = rc;
+        rc = connect_on_fd(c, op, fd);
+    } else if (rc == -EINPROGRESS) {
+        op->phase = PHASE_SOCKET;
+        c->connecting = op;
+        return 0;
+    } else {
+        vuc_fail(c, rc, "cannot connect to %s: %s", path, strerror(-rc));
     }
-    return vuc_connect_begin(c, fd, restore, cb, arg);
+    if (rc < 0) {
+        free(op);
+    }
+    return rc;
 }
 
 int vuc_connect_fd_async(struct vuc_client *client, int fd, vuc_done_cb cb,

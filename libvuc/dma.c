@@ -330,6 +330,10 @@ int vuc_dma_alloc_async(struct vuc_client *client, size_t size, uint64_t iova,
     if (cb == NULL) {
         return vuc_fail(c, -EINVAL, "dma alloc: needs a callback");
     }
+    int rc = vuc_conn_room(c, "dma alloc");
+    if (rc < 0) {
+        return rc;
+    }
     uint64_t align = min_pgsize(c);
     if ((flags & VUC_DMA_HUGETLB) && align < HUGE_PAGE) {
         align = HUGE_PAGE;
@@ -338,7 +342,7 @@ int vuc_dma_alloc_async(struct vuc_client *client, size_t size, uint64_t iova,
     if (size == 0 || rounded < size) {
         return vuc_fail(c, -EINVAL, "dma alloc: bad size 0x%zx", size);
     }
-    int rc = check_new_map(c, &iova, rounded, flags, align);
+    rc = check_new_map(c, &iova, rounded, flags, align);
     if (rc < 0) {
         return rc;
     }
@@ -426,6 +430,10 @@ int vuc_dma_map_async(struct vuc_client *client, int fd, uint64_t fd_offset,
     if (flags & VUC_DMA_HUGETLB) {
         return vuc_fail(c, -EINVAL,
                         "dma map: VUC_DMA_HUGETLB only applies to dma alloc");
+    }
+    int room = vuc_conn_room(c, "dma map");
+    if (room < 0) {
+        return room;
     }
     uint64_t align = min_pgsize(c);
     if (fd >= 0 && fd_offset % align != 0) {
@@ -598,6 +606,10 @@ int vuc_dma_unmap_async(struct vuc_client *client, struct vuc_dma_map *map,
                         int timeout_ms, vuc_done_cb cb, void *arg)
 {
     vuc_begin(client);
+    int rc = vuc_conn_room(client, "dma unmap");
+    if (rc < 0) {
+        return rc;
+    }
     return unmap_start(client, map, NULL, 0, timeout_ms, cb, arg);
 }
 
@@ -611,6 +623,10 @@ int vuc_dma_unmap_dirty_async(struct vuc_client *client,
     vuc_begin(c);
     if (map == NULL || bitmap == NULL) {
         return vuc_fail(c, -EINVAL, "dma unmap: needs a map and a bitmap");
+    }
+    int room = vuc_conn_room(c, "dma unmap");
+    if (room < 0) {
+        return room;
     }
     if (c->dirty.mode != VUC_DIRTY_LEGACY) {
         return vuc_fail(c, -ENOTSUP,

@@ -232,6 +232,13 @@ static void dma_serve(struct vuc_client *c, struct vuc_chan *ch,
         if (!(hdr->flags & VFIO_USER_F_NO_REPLY)) {
             dma_reply(c, ch, hdr, addr, count, NULL, 0);
         }
+    } else if (!(hdr->flags & VFIO_USER_F_NO_REPLY) && vuc_chan_tx_full(ch)) {
+        /* The server stopped reading: its data would only pile up here. */
+        vuc_log(c, VUC_LOG_WARNING,
+                "refusing DMA_READ (id %u): %zu bytes already wait for the "
+                "server to read them",
+                hdr->msg_id, vuc_chan_tx_pending(ch));
+        vuc_conn_reply_error(c, ch, hdr, ENOBUFS);
     } else if (!(hdr->flags & VFIO_USER_F_NO_REPLY)) {
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         dma_reply(c, ch, hdr, addr, count, mem, count);

@@ -484,6 +484,10 @@ int vuc_fence_async(struct vuc_client *client, int timeout_ms, vuc_done_cb cb,
             "writes unconfirmed",
             (unsigned long long)(c->noreply_sent - c->post.fenced_seq));
     }
+    int rc = vuc_conn_room(c, "fence");
+    if (rc < 0) {
+        return rc;
+    }
     return vuc_fence_then(c, timeout_ms, cb, arg);
 }
 

@@ -529,6 +529,14 @@ static int region_io(struct vuc_client *c, bool write, uint32_t index,
         op_defer(c, op);
         return 0;
     }
+    /* Whole or not at all: nothing is queued once the room is checked. */
+    if (!post || vuc_doorbell_find(c, index, offset, buf, len) < 0) {
+        rc = vuc_conn_room(c, write ? "region write" : "region read");
+        if (rc < 0) {
+            op_put(c, op);
+            return rc;
+        }
+    }
     if (post) {
         return done_at_once(c, op, vuc_post_write(c, index, offset, buf, len));
     }

@@ -12,6 +12,8 @@
 #include "client.h"
 #include "transport.h"
 
+#include "conn.h"
+
 struct sync_wait {
     bool done;
     int result;
@@ -101,6 +103,65 @@ static int sync_run(struct vuc_client *c, int started, struct sync_wait *w)
     return w->result;
 }
 
+static void room_expired(evutil_socket_t fd, short what, void *arg)
+{
+    *(bool *)arg = true;
+}
+
+/*
+ * A blocking call queues nothing while the outgoing queue is at its high
+ * mark: it runs the loop until the queue falls below the mark, for at most
+ * the client's timeout. Inside a callback the loop cannot run: there the
+ * call is refused like an asynchronous one.
+ */
+static int sync_room(struct vuc_client *c)
+{
+    if (!vuc_conn_full(c)) {
+        return 0;
+    }
+    if (c->depth > 0) {
+        return vuc_conn_room(c, "blocking call");
+    }
+    bool expired = false;
+    struct event *timer = NULL;
+    int ms = c->opts.timeout_ms;
+    if (ms > 0) {
+        struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+        timer = evtimer_new(c->base, room_expired, &expired);
+        if (timer == NULL || evtimer_add(timer, &tv) < 0) {
+            if (timer != NULL) {
+                event_free(timer);
+            }
+            return vuc_fail(c, -ENOMEM, "out of memory");
+        }
+    }
+    while (vuc_conn_full(c) && !expired) {
+        if (event_base_loop(c->base, EVLOOP_ONCE) < 0) {
+            break;
+        }
+    }
+    if (timer != NULL) {
+        event_free(timer);
+    }
+    if (vuc_conn_full(c)) {
+        return vuc_fail(c, -ETIMEDOUT,
+                        "the outgoing queue to the server stayed full "
+                        "(%zu bytes) for %d ms: the server is not reading "
+                        "(stalled?)",
+                        vuc_get_send_queued(c), ms);
+    }
+    return 0;
+}
+
+/* Every blocking call that queues something starts with this. */
+#define WAIT_FOR_ROOM(c)                                                       \
+    do {                                                                       \
+        int room_ = sync_room(c);                                              \
+        if (room_ < 0) {                                                       \
+            return room_;                                                      \
+        }                                                                      \
+    } while (0)
+
 int vuc_connect_path(struct vuc_client *client, const char *path)
 {
     struct sync_wait w = {0};
@@ -132,6 +193,7 @@ int vuc_reconnect_fd(struct vuc_client *client, int fd)
 int vuc_region_read(struct vuc_client *client, uint32_t index, uint64_t offset,
                     void *buf, size_t len)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_region_read_async(client, index, offset, buf, len,
@@ -142,6 +204,7 @@ int vuc_region_read(struct vuc_client *client, uint32_t index, uint64_t offset,
 int vuc_region_write(struct vuc_client *client, uint32_t index, uint64_t offset,
                      const void *buf, size_t len)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_region_write_async(client, index, offset, buf, len,
@@ -166,6 +229,8 @@ static void sync_map_done(struct vuc_client *c, int result,
 int vuc_dma_alloc(struct vuc_client *client, size_t size, uint64_t iova,
                   unsigned flags, struct vuc_dma_map **map)
 {
+    *map = NULL;
+    WAIT_FOR_ROOM(client);
     struct sync_map_wait w = {{0}, NULL};
     int rc =
         sync_run(client,
@@ -180,6 +245,8 @@ int vuc_dma_map(struct vuc_client *client, int fd, uint64_t fd_offset,
                 void *vaddr, size_t size, uint64_t iova, unsigned flags,
                 struct vuc_dma_map **map)
 {
+    *map = NULL;
+    WAIT_FOR_ROOM(client);
     struct sync_map_wait w = {{0}, NULL};
     int rc = sync_run(client,
                       vuc_dma_map_async(client, fd, fd_offset, vaddr, size,
@@ -192,6 +259,7 @@ int vuc_dma_map(struct vuc_client *client, int fd, uint64_t fd_offset,
 
 int vuc_dma_unmap(struct vuc_client *client, struct vuc_dma_map *map)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(
         client,
@@ -202,6 +270,7 @@ int vuc_dma_unmap(struct vuc_client *client, struct vuc_dma_map *map)
 int vuc_irq_enable(struct vuc_client *client, uint32_t index, uint32_t start,
                    uint32_t count, vuc_irq_cb cb, void *cb_arg)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_irq_enable_async(client, index, start, count, cb,
@@ -213,6 +282,7 @@ int vuc_irq_enable(struct vuc_client *client, uint32_t index, uint32_t start,
 int vuc_irq_set_eventfds(struct vuc_client *client, uint32_t index,
                          uint32_t start, uint32_t count, const int *fds)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_irq_set_eventfds_async(client, index, start, count, fds,
@@ -223,6 +293,7 @@ int vuc_irq_set_eventfds(struct vuc_client *client, uint32_t index,
 
 int vuc_irq_disable(struct vuc_client *client, uint32_t index)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_irq_disable_async(client, index, VUC_TIMEOUT_DEFAULT,
@@ -233,6 +304,7 @@ int vuc_irq_disable(struct vuc_client *client, uint32_t index)
 int vuc_irq_action(struct vuc_client *client, uint32_t index, uint32_t start,
                    uint32_t count, uint32_t action, const bool *which)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_irq_action_async(client, index, start, count, action,
@@ -244,6 +316,7 @@ int vuc_irq_action(struct vuc_client *client, uint32_t index, uint32_t start,
 int vuc_dma_unmap_dirty(struct vuc_client *client, struct vuc_dma_map *map,
                         uint64_t page_size, uint64_t *bitmap, size_t words)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_dma_unmap_dirty_async(client, map, page_size, bitmap,
@@ -254,6 +327,7 @@ int vuc_dma_unmap_dirty(struct vuc_client *client, struct vuc_dma_map *map,
 
 int vuc_fence(struct vuc_client *client)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
 
     /* The asynchronous fence completes from the next loop turn even when it
@@ -270,6 +344,7 @@ int vuc_dirty_start(struct vuc_client *client,
                     const struct vuc_dirty_range *ranges, unsigned n,
                     uint64_t page_size)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_dirty_start_async(client, ranges, n, page_size,
@@ -279,6 +354,7 @@ int vuc_dirty_start(struct vuc_client *client,
 
 int vuc_dirty_stop(struct vuc_client *client)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(
         client,
@@ -288,6 +364,7 @@ int vuc_dirty_stop(struct vuc_client *client)
 int vuc_dirty_report(struct vuc_client *client, uint64_t iova, uint64_t length,
                      uint64_t page_size, uint64_t *bitmap, size_t words)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_dirty_report_async(client, iova, length, page_size,
@@ -298,6 +375,7 @@ int vuc_dirty_report(struct vuc_client *client, uint64_t iova, uint64_t length,
 
 int vuc_mig_probe(struct vuc_client *client, uint64_t *flags)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(
         client,
@@ -307,6 +385,7 @@ int vuc_mig_probe(struct vuc_client *client, uint64_t *flags)
 
 int vuc_mig_get_state(struct vuc_client *client, uint32_t *state)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_mig_get_state_async(client, state, VUC_TIMEOUT_DEFAULT,
@@ -316,6 +395,7 @@ int vuc_mig_get_state(struct vuc_client *client, uint32_t *state)
 
 int vuc_mig_set_state(struct vuc_client *client, uint32_t target)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_mig_set_state_async(client, target, VUC_TIMEOUT_DEFAULT,
@@ -326,6 +406,7 @@ int vuc_mig_set_state(struct vuc_client *client, uint32_t target)
 int vuc_mig_read(struct vuc_client *client, void *buf, uint32_t size,
                  uint32_t *got)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_mig_read_async(client, buf, size, got,
@@ -335,6 +416,7 @@ int vuc_mig_read(struct vuc_client *client, void *buf, uint32_t size,
 
 int vuc_mig_write(struct vuc_client *client, const void *buf, size_t len)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,
                     vuc_mig_write_async(client, buf, len, VUC_TIMEOUT_DEFAULT,
@@ -344,6 +426,7 @@ int vuc_mig_write(struct vuc_client *client, const void *buf, size_t len)
 
 int vuc_device_reset(struct vuc_client *client)
 {
+    WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(
         client,

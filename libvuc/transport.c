@@ -51,6 +51,7 @@ static void chan_fail(struct vuc_chan *ch, int err, const char *fmt, ...)
 }
 
 static int tx_flush(struct vuc_chan *ch);
+static void tx_note_sent(struct vuc_chan *ch);
 
 /* ---- Receive ------------------------------------------------------------ */
 
@@ -266,10 +267,11 @@ static void rx_read(struct vuc_chan *ch)
                           strerror(-rc));
                 return;
             }
+            tx_note_sent(ch);
         }
         /* A short read drained the socket: skip the recvmsg that would only
          * say EAGAIN. Level-triggered events bring us back for more. */
-        if (!vuc_chan_is_open(ch) || (size_t)n < want) {
+        if (!vuc_chan_is_open(ch) || ch->rx_paused || (size_t)n < want) {
             return;
         }
     }
@@ -287,6 +289,44 @@ static void rx_event(evutil_socket_t fd, short what, void *arg)
 }
 
 /* ---- Send --------------------------------------------------------------- */
+
+/* Bytes joined the queue: note when it reaches the high mark. */
+static void tx_note_queued(struct vuc_chan *ch)
+{
+    if (!vuc_chan_tx_full(ch) || ch->tx_full) {
+        return;
+    }
+    ch->tx_full = true;
+    if (ch->rx_pause_full && !ch->rx_paused && ch->rd_ev != NULL) {
+        event_del(ch->rd_ev);
+        ch->rx_paused = true;
+    }
+}
+
+/* Bytes left the queue (from the event loop only, so that ops->drained
+ * never runs inside a caller's call): note when it falls to the low mark. */
+static void tx_note_sent(struct vuc_chan *ch)
+{
+    if (!ch->tx_full || vuc_chan_tx_pending(ch) > ch->tx_low) {
+        return;
+    }
+    ch->tx_full = false;
+    if (ch->rx_paused) {
+        event_add(ch->rd_ev, NULL);
+        ch->rx_paused = false;
+    }
+    if (ch->ops->drained != NULL) {
+        ch->ops->drained(ch->arg);
+    }
+}
+
+void vuc_chan_set_watermarks(struct vuc_chan *ch, size_t low, size_t high,
+                             bool pause_rx)
+{
+    ch->tx_low = low;
+    ch->tx_high = high;
+    ch->rx_pause_full = pause_rx;
+}
 
 static struct vuc_chan_tx_mark *mark_at(struct vuc_chan *ch, unsigned i)
 {
@@ -392,6 +432,8 @@ static void tx_event(evutil_socket_t fd, short what, void *arg)
     if (rc < 0) {
         chan_fail(ch, -ECONNRESET, "sending to the server failed: %s",
                   strerror(-rc));
+    } else if (vuc_chan_is_open(ch)) {
+        tx_note_sent(ch);
     }
     hold(owner, false); /* may free ch */
 }
@@ -475,6 +517,7 @@ int vuc_chan_commit(struct vuc_chan *ch, size_t size, int *fds, unsigned nfds)
     if (!vuc_chan_is_open(ch)) {
         return 0; /* the failure is already on its way to on_err */
     }
+    tx_note_queued(ch);
     if (was_idle && !ch->corked) {
         int rc = tx_flush(ch);
         if (rc < 0) {
@@ -526,6 +569,7 @@ int vuc_chan_commit_data(struct vuc_chan *ch, size_t head_len, const void *data,
         if (ch->ohead < ch->otail) {
             tx_arm(ch);
         }
+        tx_note_queued(ch);
         return 0;
     }
     if (data_len > 0) {
@@ -599,6 +643,8 @@ void vuc_chan_shutdown(struct vuc_chan *ch)
         ch->marks_count--;
     }
     ch->ohead = ch->otail = 0;
+    ch->tx_full = false;
+    ch->rx_paused = false;
 }
 
 void vuc_chan_destroy(struct vuc_chan *ch)

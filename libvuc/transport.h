@@ -63,6 +63,9 @@ struct vuc_chan_ops {
     vuc_chan_hold_fn hold;
     /** Optional: the socket can take more, before queued bytes go out. */
     void (*writable)(void *arg);
+    /** Optional: the queue fell to the low mark after it reached the high
+     * mark (see vuc_chan_set_watermarks). Called from the event loop only. */
+    void (*drained)(void *arg);
 };
 
 struct vuc_chan_rx_fds {
@@ -100,6 +103,14 @@ struct vuc_chan {
     uint64_t tx_base;
     struct vuc_chan_tx_mark *marks; /* ring of pending fd-carrying messages */
     unsigned marks_head, marks_count, marks_cap;
+
+    /* Watermarks of the outgoing queue, in bytes. tx_full: it reached
+     * tx_high and has not yet fallen to tx_low. With rx_pause_full the
+     * channel also stops reading while full, so a peer that stops reading
+     * our answers cannot make us queue more of them. */
+    size_t tx_high, tx_low;
+    bool tx_full;
+    bool rx_pause_full, rx_paused;
 
     const struct vuc_chan_ops *ops;
     vuc_chan_trace_fn trace; /* set after open, or NULL */
@@ -180,6 +191,23 @@ bool vuc_chan_rx_ready(const struct vuc_chan *ch);
 static inline size_t vuc_chan_tx_pending(const struct vuc_chan *ch)
 {
     return ch->otail - ch->ohead;
+}
+
+/**
+ * Bound the outgoing queue the way libevent's bufferevent watermarks do: at
+ * high bytes the queue is full (vuc_chan_tx_full); once it falls to low,
+ * ops->drained runs. The channel never refuses a commit itself: its owner
+ * asks vuc_chan_tx_full() before queueing. With pause_rx the channel also
+ * stops reading while full (never for a socket whose replies we wait for:
+ * the peer may be blocked writing them).
+ */
+void vuc_chan_set_watermarks(struct vuc_chan *ch, size_t low, size_t high,
+                             bool pause_rx);
+
+/** Whether the queue holds at least the high mark. */
+static inline bool vuc_chan_tx_full(const struct vuc_chan *ch)
+{
+    return ch->tx_high > 0 && vuc_chan_tx_pending(ch) >= ch->tx_high;
 }
 
 #endif /* VUC_TRANSPORT_H */

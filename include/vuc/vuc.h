@@ -268,6 +268,51 @@ void vuc_client_free(struct vuc_client *client);
 void vuc_set_disconnect_cb(struct vuc_client *client, vuc_disconnect_cb cb,
                            void *arg);
 
+/* ---- The outgoing queue's bound ------------------------------------------ */
+
+/**
+ * Bound the bytes queued for a server that does not read them, the way
+ * libevent's bufferevent watermarks do (defaults: high 4 MiB, low 1 MiB).
+ * At the high mark an asynchronous call that would queue more is refused
+ * with -ENOBUFS (nothing of it is queued, its callback never runs; a call
+ * already admitted is queued whole, so the queue may pass the mark by one
+ * call's data). A blocking call first runs the loop until the queue falls
+ * below the high mark, or fails with -ETIMEDOUT (naming the queue) after the
+ * client's timeout; inside a callback it is refused like an asynchronous
+ * call, since the loop cannot run there. When
+ * the queue falls to the low mark after reaching the high one, the writable
+ * callback runs. The same bound covers the data of DMA_READ requests the
+ * server sends while it reads nothing: those are refused with ENOBUFS.
+ * Mapped accesses and doorbells do not use the queue and are never refused.
+ * @param opts the options to change.
+ * @param low bytes at which the writable callback runs; below high.
+ * @param high bytes at which calls are refused; at least 4096.
+ * @return 0, or -EINVAL for low >= high or high < 4096.
+ */
+int vuc_options_set_send_watermarks(struct vuc_options *opts, size_t low,
+                                    size_t high);
+
+/** The outgoing queue fell to its low mark after reaching its high mark:
+ * calls refused with -ENOBUFS may be made again. */
+typedef void (*vuc_writable_cb)(struct vuc_client *client, void *arg);
+
+/**
+ * Set the callback that says the outgoing queue has room again (NULL to
+ * clear). It runs from the event loop, never inside a call.
+ * @param client the client.
+ * @param cb the callback, or NULL.
+ * @param arg passed to cb.
+ */
+void vuc_set_writable_cb(struct vuc_client *client, vuc_writable_cb cb,
+                         void *arg);
+
+/**
+ * Bytes queued for the server and not yet taken by the socket.
+ * @param client the client.
+ * @return the byte count; 0 without a connection.
+ */
+size_t vuc_get_send_queued(const struct vuc_client *client);
+
 /**
  * The last error text of this client: what failed and why, for a user.
  * @param client the client.
@@ -288,12 +333,15 @@ struct event_base *vuc_client_base(const struct vuc_client *client);
 /**
  * Connect to a UNIX socket, negotiate the version and discover the device
  * (DEVICE_GET_INFO, every region and irq index), then complete.
- * The AF_UNIX connect() itself happens before this returns.
+ * Nothing blocks: a server that does not accept (its listen backlog is
+ * full) is waited for from the event loop, for at most the client's timeout;
+ * then the callback gets -ETIMEDOUT ("did not accept the connection").
  * @param client a client without a connection.
  * @param path the server's UNIX socket.
  * @param cb called once with the result.
  * @param arg passed to cb.
- * @return 0 when started; -ENAMETOOLONG, -EISCONN, or the connect() errno.
+ * @return 0 when started; -ENAMETOOLONG, -EISCONN, or the connect() errno
+ * of a failure known at once (-ENOENT, -ECONNREFUSED, ...).
  */
 int vuc_connect_path_async(struct vuc_client *client, const char *path,
                            vuc_done_cb cb, void *arg);

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -295,6 +297,76 @@ static void test_serve_read_write(void **state)
     assert_memory_equal(r.payload + 16, &v, 4);
 }
 
+/* A server that sends DMA_READs but stops reading the answers: the data
+ * queued for it stays under the outgoing queue's bound (requests past the
+ * high mark are refused with ENOBUFS), and once it reads again it is served
+ * again. */
+#define SMALL_HIGH 16384u
+#define BURST 400u
+
+/* n DMA_READs of 4096 bytes at iova, sent on sock in one write: the
+ * socket's buffer counts each write's overhead, not only its bytes. */
+static void send_reads(struct fx *f, int sock, unsigned n, uint64_t iova)
+{
+    static uint8_t burst[BURST][32];
+    assert_true(n <= BURST);
+    for (unsigned i = 0; i < n; i++) {
+        struct vfio_user_header h = {(uint16_t)(0x1000 + i), VFIO_USER_DMA_READ,
+                                     32, VFIO_USER_F_TYPE_COMMAND, 0};
+        struct vfio_user_dma_access a = {iova, 4096};
+        memcpy(burst[i], &h, 16);
+        memcpy(burst[i] + 16, &a, 16);
+    }
+    int saved = f->srv;
+    f->srv = sock;
+    srv_send_raw(f, burst, 32 * n, NULL, 0);
+    f->srv = saved;
+}
+
+static int setup_small_queue(void **state)
+{
+    struct vuc_options *o = vuc_options_new();
+    assert_int_equal(vuc_options_set_send_watermarks(o, 4096, SMALL_HIGH), 0);
+    int rc = fx_setup_opts(state, o);
+    connect_plain(*state);
+    return rc;
+}
+
+static void test_read_answers_bounded(void **state)
+{
+    struct fx *f = *state;
+    struct vfio_user_dma_map seen;
+    struct msg r;
+    int fd;
+    map(f, 4096, VUC_DMA_READ | VUC_DMA_WRITE, &seen, &fd);
+    close(fd);
+
+    send_reads(f, f->srv, BURST, seen.address);
+    pump_ms(f, 50);
+    /* Under the mark plus the one answer that reached it. */
+    assert_true(vuc_get_send_queued(f->c) < SMALL_HIGH + 4096 + 32);
+
+    unsigned served = 0, refused = 0;
+    for (unsigned i = 0; i < BURST; i++) {
+        srv_recv(f, &r, VFIO_USER_DMA_READ);
+        if (r.hdr.flags & VFIO_USER_F_ERROR) {
+            expect_refusal(&r, ENOBUFS);
+            refused++;
+        } else {
+            assert_int_equal(r.len, 16 + 4096);
+            served++;
+        }
+    }
+    assert_true(refused > 0);
+    assert_int_equal(served + refused, BURST);
+    assert_non_null(strstr(f->log, "refusing DMA_READ"));
+
+    request(f, f->srv, VFIO_USER_DMA_READ, 0, seen.address, 4096, NULL, 0, NULL,
+            0, &r);
+    assert_int_equal(r.len, 16 + 4096);
+    assert_true(vuc_is_connected(f->c));
+}
+
 static void test_hostile_requests(void **state)
 {
     struct fx *f = *state;
@@ -443,10 +515,10 @@ static void test_disconnect_keeps_memory(void **state)
 
 /* ---- Twin-socket mode ---------------------------------------------------- */
 
-static void test_twin_socket(void **state)
+/* Connect, granting twin-socket mode on a socket pair whose server end is
+ * sv[0]. */
+static void connect_twin(struct fx *f, int sv[2])
 {
-    struct fx *f = *state;
-    int sv[2];
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
     srv_version(f, 0, 0,
                 "{\"capabilities\":{\"twin_socket\":{\"supported\":true,"
@@ -456,6 +528,13 @@ static void test_twin_socket(void **state)
     srv_device_info(f, 0, 0, NULL, 0);
     pump(f);
     assert_int_equal(f->result, 0);
+}
+
+static void test_twin_socket(void **state)
+{
+    struct fx *f = *state;
+    int sv[2];
+    connect_twin(f, sv);
     assert_true(vuc_get_caps(f->c)->twin_socket);
 
     struct vfio_user_dma_map seen;
@@ -479,6 +558,59 @@ static void test_twin_socket(void **state)
     pump_ms(f, 20);
     assert_int_equal(f->disconnects, 1);
     assert_non_null(strstr(vuc_strerror(f->c), "server-to-client socket"));
+    close(sv[0]);
+}
+
+/* On the twin socket, which carries only the server's requests, a full
+ * queue also stops reading: requests that come while it is full wait in
+ * the socket (the server sees them unread) until the server reads the
+ * answers, then are served. */
+static int setup_small_queue_bare(void **state)
+{
+    struct vuc_options *o = vuc_options_new();
+    assert_int_equal(vuc_options_set_send_watermarks(o, 4096, SMALL_HIGH), 0);
+    return fx_setup_opts(state, o);
+}
+
+/* Bytes sock sent that its peer has not read. */
+static int unread(int sock)
+{
+    int n = 0;
+    assert_int_equal(ioctl(sock, SIOCOUTQ, &n), 0);
+    return n;
+}
+
+static void test_twin_pauses_when_full(void **state)
+{
+    struct fx *f = *state;
+    int sv[2];
+    connect_twin(f, sv);
+    struct vfio_user_dma_map seen;
+    int fd;
+    map(f, 4096, VUC_DMA_READ | VUC_DMA_WRITE, &seen, &fd);
+    close(fd);
+
+    /* Rounds of requests whose answers the server does not read, until
+     * the client stops reading them: the socket's buffer fills first. */
+    unsigned sent = 0;
+    for (int round = 0; round < 400 && unread(sv[0]) == 0; round++) {
+        send_reads(f, sv[0], 8, seen.address);
+        sent += 8;
+        pump_ms(f, 2);
+    }
+    assert_true(unread(sv[0]) > 0);
+    assert_true(vuc_is_connected(f->c));
+
+    /* The server reads: the client reads again and answers everything. */
+    struct msg r;
+    int saved = f->srv;
+    f->srv = sv[0];
+    for (unsigned i = 0; i < sent; i++) {
+        srv_recv(f, &r, VFIO_USER_DMA_READ);
+    }
+    f->srv = saved;
+    assert_int_equal(unread(sv[0]), 0);
+    assert_true(vuc_is_connected(f->c));
     close(sv[0]);
 }
 
@@ -531,10 +663,12 @@ int main(void)
         T(test_map_refused_by_server, setup),
         T(test_serve_read_write, setup),
         T(test_hostile_requests, setup),
+        T(test_read_answers_bounded, setup_small_queue),
         T(test_unmap_serves_until_reply, setup),
         T(test_unmap_refused_keeps_map, setup),
         T(test_disconnect_keeps_memory, setup),
         T(test_twin_socket, setup_bare),
+        T(test_twin_pauses_when_full, setup_small_queue_bare),
         T(test_twin_without_index, setup_bare),
         T(test_twin_bad_index, setup_bare),
         T(test_twin_declined, setup_bare),

@@ -58,6 +58,18 @@ int vuctl_come_back(struct vuctl *v, struct vuctl_away *a)
     return status;
 }
 
+int vuctl_fence_at_exit(struct vuctl *v)
+{
+    if (v->client == NULL || !vuc_is_connected(v->client))
+        return VUCTL_OK;
+    int rc = vuc_fence(v->client);
+    if (rc == 0)
+        return VUCTL_OK;
+    vuctl_fail_lib(v, v->client, rc, NULL);
+    out_error(v, "fence", NULL);
+    return VUCTL_FAIL;
+}
+
 static int connect_client(struct vuctl *v, const char *label, const char *path,
                           int fd, bool noshare, bool twin, bool *refused)
 {

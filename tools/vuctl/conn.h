@@ -44,4 +44,8 @@ int vuctl_step_away(struct vuctl *v, struct vuctl_away *a);
  * VUCTL_OK (also when nothing was let go of) or the connect's failure. */
 int vuctl_come_back(struct vuctl *v, struct vuctl_away *a);
 
+/* Fence posted writes still unconfirmed before the connection closes, so
+ * that a failed one is reported (VUCTL_FAIL) rather than dropped. */
+int vuctl_fence_at_exit(struct vuctl *v);
+
 #endif /* VUCTL_CONN_H */

@@ -213,6 +213,10 @@ int main(int argc, char **argv)
         else
             status = vuctl_run_file(&v, "-");
     }
+    /* At the end of the script or at quit: closing would drop posted writes
+     * unconfirmed, and a failure of one of them unreported. */
+    if (vuctl_fence_at_exit(&v) != VUCTL_OK && status == VUCTL_OK)
+        status = VUCTL_FAIL;
 
 out:
     fflush(stdout);
