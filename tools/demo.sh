@@ -47,5 +47,17 @@ reconnect
 poke BAR0 0x114 0x0005
 irq wait MSIX 0 2s
 SCRIPT
-set -x
-"$out/tools/vuctl/vuctl" -f "$dir/demo.vuc"
+(set -x; "$out/tools/vuctl/vuctl" -f "$dir/demo.vuc")
+
+cat <<EOF
+
+The programs are in $out:
+  vuctl        $out/tools/vuctl/vuctl
+  vuc-testdev  $out/tests/testdev/vuc-testdev  (--device=testdev|nvme|virtio-net)
+  vuc-conform  $out/tools/conform/vuc-conform
+  vuc-trace    $out/tools/trace/vuc-trace
+  vuc-bench    $out/tools/bench/vuc-bench
+  vuc-nvme     $out/examples/vuc-nvme
+  vuc-vnet     $out/examples/vuc-vnet
+Install them, with their man pages: sudo cmake --install $out
+EOF
