@@ -696,7 +696,9 @@ int vuc_posted_safe(struct vuc_client *client, uint32_t index, uint64_t offset,
                     uint64_t len);
 
 /* ---- Write combining ---------------------------------------------------- */
-/*
+/**
+ * Whether posted writes to a region combine (vuc_set_write_combining()).
+ *
  * Posted writes to a combinable region merge in one buffer per client when
  * they are contiguous or overlap (the last value written to a byte wins),
  * and the buffer leaves as one posted REGION_WRITE (or joins a
@@ -709,7 +711,8 @@ int vuc_posted_safe(struct vuc_client *client, uint32_t index, uint64_t offset,
  * event loop, and a write it cannot join (which then starts the next
  * buffer). A turn that completes one of libvuc's blocking calls does not
  * end the caller's sequence, so blocking writes keep combining until one
- * of the other points. The buffer holds at most the limit (see
+ * of the other points, or until the caller's own event loop runs next
+ * (its first turn sends the buffer, unless the client is corked). The buffer holds at most the limit (see
  * vuc_set_wc_limit()) and never more than the server's max_data_xfer_size.
  *
  * By default, prefetchable memory BARs combine under VUC_POSTING_FENCED and
@@ -742,12 +745,15 @@ int vuc_set_write_combining(struct vuc_client *client, uint32_t index,
 
 /**
  * Does a posted write to region index combine now (mode, policy, BAR)?
+ * @param client the client.
+ * @param index a region index.
  * @return true or false (false for a region that does not exist).
  */
 bool vuc_write_combines(const struct vuc_client *client, uint32_t index);
 
 /**
  * Limit the combining buffer, below the server's max_data_xfer_size.
+ * @param client the client.
  * @param bytes 1 to VUC_WC_LIMIT_MAX, or 0 for VUC_WC_LIMIT_MAX
  * @return 0, or -EINVAL for a limit above VUC_WC_LIMIT_MAX. What the buffer
  * held is sent first (its error is returned).
@@ -759,6 +765,12 @@ struct vuc_wc_stats {
     uint64_t writes;  /**< posted writes that went into the buffer */
     uint64_t flushes; /**< buffers sent (each one write) */
 };
+
+/**
+ * Read what write combining did since the client was made.
+ * @param client the client.
+ * @param out filled with the counts.
+ */
 void vuc_get_wc_stats(const struct vuc_client *client,
                       struct vuc_wc_stats *out);
 
