@@ -392,13 +392,10 @@ static int send_chunk(struct vuc_client *c, struct vuc_io_op *op, bool write,
 }
 
 static int region_check(struct vuc_client *c, uint32_t index, uint64_t offset,
-                        size_t len, bool write, const void *buf, vuc_done_cb cb)
+                        size_t len, bool write)
 {
     const char *what = write ? "write" : "read";
 
-    if (cb == NULL || buf == NULL) {
-        return vuc_fail(c, -EINVAL, "%s: needs a buffer and a callback", what);
-    }
     if (!c->connected) {
         return vuc_fail(c, -ENOTCONN, "%s: not connected", what);
     }
@@ -487,7 +484,11 @@ static int region_io(struct vuc_client *c, bool write, uint32_t index,
                      vuc_done_cb cb, void *arg)
 {
     vuc_begin(c);
-    int rc = region_check(c, index, offset, len, write, buf, cb);
+    if (cb == NULL || buf == NULL) {
+        return vuc_fail(c, -EINVAL, "%s: needs a buffer and a callback",
+                        write ? "write" : "read");
+    }
+    int rc = region_check(c, index, offset, len, write);
     if (rc < 0) {
         return rc;
     }
@@ -561,6 +562,26 @@ static int region_io(struct vuc_client *c, bool write, uint32_t index,
         op->result = rc;
     }
     return 0;
+}
+
+int vuc_region_write_now(struct vuc_client *c, uint32_t index, uint64_t offset,
+                         const void *buf, size_t len)
+{
+    /* Only a write that joins the combining buffer is done here, by the
+     * same rules as region_io(); anything else goes the usual way. */
+    if (buf == NULL || !c->connected || !vuc_wc_applies(c, index)) {
+        return 1;
+    }
+    vuc_begin(c);
+    int rc = region_check(c, index, offset, len, true);
+    if (rc < 0) {
+        return rc;
+    }
+    if (vuc_region_ptr(c, index, offset, len) != NULL ||
+        vuc_doorbell_find(c, index, offset, buf, len) >= 0) {
+        return 1;
+    }
+    return vuc_wc_write_for_caller(c, index, offset, buf, len);
 }
 
 int vuc_region_read_async(struct vuc_client *client, uint32_t index,

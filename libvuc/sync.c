@@ -13,6 +13,7 @@
 #include "transport.h"
 
 #include "conn.h"
+#include "region.h"
 
 struct sync_wait {
     bool done;
@@ -204,6 +205,10 @@ int vuc_region_read(struct vuc_client *client, uint32_t index, uint64_t offset,
 int vuc_region_write(struct vuc_client *client, uint32_t index, uint64_t offset,
                      const void *buf, size_t len)
 {
+    int now = vuc_region_write_now(client, index, offset, buf, len);
+    if (now <= 0) {
+        return now;
+    }
     WAIT_FOR_ROOM(client);
     struct sync_wait w = {0};
     return sync_run(client,

@@ -232,6 +232,7 @@ static void wc_kick(evutil_socket_t fd, short what, void *arg)
 
     (void)fd;
     (void)what;
+    c->wc.kick_armed = false;
     vuc_enter(c);
     /* A failure is kept for the next fence (wc_lost), as every flush's. */
     (void)vuc_wc_flush(c);
@@ -253,8 +254,23 @@ static int wc_hold_for_caller(struct vuc_client *c)
             return vuc_wc_flush(c);
         }
     }
-    event_active(c->wc.kick, 0, 0);
+    /* Once per loop turn, not per write: a burst of blocking writes
+     * arms it with the first. */
+    if (!c->wc.kick_armed) {
+        event_active(c->wc.kick, 0, 0);
+        c->wc.kick_armed = true;
+    }
     return 0;
+}
+
+int vuc_wc_write_for_caller(struct vuc_client *c, uint32_t index,
+                            uint64_t offset, const uint8_t *data, size_t len)
+{
+    int rc = vuc_wc_write(c, index, offset, data, len);
+    if (rc == 0 && c->wc.buf.len > 0 && c->corked == 0) {
+        rc = wc_hold_for_caller(c);
+    }
+    return rc;
 }
 
 static void wc_release(struct vuc_client *c)

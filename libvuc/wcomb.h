@@ -41,6 +41,7 @@ struct vuc_wc_state {
     /* Sends a buffer kept for a blocking caller when a loop runs next
      * (made at first need, freed with the client). */
     struct event *kick;
+    bool kick_armed; /* kick is active: it runs on the next loop turn */
 };
 
 /* ---- wcomb.c ------------------------------------------------------------- */
@@ -57,6 +58,11 @@ bool vuc_wc_applies(const struct vuc_client *c, uint32_t index);
 /* Hold a write for combining, sending what it cannot join first. */
 int vuc_wc_write(struct vuc_client *c, uint32_t index, uint64_t offset,
                  const uint8_t *data, size_t len);
+/* vuc_wc_write() for a blocking caller outside the loop: what is held
+ * stays for its next writes, and leaves when any loop runs next (unless
+ * corked: then at the uncork). */
+int vuc_wc_write_for_caller(struct vuc_client *c, uint32_t index,
+                            uint64_t offset, const uint8_t *data, size_t len);
 /* Send what is held as one posted REGION_WRITE; 0 or -errno. */
 int vuc_wc_flush(struct vuc_client *c);
 /* Send what is held as a REGION_WRITE that awaits its reply, fn(c, req,
