@@ -367,8 +367,8 @@ int vuc_dma_alloc_async(struct vuc_client *client, size_t size, uint64_t iova,
     }
     void *pooled;
     bool share = !(flags & VUC_DMA_NOSHARE) && !c->opts.dma_noshare;
-    if (vuc_dma_pool_take(c, rounded, flags & VUC_DMA_HUGETLB, share, &m->fd,
-                          &pooled)) {
+    if (!(flags & VUC_DMA_HUGETLB) &&
+        vuc_dma_pool_take(c, rounded, share, &m->fd, &pooled)) {
         m->vaddr = pooled;
         m->mapped_len = rounded;
         return map_start(c, m, timeout_ms, cb, arg);
@@ -479,8 +479,8 @@ static void unmap_finish(struct vuc_client *c, struct vuc_dma_map *m, int rc,
         table_remove(c, m);
         /* The memory of an allocation may serve the next one. */
         if (m->owns_memory && m->vaddr != NULL && !m->outlived_conn &&
+            !(m->flags & VUC_DMA_HUGETLB) &&
             vuc_dma_pool_give(c, m->fd, m->vaddr, m->mapped_len,
-                              m->flags & VUC_DMA_HUGETLB,
                               !(m->flags & VUC_DMA_NOSHARE))) {
             m->fd = -1;
             m->vaddr = NULL;

@@ -23,7 +23,6 @@ struct vuc_dma_pool_slot {
     int fd;
     void *vaddr;
     size_t size;
-    bool huge;   /* hugetlb memfd */
     bool shared; /* the server of this connection received the fd */
 };
 
@@ -60,15 +59,15 @@ void vuc_dma_msg_dirty_merge(struct vuc_client *c, uint64_t iova,
 
 /* ---- dma_pool.c ---------------------------------------------------------- */
 
-/* Take scrubbed memory of exactly size bytes (huge: a hugetlb memfd) for a
- * map that shares its fd with the server or not; false when there is none.
+/* Take scrubbed memory of exactly size bytes (never huge pages) for a map
+ * that shares its fd with the server or not; false when there is none.
  * The caller then owns *fd and the mapping *vaddr of size bytes. */
-bool vuc_dma_pool_take(struct vuc_client *c, size_t size, bool huge, bool share,
-                       int *fd, void **vaddr);
+bool vuc_dma_pool_take(struct vuc_client *c, size_t size, bool share, int *fd,
+                       void **vaddr);
 /* Offer an unmapped allocation's memfd and mapping to the pool: true when
  * kept (the pool owns both), false when the caller must release them. */
 bool vuc_dma_pool_give(struct vuc_client *c, int fd, void *vaddr, size_t size,
-                       bool huge, bool shared);
+                       bool shared);
 /* The connection ended: forget the memory its server received. */
 void vuc_dma_pool_drop_shared(struct vuc_client *c);
 /* Release everything (the client is freed). */

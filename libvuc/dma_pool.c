@@ -14,6 +14,10 @@
  *    their fd with the same connection (that server could still be mapping
  *    it), and is dropped when the connection ends; memory never shared may
  *    serve any map.
+ *
+ * Huge pages are never kept: they come from a fixed reservation the whole
+ * system shares (nr_hugepages), and one client must not sit on them
+ * unseen; an unmapped hugetlb allocation gives its pages back at once.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -36,17 +40,17 @@ static void slot_drop(struct vuc_dma_pool *p, unsigned i)
     p->slots[i] = p->slots[--p->n];
 }
 
-bool vuc_dma_pool_take(struct vuc_client *c, size_t size, bool huge, bool share,
-                       int *fd, void **vaddr)
+bool vuc_dma_pool_take(struct vuc_client *c, size_t size, bool share, int *fd,
+                       void **vaddr)
 {
     struct vuc_dma_pool *p = &c->dma.pool;
 
     for (unsigned i = 0; i < p->n; i++) {
         struct vuc_dma_pool_slot *s = &p->slots[i];
-        if (s->size != size || s->huge != huge || (s->shared && !share)) {
+        if (s->size != size || (s->shared && !share)) {
             continue;
         }
-        if (size <= SCRUB_IN_PLACE_MAX && !huge) {
+        if (size <= SCRUB_IN_PLACE_MAX) {
             memset(s->vaddr, 0, size);
         } else if (fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                              0, (off_t)size) < 0) {
@@ -64,7 +68,7 @@ bool vuc_dma_pool_take(struct vuc_client *c, size_t size, bool huge, bool share,
 }
 
 bool vuc_dma_pool_give(struct vuc_client *c, int fd, void *vaddr, size_t size,
-                       bool huge, bool shared)
+                       bool shared)
 {
     struct vuc_dma_pool *p = &c->dma.pool;
 
@@ -77,8 +81,7 @@ bool vuc_dma_pool_give(struct vuc_client *c, int fd, void *vaddr, size_t size,
                         p->bytes + size > c->opts.dma_pool_bytes)) {
         slot_drop(p, 0);
     }
-    p->slots[p->n++] =
-        (struct vuc_dma_pool_slot){fd, vaddr, size, huge, shared};
+    p->slots[p->n++] = (struct vuc_dma_pool_slot){fd, vaddr, size, shared};
     p->bytes += size;
     return true;
 }

@@ -161,9 +161,11 @@ int vuc_options_set_dma_noshare(struct vuc_options *opts, bool on);
  * serves only maps that share their fd, on the same connection, and is
  * released when the connection ends; maps made with VUC_DMA_NOSHARE never
  * get memory a server could still hold. Pooled memory counts against the
- * process's memory (and, for VUC_DMA_HUGETLB, its huge pages) until
- * reused or the client is freed. The fd and address of an unmapped map must
- * not be used: they may belong to a later map.
+ * process's memory until reused or the client is freed. VUC_DMA_HUGETLB
+ * memory is never pooled: huge pages come from a reservation the whole
+ * system shares, so an unmapped one gives its pages back at once. The fd
+ * and address of an unmapped map must not be used: they may belong to a
+ * later map.
  * @param opts the options.
  * @param max_bytes the largest total size kept, 0 for none.
  * @return 0.
