@@ -479,6 +479,23 @@ static int done_at_once(struct vuc_client *c, struct vuc_io_op *op, int rc)
     return 0;
 }
 
+/* Whether a write rings one of the server's ioeventfd doorbells: only one
+ * outside every mapping can, since a mapped write goes to memory. */
+static bool rings_doorbell(const struct vuc_client *c, uint32_t index,
+                           uint64_t offset, const uint8_t *buf, size_t len,
+                           const void *mapped)
+{
+    return mapped == NULL && vuc_doorbell_find(c, index, offset, buf, len) >= 0;
+}
+
+/* Whether a write joins the combining buffer: the one rule region_io() and
+ * vuc_region_write_now() share. Mapped writes and doorbells never do. */
+static bool joins_buffer(const struct vuc_client *c, uint32_t index,
+                         const void *mapped, bool bell)
+{
+    return mapped == NULL && !bell && vuc_wc_applies(c, index);
+}
+
 static int region_io(struct vuc_client *c, bool write, uint32_t index,
                      uint64_t offset, uint8_t *buf, size_t len, int timeout_ms,
                      vuc_done_cb cb, void *arg)
@@ -498,12 +515,11 @@ static int region_io(struct vuc_client *c, bool write, uint32_t index,
     }
 
     void *mapped = vuc_region_ptr(c, index, offset, len);
+    bool bell = write && rings_doorbell(c, index, offset, buf, len, mapped);
     /* A combining write joins the buffer; anything else leaves it behind
      * only once the buffer went out: a mapping or a doorbell would
      * overtake it, and a read must see it. */
-    bool combine = write && mapped == NULL && vuc_wc_applies(c, index) &&
-                   vuc_doorbell_find(c, index, offset, buf, len) < 0;
-    if (combine) {
+    if (write && joins_buffer(c, index, mapped, bell)) {
         return done_at_once(c, op, vuc_wc_write(c, index, offset, buf, len));
     }
     rc = vuc_wc_flush(c);
@@ -516,8 +532,7 @@ static int region_io(struct vuc_client *c, bool write, uint32_t index,
      * through the socket waits until earlier posted writes are processed:
      * a mapped access, and a doorbell's eventfd. */
     if (c->post.policy == VUC_POSTING_FENCED && vuc_posted_pending(c) &&
-        (mapped != NULL ||
-         (post && vuc_doorbell_find(c, index, offset, buf, len) >= 0))) {
+        (mapped != NULL || (post && bell))) {
         return fence_first(c, op, write, index, offset, buf, len, mapped,
                            timeout_ms);
     }
@@ -531,7 +546,7 @@ static int region_io(struct vuc_client *c, bool write, uint32_t index,
         return 0;
     }
     /* Whole or not at all: nothing is queued once the room is checked. */
-    if (!post || vuc_doorbell_find(c, index, offset, buf, len) < 0) {
+    if (!post || !bell) {
         rc = vuc_conn_room(c, write ? "region write" : "region read");
         if (rc < 0) {
             op_put(c, op);
@@ -577,8 +592,9 @@ int vuc_region_write_now(struct vuc_client *c, uint32_t index, uint64_t offset,
     if (rc < 0) {
         return rc;
     }
-    if (vuc_region_ptr(c, index, offset, len) != NULL ||
-        vuc_doorbell_find(c, index, offset, buf, len) >= 0) {
+    void *mapped = vuc_region_ptr(c, index, offset, len);
+    if (!joins_buffer(c, index, mapped,
+                      rings_doorbell(c, index, offset, buf, len, mapped))) {
         return 1;
     }
     return vuc_wc_write_for_caller(c, index, offset, buf, len);
